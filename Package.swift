@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SmartGate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "smartgate", targets: ["smartgate"]),
+        .library(name: "GateKit", targets: ["GateKit"]),
+        .library(name: "SmartGateServer", targets: ["SmartGateServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.115.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.12.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+    ],
+    targets: [
+        // Pure domain: identifiers, declarations, lane decisions. No Vapor, no Fluent.
+        .target(name: "GateKit"),
+        // Adapts the domain to HTTP and the database.
+        .target(
+            name: "SmartGateServer",
+            dependencies: [
+                "GateKit",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
+        // The thin command-line front door.
+        .executableTarget(
+            name: "smartgate",
+            dependencies: [
+                "SmartGateServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GateKitTests", dependencies: ["GateKit"]),
+        .testTarget(
+            name: "SmartGateServerTests",
+            dependencies: [
+                "SmartGateServer",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,237 @@
+import Foundation
+
+extension IssueCode {
+    public static let grossBelowNet = IssueCode(
+        "goods.gross-below-net",
+        en: "gross mass {gross} kg is below net mass {net} kg",
+        vi: "khối lượng cả bì {gross} kg nhỏ hơn khối lượng tịnh {net} kg",
+        zh: "毛重 {gross} 千克小于净重 {net} 千克")
+    public static let amountPrecision = IssueCode(
+        "money.precision",
+        en: "{currency} amounts have at most {digits} decimal places (got \"{actual}\")",
+        vi: "số tiền {currency} có tối đa {digits} chữ số thập phân (nhận được \"{actual}\")",
+        zh: "{currency} 金额最多 {digits} 位小数（实际为\"{actual}\"）")
+    public static let unknownGate = IssueCode(
+        "gate.unknown",
+        en: "unknown gate \"{actual}\"; known gates: {allowed}",
+        vi: "cửa khẩu \"{actual}\" không tồn tại; các cửa khẩu: {allowed}",
+        zh: "未知口岸\"{actual}\"；已知口岸：{allowed}")
+    public static let notTrailer = IssueCode(
+        "plate.not-trailer",
+        en: "{actual} is not a trailer plate",
+        vi: "{actual} không phải biển số rơ moóc",
+        zh: "{actual} 不是挂车号牌")
+    public static let trailerAsVehicle = IssueCode(
+        "plate.trailer-as-vehicle",
+        en: "{actual} is a trailer plate; give it as vehicle.trailerPlate",
+        vi: "{actual} là biển số rơ moóc; hãy khai tại vehicle.trailerPlate",
+        zh: "{actual} 是挂车号牌，请填写在 vehicle.trailerPlate")
+    public static let sealFormat = IssueCode(
+        "seal.format",
+        en: "an e-seal id is 4 to 32 letters, digits or dashes (got \"{actual}\")",
+        vi: "mã niêm phong điện tử gồm 4 đến 32 chữ cái, chữ số hoặc dấu gạch (nhận được \"{actual}\")",
+        zh: "电子关锁编号为 4 至 32 位字母、数字或连字符（实际为\"{actual}\"）")
+}
+
+/// The limits a declaration must stay within; documented in the README and the OpenAPI
+/// document, and enforced here so every entry point (HTTP, CLI, the twin) agrees.
+public enum DeclarationLimits {
+    public static let nameLength = 200
+    public static let descriptionLength = 500
+    public static let referenceLength = 100
+    public static let maxContainers = 8
+    public static let maxSealsPerHolder = 16
+    public static let maxGoodsLines = 200
+    public static let maxDocuments = 50
+    public static let maxKg: Decimal = 200_000
+    public static let maxAmount: Decimal = 1_000_000_000_000
+}
+
+/// Normalises an e-seal id (upper case, trimmed) and checks its shape.
+public enum SealIdentifier {
+    public static func normalize(_ raw: String) throws(Issue) -> String {
+        let id = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        let valid = (4...32).contains(id.count)
+            && id.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard valid else { throw Issue(.sealFormat, ["actual": raw]) }
+        return id
+    }
+}
+
+extension TripDeclaration {
+    /// Validates a declaration document and reports every invalid field at once.
+    ///
+    /// - Parameter knownGates: ids of the gates this deployment serves.
+    public static func parse(_ json: JSONValue, knownGates: Set<String>) throws(ValidationFailure) -> TripDeclaration {
+        var reader = FieldReader()
+        let root = reader.object(json, at: "") ?? [:]
+        if case .object = json {} else {
+            reader = FieldReader()
+            reader.add(Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName]))
+            try reader.finish()
+        }
+
+        let direction = reader.choice(root["direction"], at: "direction", as: TripDirection.self)
+        let gate = reader.string(root["gate"], at: "gate", maxLength: 64)
+        if let gate, !knownGates.contains(gate) {
+            reader.add(Issue(field: "gate", .unknownGate, ["actual": gate, "allowed": knownGates.sorted().joined(separator: ", ")]))
+        }
+
+        let declarantObject = reader.object(root["declarant"], at: "declarant") ?? [:]
+        let taxCode = reader.parse(declarantObject["taxCode"], at: "declarant.taxCode", maxLength: 32, EnterpriseCode.init)
+        let declarantName = reader.string(
+            declarantObject["name"], at: "declarant.name", required: root["declarant"] != nil,
+            maxLength: DeclarationLimits.nameLength)
+
+        var seen: [String: String] = [:]  // seal id → where first declared
+        func seals(_ value: JSONValue?, at path: String, reader: inout FieldReader) -> [String] {
+            let items = reader.array(value, at: path, required: false, maxCount: DeclarationLimits.maxSealsPerHolder) ?? []
+            var result: [String] = []
+            for (index, item) in items.enumerated() {
+                let itemPath = "\(path)[\(index)]"
+                guard let seal = reader.parse(item, at: itemPath, maxLength: 64, SealIdentifier.normalize) else { continue }
+                if let first = seen[seal] {
+                    reader.add(Issue(field: itemPath, .duplicate, ["other": first]))
+                } else {
+                    seen[seal] = itemPath
+                    result.append(seal)
+                }
+            }
+            return result
+        }
+
+        let vehicleObject = reader.object(root["vehicle"], at: "vehicle") ?? [:]
+        let plate = reader.parse(vehicleObject["plate"], at: "vehicle.plate", required: root["vehicle"] != nil, maxLength: 32, VehiclePlate.init)
+        if let plate, plate.isTrailer {
+            reader.add(Issue(field: "vehicle.plate", .trailerAsVehicle, ["actual": plate.display]))
+        }
+        let trailerPlate = reader.parse(vehicleObject["trailerPlate"], at: "vehicle.trailerPlate", required: false, maxLength: 32, VehiclePlate.init)
+        if let trailerPlate, !trailerPlate.isTrailer {
+            reader.add(Issue(field: "vehicle.trailerPlate", .notTrailer, ["actual": trailerPlate.display]))
+        }
+        let vehicleSeals = seals(vehicleObject["seals"], at: "vehicle.seals", reader: &reader)
+
+        let driverObject = reader.object(root["driver"], at: "driver") ?? [:]
+        let driverPresent = root["driver"] != nil
+        let driverName = reader.string(driverObject["name"], at: "driver.name", required: driverPresent, maxLength: DeclarationLimits.nameLength)
+        let documentNumber = reader.string(driverObject["documentNumber"], at: "driver.documentNumber", required: driverPresent, maxLength: 32)
+        let nationality = reader.parse(driverObject["nationality"], at: "driver.nationality", required: driverPresent, maxLength: 8, CountryCode.init)
+
+        var containers: [DeclaredContainer] = []
+        var containerPaths: [String: String] = [:]
+        let containerItems = reader.array(root["containers"], at: "containers", required: false, maxCount: DeclarationLimits.maxContainers) ?? []
+        for (index, item) in containerItems.enumerated() {
+            let path = "containers[\(index)]"
+            guard let object = reader.object(item, at: path) else { continue }
+            let number = reader.parse(object["number"], at: "\(path).number", maxLength: 20, ContainerNumber.init)
+            let containerSeals = seals(object["seals"], at: "\(path).seals", reader: &reader)
+            guard let number else { continue }
+            if let first = containerPaths[number.value] {
+                reader.add(Issue(field: "\(path).number", .duplicate, ["other": first]))
+                continue
+            }
+            containerPaths[number.value] = "\(path).number"
+            containers.append(DeclaredContainer(number: number, seals: containerSeals))
+        }
+
+        var goods: [GoodsLine] = []
+        let goodsItems = reader.array(root["goods"], at: "goods", minCount: 1, maxCount: DeclarationLimits.maxGoodsLines) ?? []
+        for (index, item) in goodsItems.enumerated() {
+            let path = "goods[\(index)]"
+            guard let object = reader.object(item, at: path) else { continue }
+            let hsCode = reader.parse(object["hsCode"], at: "\(path).hsCode", maxLength: 16, HSCode.init)
+            let description = reader.string(object["description"], at: "\(path).description", maxLength: DeclarationLimits.descriptionLength)
+            let quantity = reader.number(object["quantity"], at: "\(path).quantity", minimum: 0, maximum: 1_000_000_000, exclusiveMinimum: true)
+            let unit = reader.parse(object["unit"], at: "\(path).unit", maxLength: 8) { text throws(Issue) in
+                let code = text.uppercased()
+                guard (2...3).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    throw Issue(.pattern, ["description": "a UN/ECE unit code such as KGM, TNE or PCE", "actual": text])
+                }
+                return code
+            }
+            let netKg = reader.number(object["netKg"], at: "\(path).netKg", minimum: 0, maximum: DeclarationLimits.maxKg, exclusiveMinimum: true)
+            let grossKg = reader.number(object["grossKg"], at: "\(path).grossKg", minimum: 0, maximum: DeclarationLimits.maxKg, exclusiveMinimum: true)
+            if let netKg, let grossKg, grossKg < netKg {
+                reader.add(Issue(field: "\(path).grossKg", .grossBelowNet, ["gross": "\(grossKg)", "net": "\(netKg)"]))
+            }
+            let value = money(object["value"], at: "\(path).value", reader: &reader)
+            let origin = reader.parse(object["origin"], at: "\(path).origin", maxLength: 8, CountryCode.init)
+            if let hsCode, let description, let quantity, let unit, let netKg, let grossKg, let value, let origin {
+                goods.append(GoodsLine(
+                    hsCode: hsCode, description: description, quantity: quantity.doubleValue, unit: unit,
+                    netKg: netKg.doubleValue, grossKg: grossKg.doubleValue, value: value, origin: origin))
+            }
+        }
+
+        var documents: [DocumentReference] = []
+        let documentItems = reader.array(root["documents"], at: "documents", required: false, maxCount: DeclarationLimits.maxDocuments) ?? []
+        for (index, item) in documentItems.enumerated() {
+            let path = "documents[\(index)]"
+            guard let object = reader.object(item, at: path) else { continue }
+            let kind = reader.choice(object["kind"], at: "\(path).kind", as: DocumentKind.self)
+            let reference = reader.string(object["reference"], at: "\(path).reference", maxLength: DeclarationLimits.referenceLength)
+            let digest = reader.parse(object["sha256"], at: "\(path).sha256", maxLength: 80, SHA256Digest.init)
+            if let kind, let reference, let digest {
+                documents.append(DocumentReference(kind: kind, reference: reference, sha256: digest))
+            }
+        }
+
+        let plannedArrival = reader.timestamp(root["plannedArrival"], at: "plannedArrival")
+        let tareKg = reader.number(root["tareKg"], at: "tareKg", minimum: 0, maximum: 100_000, exclusiveMinimum: true)
+
+        try reader.finish()
+        // Every field was present and valid, or `finish` would have thrown.
+        guard let direction, let gate, let taxCode, let declarantName, let plate, let driverName,
+              let documentNumber, let nationality, let plannedArrival, let tareKg
+        else { throw ValidationFailure([Issue(field: "", .required)]) }
+        return TripDeclaration(
+            direction: direction, gate: gate,
+            declarant: Declarant(taxCode: taxCode, name: declarantName),
+            vehicle: DeclaredVehicle(plate: plate, trailerPlate: trailerPlate, seals: vehicleSeals),
+            driver: DeclaredDriver(name: driverName, documentNumber: documentNumber, nationality: nationality),
+            containers: containers, goods: goods, documents: documents,
+            plannedArrival: plannedArrival, tareKg: tareKg.doubleValue)
+    }
+
+    private static func money(_ value: JSONValue?, at path: String, reader: inout FieldReader) -> Money? {
+        guard let object = reader.object(value, at: path) else { return nil }
+        let currency = reader.parse(object["currency"], at: "\(path).currency", maxLength: 8, CurrencyCode.init)
+        let amountPath = "\(path).amount"
+        let amount: Decimal?
+        switch object["amount"] {
+        case .number?:
+            amount = reader.number(object["amount"], at: amountPath, minimum: 0, maximum: DeclarationLimits.maxAmount, exclusiveMinimum: true)
+        case .string(let text)?:
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let shape = trimmed.range(of: #"^[0-9]{1,13}(\.[0-9]{1,6})?$"#, options: .regularExpression) != nil
+            if shape, let parsed = Decimal(string: trimmed, locale: Locale(identifier: "en_US_POSIX")) {
+                amount = reader.number(.number(parsed), at: amountPath, minimum: 0, maximum: DeclarationLimits.maxAmount, exclusiveMinimum: true)
+            } else {
+                reader.add(Issue(field: amountPath, .pattern, ["description": "a decimal amount such as 54000.00", "actual": text]))
+                amount = nil
+            }
+        default:
+            amount = reader.number(object["amount"], at: amountPath, minimum: 0, maximum: DeclarationLimits.maxAmount, exclusiveMinimum: true)
+        }
+        guard let amount, let currency else { return nil }
+        if amount.fractionDigits > currency.minorUnits {
+            reader.add(Issue(field: amountPath, .amountPrecision, [
+                "currency": currency.value, "digits": "\(currency.minorUnits)", "actual": "\(amount)",
+            ]))
+            return nil
+        }
+        return Money(amount: amount, currency: currency)
+    }
+}
+
+extension Decimal {
+    /// As a `Double`, for physical quantities (kilograms) where binary floats are fine.
+    public var doubleValue: Double { NSDecimalNumber(decimal: self).doubleValue }
+
+    /// Number of digits after the decimal point in this value's shortest form.
+    var fractionDigits: Int {
+        let text = NSDecimalNumber(decimal: self).stringValue
+        guard let dot = text.firstIndex(of: ".") else { return 0 }
+        return text.distance(from: dot, to: text.endIndex) - 1
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Character tests and text clean-up shared by the identifier types.
+///
+/// Kept in one namespace, rather than as `Character` extensions, so that other files in
+/// GateKit can add their own helpers without colliding with these names.
+enum IdentifierSyntax {
+    /// `0`–`9` only: `Character.isNumber` also accepts other scripts' digits and fractions,
+    /// which no identifier here allows.
+    static func isDigit(_ character: Character) -> Bool {
+        guard let ascii = character.asciiValue else { return false }
+        return ascii >= 0x30 && ascii <= 0x39
+    }
+
+    /// `A`–`Z` only: `Character.isLetter` would let `É` or `Ａ` slip through.
+    static func isUppercaseLetter(_ character: Character) -> Bool {
+        guard let ascii = character.asciiValue else { return false }
+        return ascii >= 0x41 && ascii <= 0x5A
+    }
+
+    /// `0`–`9` and `a`–`f` in either case.
+    static func isHexDigit(_ character: Character) -> Bool {
+        guard let ascii = character.asciiValue else { return false }
+        return (ascii >= 0x30 && ascii <= 0x39) || (ascii >= 0x41 && ascii <= 0x46) || (ascii >= 0x61 && ascii <= 0x66)
+    }
+
+    /// The numeric value of an ASCII digit; only call after `isDigit`.
+    static func digitValue(_ character: Character) -> Int {
+        Int(character.asciiValue! - 0x30)
+    }
+
+    /// Upper-cases ASCII letters only. `String.uppercased()` would turn `ß` into `SS` and
+    /// change the length, which breaks every position-based rule downstream.
+    static func uppercasedASCII(_ text: String) -> String {
+        String(text.map { character -> Character in
+            if let ascii = character.asciiValue, ascii >= 0x61, ascii <= 0x7A {
+                return Character(Unicode.Scalar(ascii - 0x20))
+            }
+            return character
+        })
+    }
+
+    /// Folds full-width forms (`Ａ１２`, common in Chinese OCR and IME output) to ASCII,
+    /// then upper-cases, then drops every character in `separators` and all whitespace.
+    static func compact(_ raw: String, removing separators: Set<Character>) -> String {
+        let folded = raw.precomposedStringWithCompatibilityMapping
+        return uppercasedASCII(String(folded.filter { !$0.isWhitespace && !separators.contains($0) }))
+    }
+
+    /// Decodes a string and validates it with `parse`, so a stored or received value can
+    /// never bypass the rules its initialiser enforces. The `Issue` travels as the
+    /// underlying error so the caller can still report its code and parameters.
+    static func decode<Value>(
+        from decoder: any Decoder,
+        _ parse: (String) throws(Issue) -> Value
+    ) throws -> Value {
+        let container = try decoder.singleValueContainer()
+        let raw = try container.decode(String.self)
+        do {
+            return try parse(raw)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath,
+                    debugDescription: error.message(),
+                    underlyingError: error
+                )
+            )
+        }
+    }
+
+    /// Encodes an identifier as its bare string form.
+    static func encode(_ text: String, to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}

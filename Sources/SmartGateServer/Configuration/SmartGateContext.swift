@@ -1,0 +1,36 @@
+import GateKit
+import Vapor
+
+/// What the routes share: settings, the single writer, the gate directory and metrics.
+final class SmartGateContext: Sendable {
+    let settings: ServerSettings
+    let commits: CommitQueue
+    let gates = GateDirectory()
+    let metrics: GateMetrics
+    /// Told about each decision (the demo prints them).
+    let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
+
+    init(settings: ServerSettings, commits: CommitQueue, metrics: GateMetrics, decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void) {
+        self.settings = settings
+        self.commits = commits
+        self.metrics = metrics
+        self.decisionLog = decisionLog
+    }
+
+    func decisionLog(_ decision: LaneDecision, lane: LaneProfile) { decisionLog(decision, lane) }
+}
+
+extension Application {
+    private struct SmartGateKey: StorageKey {
+        typealias Value = SmartGateContext
+    }
+
+    /// The SmartGate context; set by `configure`.
+    var smartGate: SmartGateContext {
+        get {
+            guard let context = storage[SmartGateKey.self] else { fatalError("configure(_:settings:) was not called") }
+            return context
+        }
+        set { storage[SmartGateKey.self] = newValue }
+    }
+}

@@ -1,0 +1,72 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import GateKit
+import SQLKit
+import Vapor
+
+/// Wires SmartGate into a Vapor application: database, migrations, middleware, routes.
+///
+/// - Parameters:
+///   - settings: operator settings (`ServerSettings.fromEnvironment`).
+///   - decisionLog: told about every lane decision after it is committed (the demo prints them).
+public func configure(
+    _ app: Application, settings: ServerSettings,
+    decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void = { _, _ in }
+) async throws {
+    switch settings.database {
+    case .sqliteFile(let path):
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .postgres(let url):
+        do {
+            app.databases.use(try .postgres(url: url), as: .psql)
+        } catch {
+            throw SettingsError("cannot use database URL \(DatabaseTarget.redacted(url)): \(error)")
+        }
+    }
+    if case .sqliteFile = settings.database {
+        // WAL lets lane reads proceed while the writer commits. It is a property of the
+        // file, so once is enough; synchronous stays at SQLite's default FULL, so a
+        // committed write survives a power cut, not just kill -9.
+        _ = try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
+    }
+
+    for migration in Migrations.all { app.migrations.add(migration) }
+
+    let metrics = GateMetrics()
+    let commits = CommitQueue(database: { app.db }, onBatch: { metrics.committed(batch: $0) })
+    app.smartGate = SmartGateContext(settings: settings, commits: commits, metrics: metrics, decisionLog: decisionLog)
+
+    app.routes.defaultMaxBodySize = ByteCount(value: settings.maxBodyBytes)
+    app.middleware = Middlewares()
+    app.middleware.use(MetricsMiddleware(metrics: metrics))
+    app.middleware.use(ProblemMiddleware())
+    try routes(app)
+}
+
+/// Every migration, in the order they apply. One per file; each has a `revert`.
+public enum Migrations {
+    static let all: [any Migration] = [
+        CreateGates(),
+        SeedLaoCaiGates(),
+        CreateDeclarations(),
+        CreateDeclarationTransitions(),
+        CreateIdempotencyRecords(),
+        CreatePassages(),
+        CreateLaneReadings(),
+        CreateLaneDecisions(),
+    ]
+
+    /// Names of the migrations not yet applied.
+    public static func pending(_ app: Application) async throws -> [String] {
+        try await app.migrator.setupIfNeeded().get()
+        return try await app.migrator.previewPrepareBatch().get().map { "\($0.0.name)" }
+    }
+
+    /// Applies every pending migration.
+    public static func apply(_ app: Application) async throws {
+        try await app.autoMigrate()
+    }
+}

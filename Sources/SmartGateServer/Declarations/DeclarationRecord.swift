@@ -1,0 +1,106 @@
+import Fluent
+import Foundation
+import GateKit
+
+/// A stored declaration as the API answers it: the declared trip plus its id, status,
+/// channel, version and timestamped history.
+struct DeclarationRecord: Encodable, Sendable {
+    struct Step: Encodable, Sendable {
+        var status: String
+        var from: String?
+        var at: Date
+        var actor: String
+        var reason: String?
+    }
+
+    var id: UUID
+    var status: DeclarationStatus
+    var channel: Channel
+    var version: Int
+    var createdAt: Date
+    var updatedAt: Date
+    var declaration: TripDeclaration
+    var history: [Step]
+
+    private enum CodingKeys: String, CodingKey {
+        case id, status, channel, version, createdAt, updatedAt, history, expectedGrossKg
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        // The declared fields sit at the top level beside the record's own, as submitted.
+        try declaration.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(status, forKey: .status)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(version, forKey: .version)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(declaration.expectedGrossKg, forKey: .expectedGrossKg)
+        try container.encode(history, forKey: .history)
+    }
+}
+
+extension DeclarationModel {
+    /// The declared trip, decoded from the stored document.
+    func trip() throws -> TripDeclaration {
+        try WireJSON.decoder().decode(TripDeclaration.self, from: Data(body.utf8))
+    }
+
+    var declarationStatus: DeclarationStatus { DeclarationStatus(rawValue: status) ?? .submitted }
+    var declarationChannel: Channel { Channel(rawValue: channel) ?? .red }
+
+    /// Fills the columns from a validated trip.
+    func apply(_ trip: TripDeclaration) throws {
+        gateId = trip.gate
+        direction = trip.direction.rawValue
+        declarantCode = trip.declarant.taxCode.value
+        plate = trip.vehicle.plate.normalized
+        plateKey = trip.vehicle.plate.matchKey
+        plannedArrivalMs = Int64((trip.plannedArrival.timeIntervalSince1970 * 1000).rounded())
+        body = String(decoding: try WireJSON.encode(trip), as: UTF8.self)
+    }
+
+    /// As the engine sees it.
+    func candidate() throws -> DeclarationCandidate {
+        DeclarationCandidate(id: try requireID(), status: declarationStatus, channel: declarationChannel, declaration: try trip())
+    }
+
+    /// The full record, history included.
+    func record(on database: any Database) async throws -> DeclarationRecord {
+        let id = try requireID()
+        let steps = try await DeclarationTransitionModel.query(on: database)
+            .filter(\.$declarationId == id).sort(\.$id).all()
+        return DeclarationRecord(
+            id: id, status: declarationStatus, channel: declarationChannel, version: version,
+            createdAt: Date(milliseconds: createdMs), updatedAt: Date(milliseconds: updatedMs), declaration: try trip(),
+            history: steps.map {
+                .init(status: $0.toStatus, from: $0.fromStatus, at: Date(milliseconds: $0.atMs), actor: $0.actor, reason: $0.reason)
+            })
+    }
+
+    /// Moves the declaration through its lifecycle and records who, when and why.
+    /// Throws `AppError.transition` naming the current state when the lifecycle forbids it.
+    func move(to next: DeclarationStatus, actor: String, reason: String?, at now: Date, on database: any Database) async throws {
+        let current = declarationStatus
+        do {
+            _ = try current.move(to: next)
+        } catch {
+            throw AppError.transition(error)
+        }
+        status = next.rawValue
+        updatedMs = now.milliseconds
+        try await save(on: database)
+        try await DeclarationTransitionModel(
+            declarationId: try requireID(), from: current.rawValue, to: next.rawValue, atMs: now.milliseconds,
+            actor: actor, reason: reason
+        ).create(on: database)
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970: how instants are stored, exact in every database.
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

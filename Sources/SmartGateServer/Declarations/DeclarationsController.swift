@@ -1,0 +1,210 @@
+import Fluent
+import GateKit
+import Vapor
+
+/// Trip declarations: submit before arrival, read, list, amend before the lane, cancel.
+enum DeclarationsController {
+    static let createScope = "POST /api/v1/declarations"
+
+    /// `POST /api/v1/declarations` → 201 with the stored declaration.
+    @Sendable static func create(_ request: Request) async throws -> Response {
+        let context = request.application.smartGate
+        let json = try request.jsonBody()
+        let gates = try await context.gates.snapshot(on: request.db)
+        let trip: TripDeclaration
+        do {
+            trip = try TripDeclaration.parse(json, knownGates: gates.gateIds)
+        } catch {
+            throw AppError.validation(error)
+        }
+        let key = try IdempotencyKeys.key(of: request)
+        let requestHash = WireJSON.digest(try WireJSON.encode(trip))
+        let channel = context.settings.defaultChannel
+        let answer = try await context.commits.perform { db in
+            if let key, let earlier = try await IdempotencyKeys.replay(scope: createScope, key: key, requestHash: requestHash, on: db) {
+                return earlier
+            }
+            let now = Date()
+            let model = DeclarationModel()
+            model.id = UUID()
+            model.status = DeclarationStatus.submitted.rawValue
+            model.channel = channel.rawValue
+            model.version = 1
+            model.createdMs = now.milliseconds
+            model.updatedMs = now.milliseconds
+            try model.apply(trip)
+            try await model.create(on: db)
+            try await DeclarationTransitionModel(
+                declarationId: try model.requireID(), from: nil, to: DeclarationStatus.submitted.rawValue,
+                atMs: now.milliseconds, actor: "declarant:\(trip.declarant.taxCode.value)",
+                reason: "channel \(channel.rawValue) (default until risk selectivity)"
+            ).create(on: db)
+            let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try await model.record(on: db)))
+            if let key {
+                try await IdempotencyKeys.store(answer, scope: createScope, key: key, requestHash: requestHash, at: now, on: db)
+            }
+            return answer
+        }
+        return try created(answer)
+    }
+
+    private static func created(_ answer: StoredAnswer) throws -> Response {
+        var headers = HTTPHeaders()
+        if let record = try? JSONDecoder().decode(IdAndVersion.self, from: answer.body) {
+            headers.replaceOrAdd(name: .location, value: "/api/v1/declarations/\(record.id)")
+            headers.replaceOrAdd(name: .eTag, value: "\"\(record.version)\"")
+        }
+        return WireJSON.response(data: answer.body, status: HTTPStatus(statusCode: answer.status), headers: headers)
+    }
+
+    private struct IdAndVersion: Decodable {
+        var id: UUID
+        var version: Int
+    }
+
+    /// `GET /api/v1/declarations/{id}`.
+    @Sendable static func read(_ request: Request) async throws -> Response {
+        let model = try await find(request.parameters.get("id"), on: request.db)
+        return try WireJSON.response(try await model.record(on: request.db), headers: ["ETag": "\"\(model.version)\""])
+    }
+
+    /// `GET /api/v1/declarations?gate=&status=&plate=&limit=&cursor=`, newest first.
+    @Sendable static func list(_ request: Request) async throws -> Response {
+        let page = try PageRequest(request)
+        var issues: [Issue] = []
+        let query = DeclarationModel.query(on: request.db)
+        if let gate = request.query[String.self, at: "gate"], !gate.isEmpty {
+            query.filter(\.$gateId == gate)
+        }
+        if let status = request.query[String.self, at: "status"], !status.isEmpty {
+            if DeclarationStatus(rawValue: status) == nil {
+                issues.append(Issue(field: "status", .filterValue, ["actual": status]))
+            }
+            query.filter(\.$status == status)
+        }
+        if let plate = request.query[String.self, at: "plate"], !plate.isEmpty {
+            do {
+                query.filter(\.$plate == (try VehiclePlate(plate)).normalized)
+            } catch {
+                issues.append(error.at("plate"))
+            }
+        }
+        if !issues.isEmpty { throw AppError.validation(ValidationFailure(issues)) }
+        if let after = page.after {
+            guard after.count == 2, let createdMs = Int64(after[0]), let id = UUID(uuidString: after[1]) else {
+                throw AppError.badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
+            }
+            query.group(.or) { or in
+                or.filter(\.$createdMs < createdMs)
+                or.group(.and) { and in
+                    and.filter(\.$createdMs == createdMs)
+                    and.filter(\.$id < id)
+                }
+            }
+        }
+        let models = try await query.sort(\.$createdMs, .descending).sort(\.$id, .descending).limit(page.limit + 1).all()
+        let shown = Array(models.prefix(page.limit))
+        var items: [DeclarationRecord] = []
+        for model in shown { items.append(try await model.record(on: request.db)) }
+        let next = models.count > page.limit ? shown.last.map { PageRequest.encode(["\($0.createdMs)", $0.id!.uuidString]) } : nil
+        return try WireJSON.response(Page(items: items, nextCursor: next))
+    }
+
+    /// `PATCH /api/v1/declarations/{id}`: a JSON merge patch (RFC 7396) of the declaration,
+    /// with the version the client read (body `version` or `If-Match`). Only before the
+    /// truck reaches a lane; a stale version is 409.
+    @Sendable static func amend(_ request: Request) async throws -> Response {
+        let context = request.application.smartGate
+        let id = try declarationId(request.parameters.get("id"))
+        guard case .object(var patch) = try request.jsonBody() else {
+            throw AppError.validation(ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": "another JSON value"])]))
+        }
+        let givenVersion: Int
+        switch patch.removeValue(forKey: "version") {
+        case .number(let number)?:
+            givenVersion = NSDecimalNumber(decimal: number).intValue
+        case nil:
+            guard let header = request.headers.first(name: .ifMatch),
+                  let parsed = Int(header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" ")))
+            else { throw AppError.validation(ValidationFailure([Issue(field: "version", .versionRequired)])) }
+            givenVersion = parsed
+        case let other?:
+            throw AppError.validation(ValidationFailure([Issue(field: "version", .wrongType, ["expected": "a number", "actual": other.typeName])]))
+        }
+        let gates = try await context.gates.snapshot(on: request.db)
+        let changes = JSONValue.object(patch)
+        let record = try await context.commits.perform { db in
+            guard let model = try await DeclarationModel.find(id, on: db) else { throw AppError.notFound(kind: "declaration", id: id.uuidString) }
+            guard model.declarationStatus.isAmendable else {
+                throw AppError.transition(TransitionRefused(from: model.declarationStatus, to: .amended))
+            }
+            guard model.version == givenVersion else { throw AppError.staleVersion(current: model.version, given: givenVersion) }
+            let current = try model.trip()
+            let merged = try JSONValue.parse(WireJSON.encode(current)).merging(patch: changes)
+            let amended: TripDeclaration
+            do throws(ValidationFailure) {
+                amended = try TripDeclaration.parse(merged, knownGates: gates.gateIds)
+            } catch {
+                throw AppError.validation(error)
+            }
+            if amended.declarant.taxCode != current.declarant.taxCode {
+                throw AppError.validation(ValidationFailure([Issue(field: "declarant.taxCode", .immutableField)]))
+            }
+            let now = Date()
+            try model.apply(amended)
+            model.version += 1
+            try await model.move(to: .amended, actor: "declarant:\(current.declarant.taxCode.value)", reason: nil, at: now, on: db)
+            return try await model.record(on: db)
+        }
+        return try WireJSON.response(record, headers: ["ETag": "\"\(record.version)\""])
+    }
+
+    /// `POST /api/v1/declarations/{id}/cancel`, optionally with `{"reason": "…"}`.
+    @Sendable static func cancel(_ request: Request) async throws -> Response {
+        let context = request.application.smartGate
+        let id = try declarationId(request.parameters.get("id"))
+        var reason: String?
+        if let buffer = request.body.data, buffer.readableBytes > 0 {
+            var reader = FieldReader()
+            let object = reader.object(try request.jsonBody(), at: "")
+            reason = reader.string(object?["reason"], at: "reason", required: false, maxLength: 500)
+            do throws(ValidationFailure) { try reader.finish() } catch { throw AppError.validation(error) }
+        }
+        let record = try await context.commits.perform { [reason] db in
+            guard let model = try await DeclarationModel.find(id, on: db) else { throw AppError.notFound(kind: "declaration", id: id.uuidString) }
+            try await model.move(to: .cancelled, actor: "declarant:\(model.declarantCode)", reason: reason, at: Date(), on: db)
+            return try await model.record(on: db)
+        }
+        return try WireJSON.response(record)
+    }
+
+    static func declarationId(_ raw: String?) throws -> UUID {
+        guard let raw, let id = UUID(uuidString: raw) else { throw AppError.notFound(kind: "declaration", id: raw ?? "") }
+        return id
+    }
+
+    static func find(_ raw: String?, on database: any Database) async throws -> DeclarationModel {
+        let id = try declarationId(raw)
+        guard let model = try await DeclarationModel.find(id, on: database) else {
+            throw AppError.notFound(kind: "declaration", id: id.uuidString)
+        }
+        return model
+    }
+}
+
+extension JSONValue {
+    /// RFC 7396 JSON merge patch: objects merge member by member, `null` removes a member,
+    /// anything else replaces.
+    func merging(patch: JSONValue) -> JSONValue {
+        guard case .object(let changes) = patch else { return patch }
+        var members: [String: JSONValue] = if case .object(let existing) = self { existing } else { [:] }
+        for (key, change) in changes {
+            if change == .null {
+                members.removeValue(forKey: key)
+            } else {
+                members[key] = (members[key] ?? .null).merging(patch: change)
+            }
+        }
+        return .object(members)
+    }
+}

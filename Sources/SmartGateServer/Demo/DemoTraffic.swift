@@ -1,0 +1,144 @@
+import Foundation
+import GateKit
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The demo's traffic: trucks declared by traders and read by lane devices, sent through
+/// the real HTTP API (not in-process shortcuts), so the demo exercises exactly what a
+/// device or a trader's system would. Time runs faster than life: a truck is declared,
+/// drives up and is read within seconds, and about one truck in four carries a problem
+/// (wrong weight, broken or missing seal, misread container, undeclared vehicle…).
+public final class DemoTraffic: LifecycleHandler, Sendable {
+    public struct Options: Sendable {
+        /// Average seconds between trucks arriving at each lane.
+        public var secondsPerTruck: Double
+        /// Stop generating after this many seconds (nil: until the server stops).
+        public var stopAfter: Double?
+        public var seed: UInt64
+
+        public init(secondsPerTruck: Double = 3, stopAfter: Double? = nil, seed: UInt64 = 2026) {
+            self.secondsPerTruck = secondsPerTruck
+            self.stopAfter = stopAfter
+            self.seed = seed
+        }
+    }
+
+    private let app: Application
+    private let baseURL: String
+    private let options: Options
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(app: Application, baseURL: String, options: Options) {
+        self.app = app
+        self.baseURL = baseURL
+        self.options = options
+    }
+
+    public func didBootAsync(_ application: Application) async throws {
+        task.withLockedValue { $0 = Task { await self.run() } }
+    }
+
+    public func shutdownAsync(_ application: Application) async {
+        let running = task.withLockedValue { $0 }
+        running?.cancel()
+        await running?.value
+    }
+
+    /// Prints one decision as a line of the demo's console.
+    static func printDecision(_ decision: LaneDecision, _ lane: LaneProfile) {
+        let codes = decision.reasons.filter { $0.severity != .info }.map(\.code.rawValue)
+        let notes = decision.reasons.filter { $0.severity == .info }.map(\.code.rawValue)
+        let plate = decision.plate.flatMap { try? VehiclePlate($0).display } ?? decision.plate ?? "—"
+        var line = "\(Timestamp.format(Date()).dropFirst(11).prefix(8))  \(lane.id.padding(toLength: 22, withPad: " ", startingAt: 0))"
+        line += "\(plate.padding(toLength: 13, withPad: " ", startingAt: 0))\(decision.outcome.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0))"
+        line += (codes + notes.map { "(\($0))" }).joined(separator: " ")
+        console(line)
+    }
+
+    /// Writes a line to standard output at once (stdout is block-buffered when piped).
+    static func console(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    private func run() async {
+        guard await waitUntilUp() else {
+            app.logger.error("demo traffic: the server did not come up at \(baseURL)")
+            return
+        }
+        Self.console("""
+
+        SmartGate demo is running at \(baseURL)
+          decisions:    curl -s '\(baseURL)/api/v1/decisions?limit=5'
+          declarations: curl -s '\(baseURL)/api/v1/declarations?gate=kim-thanh&limit=5'
+          gates:        curl -s \(baseURL)/api/v1/gates
+          metrics:      curl -s \(baseURL)/metrics
+        Trucks below are declared and read through the HTTP API; Ctrl-C stops.
+
+        TIME      LANE                  PLATE        OUTCOME REASONS
+        """)
+        let lanes: [(id: String, gate: String, direction: TripDirection)] = [
+            ("kim-thanh-out-1", "kim-thanh", .export), ("kim-thanh-out-2", "kim-thanh", .export),
+            ("kim-thanh-in-1", "kim-thanh", .import), ("kim-thanh-in-2", "kim-thanh", .import),
+            ("kim-thanh-in-3", "kim-thanh", .import), ("lao-cai-road-1-out-1", "lao-cai-road-1", .export),
+        ]
+        let deadline = options.stopAfter.map { Date().addingTimeInterval($0) }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, lane) in lanes.enumerated() {
+                group.addTask {
+                    var random = SplitMix64(seed: self.options.seed &+ UInt64(index) &* 7919)
+                    var truck = 0
+                    while !Task.isCancelled, deadline.map({ Date() < $0 }) ?? true {
+                        truck += 1
+                        let scenario = DemoTruck.make(lane: lane.id, gate: lane.gate, direction: lane.direction, serial: truck, random: &random)
+                        await self.drive(scenario, random: &random)
+                        let pause = self.options.secondsPerTruck * (0.5 + random.unit())
+                        try? await Task.sleep(for: .milliseconds(Int(pause * 1000)))
+                    }
+                }
+            }
+        }
+    }
+
+    private func waitUntilUp() async -> Bool {
+        for _ in 0..<100 {
+            if Task.isCancelled { return false }
+            if let response = try? await app.client.get(URI(string: "\(baseURL)/health")), response.status == .ok { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    /// Declares the truck (unless it is the undeclared one), then plays its readings.
+    private func drive(_ truck: DemoTruck, random: inout SplitMix64) async {
+        if let declaration = truck.declaration {
+            guard await post("/api/v1/declarations", declaration, idempotencyKey: "demo-\(truck.eventPrefix)") else { return }
+        }
+        for (index, reading) in truck.readings.enumerated() {
+            var body = reading
+            body["eventId"] = "\(truck.eventPrefix)-\(index)"
+            body["observedAt"] = Timestamp.format(Date())
+            guard await post("/api/v1/lanes/\(truck.lane)/readings", body) else { return }
+            try? await Task.sleep(for: .milliseconds(Int(80 + random.unit() * 220)))
+        }
+    }
+
+    private func post(_ path: String, _ body: [String: Any], idempotencyKey: String? = nil) async -> Bool {
+        do {
+            let data = try JSONSerialization.data(withJSONObject: body)
+            var headers: HTTPHeaders = ["Content-Type": "application/json"]
+            if let idempotencyKey { headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+            let response = try await app.client.post(URI(string: baseURL + path), headers: headers) { request in
+                request.body = ByteBuffer(data: data)
+            }
+            guard (200..<300).contains(response.status.code) else {
+                let text = response.body.map { String(buffer: $0) } ?? ""
+                app.logger.warning("demo traffic: \(path) answered \(response.status.code): \(text.prefix(300))")
+                return false
+            }
+            return true
+        } catch {
+            if !Task.isCancelled { app.logger.warning("demo traffic: \(path) failed: \(error)") }
+            return false
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Crypto
+import GateKit
+import Vapor
+
+extension Request {
+    /// The body as a JSON tree: 415 for a non-JSON content type, 400 for bytes that are not
+    /// JSON, 413 (from the route's body limit) for too much of it.
+    func jsonBody() throws -> JSONValue {
+        if let contentType = headers.contentType,
+           !(contentType.type == "application" && (contentType.subType == "json" || contentType.subType.hasSuffix("+json"))) {
+            throw AppError.unsupportedMediaType(contentType.serialize())
+        }
+        guard let buffer = body.data, buffer.readableBytes > 0 else {
+            throw AppError.malformedJSON("The request has no body; send a JSON document.")
+        }
+        do {
+            return try JSONValue.parse(Data(buffer.readableBytesView))
+        } catch {
+            throw AppError.malformedJSON(error.detail)
+        }
+    }
+
+    /// The client's preferred language for messages.
+    var language: Language { Language.negotiate(headers.first(name: .acceptLanguage)) }
+}
+
+/// How SmartGate writes JSON: sorted keys (stable bytes, stable hashes) and RFC 3339 UTC
+/// timestamps with milliseconds.
+enum WireJSON {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            do throws(Issue) {
+                return try Timestamp.parse(text)
+            } catch {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+            }
+        }
+        return decoder
+    }
+
+    static func encode(_ value: some Encodable) throws -> Data {
+        try encoder().encode(value)
+    }
+
+    /// A JSON response with the given status.
+    static func response(_ value: some Encodable, status: HTTPStatus = .ok, headers: HTTPHeaders = [:]) throws -> Response {
+        try response(data: encode(value), status: status, headers: headers)
+    }
+
+    static func response(data: Data, status: HTTPStatus = .ok, headers: HTTPHeaders = [:]) -> Response {
+        var headers = headers
+        headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        return Response(status: status, headers: headers, body: .init(data: data))
+    }
+
+    /// Hex SHA-256 of some bytes: how request bodies are compared for idempotency.
+    static func digest(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

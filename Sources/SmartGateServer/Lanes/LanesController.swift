@@ -1,0 +1,57 @@
+import Fluent
+import GateKit
+import Vapor
+
+/// Lane devices post readings; officers and operators follow the decisions.
+enum LanesController {
+    /// `POST /api/v1/lanes/{laneId}/readings`: one reading → the lane's passage.
+    @Sendable static func postReading(_ request: Request) async throws -> Response {
+        let received = ContinuousClock.now
+        let context = request.application.smartGate
+        let laneId = request.parameters.get("laneId") ?? ""
+        let lane = try await context.gates.lane(laneId, on: request.db)
+        let json = try request.jsonBody()
+        let now = Date()
+        let reading: LaneReading
+        do {
+            reading = try LaneReading.parse(json, now: now)
+        } catch {
+            throw AppError.validation(error)
+        }
+        let fingerprint = reading.fingerprint(laneId: lane.id)
+        let settings = context.settings
+        let result = try await context.commits.perform { db in
+            try await ReadingIngest.record(reading, lane: lane, fingerprint: fingerprint, receivedAt: now, settings: settings, on: db)
+        }
+        context.metrics.readingAccepted(kind: reading.payload.kind)
+        if let decision = result.decision {
+            context.metrics.decided(decision.outcome, after: ContinuousClock.now - received)
+            context.decisionLog(decision, lane: lane)
+        }
+        return WireJSON.response(data: result.response)
+    }
+
+    /// `GET /api/v1/decisions?limit=&cursor=&gate=&lane=&outcome=`, newest first.
+    @Sendable static func decisions(_ request: Request) async throws -> Response {
+        let page = try PageRequest(request)
+        let query = LaneDecisionModel.query(on: request.db)
+        if let gate = request.query[String.self, at: "gate"], !gate.isEmpty { query.filter(\.$gateId == gate) }
+        if let lane = request.query[String.self, at: "lane"], !lane.isEmpty { query.filter(\.$laneId == lane) }
+        if let outcome = request.query[String.self, at: "outcome"], !outcome.isEmpty {
+            guard DecisionOutcome(rawValue: outcome) != nil else {
+                throw AppError.validation(ValidationFailure([Issue(field: "outcome", .filterValue, ["actual": outcome])]))
+            }
+            query.filter(\.$outcome == outcome)
+        }
+        if let after = page.after {
+            guard after.count == 1, let id = Int(after[0]) else {
+                throw AppError.badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
+            }
+            query.filter(\.$id < id)
+        }
+        let models = try await query.sort(\.$id, .descending).limit(page.limit + 1).all()
+        let shown = Array(models.prefix(page.limit))
+        let next = models.count > page.limit ? shown.last?.id.map { PageRequest.encode(["\($0)"]) } : nil
+        return try WireJSON.response(Page(items: try shown.map { try $0.view() }, nextCursor: next))
+    }
+}

@@ -1,0 +1,73 @@
+import GateKit
+import Prometheus
+import Vapor
+
+/// The Prometheus series SmartGate exports. Its own registry (not the process-global
+/// MetricsSystem), so several applications in one test process never share counters.
+final class GateMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let decisionLatency: DurationHistogram
+    private let commitBatch: ValueHistogram
+
+    private static var requests: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "http_requests", unitName: "total",
+        helpText: "HTTP requests answered, by route pattern and status.") }
+    private static var readings: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "readings", unitName: "total", helpText: "Lane readings accepted, by kind.") }
+    private static var decisions: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "decisions", unitName: "total", helpText: "Lane decisions, by outcome.") }
+
+    init() {
+        decisionLatency = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "smartgate", metricName: "decision_latency", unitName: "seconds",
+                helpText: "Time from receiving a ready reading to its committed decision."),
+            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                      .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
+        commitBatch = registry.makeValueHistogram(
+            descriptor: .init(
+                namespace: "smartgate", metricName: "commit_batch", unitName: "size",
+                helpText: "Writes committed together in one transaction (group commit)."),
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
+    }
+
+    func request(method: String, route: String, status: UInt) {
+        registry.makeCounter(
+            descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]
+        ).increment()
+    }
+
+    func readingAccepted(kind: String) {
+        registry.makeCounter(descriptor: Self.readings, labels: [("kind", kind)]).increment()
+    }
+
+    func decided(_ outcome: DecisionOutcome, after latency: Duration) {
+        registry.makeCounter(descriptor: Self.decisions, labels: [("outcome", outcome.rawValue)]).increment()
+        decisionLatency.record(latency)
+    }
+
+    func committed(batch size: Int) {
+        commitBatch.record(Double(size))
+    }
+
+    /// The exposition text for `GET /metrics`.
+    func render() -> String { registry.emitToString() }
+}
+
+/// Counts every answered request by its route pattern (never the raw path: ids would
+/// make the series unbounded, and paths can carry personal data).
+struct MetricsMiddleware: AsyncMiddleware {
+    let metrics: GateMetrics
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            response = ProblemMiddleware.response(for: error, request: request)
+        }
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        metrics.request(method: request.method.rawValue, route: route, status: response.status.code)
+        return response
+    }
+}

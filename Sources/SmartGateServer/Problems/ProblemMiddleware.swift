@@ -1,0 +1,92 @@
+import GateKit
+import Vapor
+
+/// Turns every error into an RFC 9457 `application/problem+json` answer, in the client's
+/// language. The one place errors become HTTP: handlers throw typed errors and never
+/// build error responses themselves.
+struct ProblemMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return Self.response(for: error, request: request)
+        }
+    }
+
+    static func response(for error: any Error, request: Request) -> Response {
+        let language = Language.negotiate(request.headers.first(name: .acceptLanguage))
+        let (status, type, detail, fields, headers) = describe(error, language: language, request: request)
+        let problem = ProblemDetails(
+            type: type.uri, title: type.title(in: language), status: Int(status.code), detail: detail,
+            instance: request.url.path, errors: fields)
+        var responseHeaders = headers
+        responseHeaders.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
+        responseHeaders.replaceOrAdd(name: .contentLanguage, value: language.rawValue)
+        let body = (try? JSONEncoder().encode(problem)) ?? Data(#"{"title":"Internal error","status":500}"#.utf8)
+        return Response(status: status, headers: responseHeaders, body: .init(data: body))
+    }
+
+    private static func describe(
+        _ error: any Error, language: Language, request: Request
+    ) -> (HTTPStatus, ProblemType, String?, [ProblemFieldError]?, HTTPHeaders) {
+        switch error {
+        case AppError.validation(let failure):
+            let fields = failure.issues.map {
+                ProblemFieldError(field: $0.field, code: $0.code.rawValue, message: $0.message(in: language))
+            }
+            let detail = switch language {
+            case .en: "\(fields.count) field(s) are invalid; see errors."
+            case .vi: "\(fields.count) trường không hợp lệ; xem errors."
+            case .zh: "\(fields.count) 个字段无效，详见 errors。"
+            }
+            return (.unprocessableEntity, .validation, detail, fields, [:])
+        case AppError.malformedJSON(let detail):
+            return (.badRequest, .malformedJSON, detail, nil, [:])
+        case AppError.unsupportedMediaType(let given):
+            return (.unsupportedMediaType, .unsupportedMediaType, "Send application/json, not \(given).", nil, [:])
+        case AppError.notFound(let kind, let id):
+            return (.notFound, .notFound, "No \(kind) \(id).", nil, [:])
+        case AppError.staleVersion(let current, let given):
+            return (.conflict, .staleVersion, "Version \(given) is stale; the current version is \(current). Read the declaration again and retry.", nil, ["ETag": "\"\(current)\""])
+        case AppError.transition(let refused):
+            return (.conflict, .transition, "The declaration is \(refused.from.rawValue) and cannot become \(refused.to.rawValue).", nil, [:])
+        case AppError.idempotencyMismatch(let key):
+            return (.conflict, .idempotencyMismatch, "Key \(key) was first used with a different request body.", nil, [:])
+        case AppError.noVehicleInLane(let laneId):
+            return (.conflict, .conflict, "Lane \(laneId) has no vehicle in it.", nil, [:])
+        case AppError.badQuery(let field, let message):
+            return (.badRequest, .badQuery, message, [ProblemFieldError(field: field, code: "query.invalid", message: message)], [:])
+        case AppError.unavailable(let detail):
+            return (.serviceUnavailable, .unavailable, detail, nil, ["Retry-After": "1"])
+        case let abort as any AbortError:
+            let type: ProblemType = switch abort.status {
+            case .notFound: .notFound
+            case .payloadTooLarge: .payloadTooLarge
+            case .methodNotAllowed: .methodNotAllowed
+            case .tooManyRequests: .rateLimited
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .internalServerError: .internalError
+            default: .http
+            }
+            let detail: String? = switch abort.status {
+            case .notFound: "No route \(request.method.rawValue) \(request.url.path)."
+            case .payloadTooLarge: "The body exceeds the limit for this endpoint."
+            case .internalServerError:
+                logged(error, request: request)
+            default: abort.reason
+            }
+            return (abort.status, type, detail, nil, abort.headers)
+        case is DecodingError:
+            return (.badRequest, .malformedJSON, "The body does not have the expected shape.", nil, [:])
+        default:
+            return (.internalServerError, .internalError, logged(error, request: request), nil, [:])
+        }
+    }
+
+    /// Logs an unexpected error with the request id and answers only that id: internals
+    /// (SQL, paths, personal data in a payload) never reach the client.
+    private static func logged(_ error: any Error, request: Request) -> String {
+        request.logger.error("unexpected error: \(String(reflecting: error))")
+        return "Unexpected error; reference \(request.id)."
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SmartGateServer
+
+/// `smartgate`: the command-line front door. Each command is a thin call into SmartGateServer.
+@main
+struct SmartGateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smartgate",
+        abstract: "SmartGate: paperless, contactless clearance for the Lào Cai – Hekou border gates.",
+        subcommands: [Serve.self, Demo.self, Migrate.self])
+
+    /// Parses and runs; a bad flag or a failing command prints one line and exits non-zero.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help and friends print in full
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("smartgate: \(message)\n".utf8))
+            Foundation.exit(code == .failure || code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// Options every server-starting command shares.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: "sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (default: $DATABASE_URL, else sqlite://smartgate.sqlite).")
+    var database: String?
+
+    @Option(name: .customLong("env"), help: "development or production (default: $SMARTGATE_ENV, else development).")
+    var environment: String?
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+        if let environment, !["development", "production", "testing"].contains(environment) {
+            throw ValidationError("--env must be development or production, not \(environment)")
+        }
+    }
+
+    func hostOptions() throws -> SmartGateHost.Options {
+        let environmentName = environment ?? ProcessInfo.processInfo.environment["SMARTGATE_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "development"
+        return SmartGateHost.Options(
+            hostname: hostname, port: port, environment: environmentName,
+            settings: try ServerSettings.fromEnvironment(databaseFlag: database))
+    }
+}
+
+func bootstrapLogging(_ environment: String) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        let configured = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        handler.logLevel = configured ?? (environment == "production" ? .notice : .notice)
+        return handler
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTTP API, applying pending migrations first.")
+
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        let options = try server.hostOptions()
+        bootstrapLogging(options.environment)
+        try await SmartGateHost.serve(options)
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve, seed the gates, and drive simulated trucks through the real HTTP API.")
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "Average seconds between trucks at each lane.")
+    var secondsPerTruck = 3.0
+
+    @Option(help: "Stop generating traffic after this many seconds (the server keeps running).")
+    var stopAfter: Double?
+
+    @Option(help: "Seed of the traffic generator.")
+    var seed: UInt64 = 2026
+
+    func validate() throws {
+        guard secondsPerTruck >= 0.05, secondsPerTruck <= 3600 else {
+            throw ValidationError("--seconds-per-truck must be between 0.05 and 3600")
+        }
+    }
+
+    func run() async throws {
+        var options = try server.hostOptions()
+        if options.environment == "production" { throw ValidationError("demo runs in development only") }
+        bootstrapLogging(options.environment)
+        options.environment = "development"
+        try await SmartGateHost.serve(options, demo: DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show pending database migrations and apply them.")
+
+    @Option(help: "sqlite://PATH or postgres://… (default: $DATABASE_URL, else sqlite://smartgate.sqlite).")
+    var database: String?
+
+    @Flag(help: "Apply without asking.")
+    var yes = false
+
+    func run() async throws {
+        bootstrapLogging("development")
+        let options = SmartGateHost.Options(
+            hostname: "127.0.0.1", port: 0, environment: "development",
+            settings: try ServerSettings.fromEnvironment(databaseFlag: database))
+        let pending = try await SmartGateHost.migrate(options, apply: false)
+        if pending.isEmpty {
+            print("Database \(options.settings.database) is up to date.")
+            return
+        }
+        print("Pending migrations on \(options.settings.database):")
+        for name in pending { print("  \(name)") }
+        var apply = yes
+        if !apply {
+            guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("\(pending.count) migration(s) pending; run again with --yes to apply them") }
+            print("Apply them? [y/N] ", terminator: "")
+            apply = readLine()?.lowercased().hasPrefix("y") ?? false
+        }
+        guard apply else { throw ValidationError("nothing applied") }
+        _ = try await SmartGateHost.migrate(options, apply: true)
+        print("Applied \(pending.count) migration(s).")
+    }
+}
