@@ -63,13 +63,10 @@ extension TripDeclaration {
     ///
     /// - Parameter knownGates: ids of the gates this deployment serves.
     public static func parse(_ json: JSONValue, knownGates: Set<String>) throws(ValidationFailure) -> TripDeclaration {
-        var reader = FieldReader()
-        let root = reader.object(json, at: "") ?? [:]
-        if case .object = json {} else {
-            reader = FieldReader()
-            reader.add(Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName]))
-            try reader.finish()
+        guard case .object(let root) = json else {
+            throw ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName])])
         }
+        var reader = FieldReader()
 
         let direction = reader.choice(root["direction"], at: "direction", as: TripDirection.self)
         let gate = reader.string(root["gate"], at: "gate", maxLength: 64)
@@ -77,10 +74,13 @@ extension TripDeclaration {
             reader.add(Issue(field: "gate", .unknownGate, ["actual": gate, "allowed": knownGates.sorted().joined(separator: ", ")]))
         }
 
-        let declarantObject = reader.object(root["declarant"], at: "declarant") ?? [:]
-        let taxCode = reader.parse(declarantObject["taxCode"], at: "declarant.taxCode", maxLength: 32, EnterpriseCode.init)
+        // A missing or mistyped parent is one issue; its children are only checked inside an object.
+        let declarantGiven = reader.object(root["declarant"], at: "declarant")
+        let declarantObject = declarantGiven ?? [:]
+        let taxCode = reader.parse(
+            declarantObject["taxCode"], at: "declarant.taxCode", required: declarantGiven != nil, maxLength: 32, EnterpriseCode.init)
         let declarantName = reader.string(
-            declarantObject["name"], at: "declarant.name", required: root["declarant"] != nil,
+            declarantObject["name"], at: "declarant.name", required: declarantGiven != nil,
             maxLength: DeclarationLimits.nameLength)
 
         var seen: [String: String] = [:]  // seal id → where first declared
@@ -100,8 +100,9 @@ extension TripDeclaration {
             return result
         }
 
-        let vehicleObject = reader.object(root["vehicle"], at: "vehicle") ?? [:]
-        let plate = reader.parse(vehicleObject["plate"], at: "vehicle.plate", required: root["vehicle"] != nil, maxLength: 32, VehiclePlate.init)
+        let vehicleGiven = reader.object(root["vehicle"], at: "vehicle")
+        let vehicleObject = vehicleGiven ?? [:]
+        let plate = reader.parse(vehicleObject["plate"], at: "vehicle.plate", required: vehicleGiven != nil, maxLength: 32, VehiclePlate.init)
         if let plate, plate.isTrailer {
             reader.add(Issue(field: "vehicle.plate", .trailerAsVehicle, ["actual": plate.display]))
         }
@@ -111,8 +112,9 @@ extension TripDeclaration {
         }
         let vehicleSeals = seals(vehicleObject["seals"], at: "vehicle.seals", reader: &reader)
 
-        let driverObject = reader.object(root["driver"], at: "driver") ?? [:]
-        let driverPresent = root["driver"] != nil
+        let driverGiven = reader.object(root["driver"], at: "driver")
+        let driverObject = driverGiven ?? [:]
+        let driverPresent = driverGiven != nil
         let driverName = reader.string(driverObject["name"], at: "driver.name", required: driverPresent, maxLength: DeclarationLimits.nameLength)
         let documentNumber = reader.string(driverObject["documentNumber"], at: "driver.documentNumber", required: driverPresent, maxLength: 32)
         let nationality = reader.parse(driverObject["nationality"], at: "driver.nationality", required: driverPresent, maxLength: 8, CountryCode.init)

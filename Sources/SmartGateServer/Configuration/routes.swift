@@ -20,8 +20,9 @@ func routes(_ app: Application) throws {
         declarations.post(":id", "cancel", use: DeclarationsController.cancel)
     }
     do {
-        // Device messages are small; a tight limit keeps a misbehaving device cheap.
-        api.on(.POST, "lanes", ":laneId", "readings", body: .collect(maxSize: "16kb"), use: LanesController.postReading)
+        api.on(
+            .POST, "lanes", ":laneId", "readings", body: .collect(maxSize: ByteCount(value: LanesController.readingBodyLimit)),
+            use: LanesController.postReading)
         api.get("decisions", use: LanesController.decisions)
     }
 }

@@ -5,13 +5,19 @@ import Vapor
 extension Request {
     /// The body as a JSON tree: 415 for a non-JSON content type, 400 for bytes that are not
     /// JSON, 413 (from the route's body limit) for too much of it.
-    func jsonBody() throws -> JSONValue {
+    /// - Parameter limit: the largest body accepted; the server's `maxBodyBytes` when nil.
+    ///   (A socket-fed body over the limit is refused earlier by the route's collector;
+    ///   this check covers bodies that arrive whole.)
+    func jsonBody(limit: Int? = nil) throws -> JSONValue {
         if let contentType = headers.contentType,
            !(contentType.type == "application" && (contentType.subType == "json" || contentType.subType.hasSuffix("+json"))) {
             throw AppError.unsupportedMediaType(contentType.serialize())
         }
         guard let buffer = body.data, buffer.readableBytes > 0 else {
             throw AppError.malformedJSON("The request has no body; send a JSON document.")
+        }
+        if buffer.readableBytes > limit ?? application.smartGate.settings.maxBodyBytes {
+            throw Abort(.payloadTooLarge)
         }
         do {
             return try JSONValue.parse(Data(buffer.readableBytesView))

@@ -4,13 +4,16 @@ import Vapor
 
 /// Lane devices post readings; officers and operators follow the decisions.
 enum LanesController {
+    /// Device messages are small; a tight limit keeps a misbehaving device cheap.
+    static let readingBodyLimit = 16 * 1024
+
     /// `POST /api/v1/lanes/{laneId}/readings`: one reading → the lane's passage.
     @Sendable static func postReading(_ request: Request) async throws -> Response {
         let received = ContinuousClock.now
         let context = request.application.smartGate
         let laneId = request.parameters.get("laneId") ?? ""
         let lane = try await context.gates.lane(laneId, on: request.db)
-        let json = try request.jsonBody()
+        let json = try request.jsonBody(limit: readingBodyLimit)
         let now = Date()
         let reading: LaneReading
         do {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs PostgreSQL 15 from Debian's packages (if missing), starts it, and creates the
+# role `smartgate` (CREATEDB, so tests can make a database each) and the database
+# `smartgate_ci`. Idempotent: safe to run again.
+set -euo pipefail
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ ! -d /usr/lib/postgresql/15 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql-15 >/dev/null
+fi
+if [ ! -d /etc/postgresql/15/main ]; then
+    pg_createcluster 15 main >/dev/null
+fi
+pg_ctlcluster 15 main start 2>/dev/null || true
+for _ in $(seq 1 30); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && break
+    sleep 1
+done
+pg_isready -h 127.0.0.1 -p 5432
+su postgres -c "psql -q -v ON_ERROR_STOP=1" <<'SQL'
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'smartgate') THEN
+        CREATE ROLE smartgate LOGIN PASSWORD 'smartgate' CREATEDB;
+    END IF;
+END $$;
+SQL
+if ! su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'smartgate_ci'\"" | grep -q 1; then
+    su postgres -c "createdb -O smartgate smartgate_ci"
+fi
+echo "PostgreSQL ready: postgres://smartgate:smartgate@127.0.0.1:5432/smartgate_ci"
