@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
     ],
     targets: [
         // Pure domain: identifiers, declarations, lane decisions. No Vapor, no Fluent.
@@ -42,6 +43,17 @@ let package = Package(
                 "SmartGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Benchmarks (run in release: `swift run -c release smartgate-bench`).
+        .executableTarget(
+            name: "smartgate-bench",
+            dependencies: [
+                "GateKit",
+                "SmartGateServer",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/SmartGateBench"
         ),
         .testTarget(name: "GateKitTests", dependencies: ["GateKit"]),
         .testTarget(

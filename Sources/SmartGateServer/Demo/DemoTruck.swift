@@ -25,19 +25,27 @@ public struct SplitMix64: Sendable {
 }
 
 /// One demo truck: its declaration (as a trader would send it) and the readings its lane's
-/// devices will send, with the problem it carries, if any.
-struct DemoTruck {
-    enum Problem: CaseIterable {
+/// devices will send, with the problem it carries, if any. The demo and the benchmark
+/// both drive the API with these.
+// `@unchecked`: the dictionaries hold only JSON values (strings, numbers, arrays, dictionaries)
+// and are never mutated after `make`.
+public struct DemoTruck: @unchecked Sendable {
+    /// What is wrong with the truck, if anything.
+    public enum Problem: CaseIterable, Sendable {
         case none, overweight, tamperedSeal, missingSeal, misreadContainer, ocrPlate, undeclared, lowConfidencePlate
     }
 
-    var lane: String
-    var eventPrefix: String
-    var declaration: [String: Any]?
-    var readings: [[String: Any]]
-    var problem: Problem
+    public var lane: String
+    /// Prefix of the truck's device event ids; unique per truck.
+    public var eventPrefix: String
+    /// The declaration body, nil for the undeclared truck.
+    public var declaration: [String: Any]?
+    /// Reading bodies without `eventId` and `observedAt`, in the order devices send them.
+    public var readings: [[String: Any]]
+    public var problem: Problem
 
-    static func make(lane: String, gate: String, direction: TripDirection, serial: Int, random: inout SplitMix64) -> DemoTruck {
+    /// A truck for `lane`, drawn from `random`.
+    public static func make(lane: String, gate: String, direction: TripDirection, serial: Int, random: inout SplitMix64) -> DemoTruck {
         let roll = random.unit()
         let problem: Problem = switch roll {
         case ..<0.74: .none
