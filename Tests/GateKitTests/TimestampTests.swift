@@ -42,7 +42,7 @@ private func timestampIssue(_ text: String) -> GateKit.Issue? {
         ("1970-01-01T07:00:00+07:00", 0, "1970-01-01T00:00:00.000Z"),
         ("1969-12-31T23:59:59Z", -1, "1969-12-31T23:59:59.000Z"),
         ("1969-12-31T23:59:59.5Z", -0.5, "1969-12-31T23:59:59.500Z"),
-    ])
+    ] as [(String, Double, String)])
     func parsesAndFormats(text: String, seconds: Double, formatted: String) throws {
         let date = try Timestamp.parse(text)
         #expect(abs(date.timeIntervalSince1970 - seconds) < 0.000_001)

@@ -177,3 +177,17 @@ struct DeclarationsAPITests {
         }
     }
 }
+
+@Suite("Declaration expiry")
+struct DeclarationExpiryTests {
+    @Test("declarations past their arrival window expire; others do not", arguments: TestDatabase.available)
+    func expiry(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let old = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(plate: "24C-111.11", plannedArrival: stamp(-73 * 3600))).object["id"] as? String)
+            let fresh = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(plate: "24C-222.22")).object["id"] as? String)
+            #expect(try await DeclarationExpiry.sweep(app, now: Date()) == 1)
+            #expect(try await app.send(.GET, "/api/v1/declarations/\(old)").object["status"] as? String == "expired")
+            #expect(try await app.send(.GET, "/api/v1/declarations/\(fresh)").object["status"] as? String == "submitted")
+        }
+    }
+}

@@ -63,11 +63,16 @@ public struct ServerSettings: Sendable {
     public var passageIdleTimeout: TimeInterval
     /// Largest request body accepted; bigger bodies answer 413.
     public var maxBodyBytes: Int
+    /// Keep each lane's active passage in memory (see `LaneStates`); turn off when several
+    /// instances write the same lanes.
+    public var laneStateCache: Bool
 
     public init(
         database: DatabaseTarget = .defaultTarget, lanePolicy: LanePolicy = .standard,
-        defaultChannel: Channel = .green, passageIdleTimeout: TimeInterval = 600, maxBodyBytes: Int = 512 * 1024
+        defaultChannel: Channel = .green, passageIdleTimeout: TimeInterval = 600, maxBodyBytes: Int = 512 * 1024,
+        laneStateCache: Bool = true
     ) {
+        self.laneStateCache = laneStateCache
         self.database = database
         self.lanePolicy = lanePolicy
         self.defaultChannel = defaultChannel
@@ -97,6 +102,11 @@ public struct ServerSettings: Sendable {
         if let value = try number("SMARTGATE_MIN_READ_CONFIDENCE", range: 0...1) { settings.lanePolicy.minimumReadConfidence = value }
         if let value = try number("SMARTGATE_PASSAGE_IDLE_MINUTES", range: 1...1440) { settings.passageIdleTimeout = value * 60 }
         if let value = try number("SMARTGATE_MAX_BODY_KB", range: 1...16_384) { settings.maxBodyBytes = Int(value) * 1024 }
+        switch environment["SMARTGATE_LANE_CACHE"]?.lowercased() {
+        case nil, "", "on": break
+        case "off": settings.laneStateCache = false
+        case let other?: throw SettingsError("SMARTGATE_LANE_CACHE=\(other) must be on or off")
+        }
         if let raw = environment["SMARTGATE_DEFAULT_CHANNEL"], !raw.isEmpty {
             guard let channel = Channel(rawValue: raw) else {
                 throw SettingsError("SMARTGATE_DEFAULT_CHANNEL=\(raw) must be green, yellow or red")

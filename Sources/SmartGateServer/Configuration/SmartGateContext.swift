@@ -6,12 +6,17 @@ final class SmartGateContext: Sendable {
     let settings: ServerSettings
     let commits: CommitQueue
     let gates = GateDirectory()
+    let lanes: LaneStates
     let metrics: GateMetrics
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
-    init(settings: ServerSettings, commits: CommitQueue, metrics: GateMetrics, decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void) {
+    init(
+        settings: ServerSettings, commits: CommitQueue, lanes: LaneStates, metrics: GateMetrics,
+        decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
+    ) {
         self.settings = settings
+        self.lanes = lanes
         self.commits = commits
         self.metrics = metrics
         self.decisionLog = decisionLog

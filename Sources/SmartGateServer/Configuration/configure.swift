@@ -36,8 +36,12 @@ public func configure(
     for migration in Migrations.all { app.migrations.add(migration) }
 
     let metrics = GateMetrics()
-    let commits = CommitQueue(database: { app.db }, onBatch: { metrics.committed(batch: $0) })
-    app.smartGate = SmartGateContext(settings: settings, commits: commits, metrics: metrics, decisionLog: decisionLog)
+    let lanes = LaneStates(enabled: settings.laneStateCache)
+    let commits = CommitQueue(
+        database: { app.db }, onBatch: { metrics.committed(batch: $0) }, onRollback: { lanes.forgetAll() })
+    app.smartGate = SmartGateContext(settings: settings, commits: commits, lanes: lanes, metrics: metrics, decisionLog: decisionLog)
+
+    app.lifecycle.use(DeclarationExpiry())
 
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxBodyBytes)
     app.middleware = Middlewares()

@@ -1,14 +1,13 @@
 import Fluent
 import NIOConcurrencyHelpers
-import SQLKit
 
 /// The single writer: every write that must not be lost or doubled runs here, and the
 /// writes that arrive while one transaction commits are committed together in the next.
 ///
 /// Why: an fsync'd commit costs about a millisecond on these machines, so committing each
 /// lane reading alone caps ingest near a thousand per second. Grouping concurrent writes
-/// into one transaction (each in its own savepoint, so one failing write does not undo
-/// its neighbours) pays that millisecond once per batch. A caller is answered only after
+/// into one transaction pays that millisecond once per batch; a failing write does not
+/// undo its neighbours (see `commit`). A caller is answered only after
 /// its batch has committed, so an acknowledged write survives `kill -9`. Running writes
 /// one at a time also makes every read-check-write in a job race-free (two readings for
 /// one lane cannot both open a passage).
@@ -29,15 +28,22 @@ final class CommitQueue: Sendable {
     private let database: @Sendable () -> any Database
     private let maxBatch: Int
     private let onBatch: @Sendable (Int) -> Void
+    private let onRollback: @Sendable () -> Void
 
     /// - Parameters:
     ///   - database: the database to write to (called once per batch).
     ///   - maxBatch: most jobs in one transaction, to bound the latency of the last one.
     ///   - onBatch: told each committed batch's size, for metrics.
-    init(maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
+    ///   - onRollback: told when a whole batch failed to commit, so in-memory state derived
+    ///     from its jobs can be dropped.
+    init(
+        maxBatch: Int = 256, database: @escaping @Sendable () -> any Database,
+        onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {}
+    ) {
         self.database = database
         self.maxBatch = maxBatch
         self.onBatch = onBatch
+        self.onRollback = onRollback
     }
 
     /// Runs `work` inside the next group transaction and returns its result once that
@@ -74,37 +80,35 @@ final class CommitQueue: Sendable {
 
     private func commit(_ batch: [Job]) async {
         let works = batch.map(\.work)
-        let results: [Result<any Sendable, any Error>]
         do {
-            results = try await database().transaction { transaction in
-                // A lone job needs no savepoint: its failure rolls back the transaction.
-                if works.count == 1 {
-                    return [.success(try await works[0](transaction))]
-                }
-                let sql = transaction as! any SQLDatabase
-                var results: [Result<any Sendable, any Error>] = []
-                results.reserveCapacity(works.count)
-                for work in works {
-                    try await sql.raw("SAVEPOINT job").run()
-                    do {
-                        let value = try await work(transaction)
-                        try await sql.raw("RELEASE SAVEPOINT job").run()
-                        results.append(.success(value))
-                    } catch {
-                        try await sql.raw("ROLLBACK TO SAVEPOINT job").run()
-                        try await sql.raw("RELEASE SAVEPOINT job").run()
-                        results.append(.failure(error))
-                    }
-                }
-                return results
+            // Optimistic: the whole batch in one transaction, no per-job savepoints (each
+            // would add two round trips to every write). Jobs rarely fail; when one does,
+            // the batch is rolled back and every job is run again in a transaction of its
+            // own, so one failing write never undoes its neighbours.
+            let values = try await database().transaction { transaction in
+                var values: [any Sendable] = []
+                values.reserveCapacity(works.count)
+                for work in works { values.append(try await work(transaction)) }
+                return values
             }
+            onBatch(batch.count)
+            for (job, value) in zip(batch, values) { job.continuation.resume(returning: value) }
         } catch {
-            for job in batch { job.continuation.resume(throwing: error) }
-            return
-        }
-        onBatch(batch.count)
-        for (job, result) in zip(batch, results) {
-            job.continuation.resume(with: result)
+            onRollback()
+            guard batch.count > 1 else {
+                batch[0].continuation.resume(throwing: error)
+                return
+            }
+            for job in batch {
+                do {
+                    let value = try await database().transaction { transaction in try await job.work(transaction) }
+                    onBatch(1)
+                    job.continuation.resume(returning: value)
+                } catch {
+                    onRollback()
+                    job.continuation.resume(throwing: error)
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import GateKit
+import SQLKit
 
 /// A stored declaration as the API answers it: the declared trip plus its id, status,
 /// channel, version and timestamped history.
@@ -90,11 +91,21 @@ extension DeclarationModel {
         }
         status = next.rawValue
         updatedMs = now.milliseconds
-        try await save(on: database)
-        try await DeclarationTransitionModel(
-            declarationId: try requireID(), from: current.rawValue, to: next.rawValue, atMs: now.milliseconds,
-            actor: actor, reason: reason
-        ).create(on: database)
+        // Only the two columns a transition changes: lanes move declarations inside the
+        // writer, where a full Fluent save would cost a model round trip.
+        try await (database as! any SQLDatabase).update(Self.schema)
+            .set("status", to: status)
+            .set("updated_ms", to: updatedMs)
+            .where("id", .equal, try requireID())
+            .run()
+        // A plain INSERT: the transition's generated id is never needed here, and fetching
+        // it would cost a second round trip inside the writer.
+        try await (database as! any SQLDatabase).insert(into: DeclarationTransitionModel.schema)
+            .columns("declaration_id", "from_status", "to_status", "at_ms", "actor", "reason")
+            .values(
+                SQLBind(try requireID()), SQLBind(current.rawValue), SQLBind(next.rawValue), SQLBind(now.milliseconds),
+                SQLBind(actor), SQLBind(reason))
+            .run()
     }
 }
 

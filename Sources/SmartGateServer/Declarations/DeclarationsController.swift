@@ -121,7 +121,7 @@ enum DeclarationsController {
         }
         let givenVersion: Int
         switch patch.removeValue(forKey: "version") {
-        case .number(let number)?:
+        case .number(let number)? where number == Decimal(NSDecimalNumber(decimal: number).intValue) && number >= 1:
             givenVersion = NSDecimalNumber(decimal: number).intValue
         case nil:
             guard let header = request.headers.first(name: .ifMatch),
@@ -129,7 +129,7 @@ enum DeclarationsController {
             else { throw AppError.validation(ValidationFailure([Issue(field: "version", .versionRequired)])) }
             givenVersion = parsed
         case let other?:
-            throw AppError.validation(ValidationFailure([Issue(field: "version", .wrongType, ["expected": "a number", "actual": other.typeName])]))
+            throw AppError.validation(ValidationFailure([Issue(field: "version", .wrongType, ["expected": "a positive whole number", "actual": other.typeName])]))
         }
         let gates = try await context.gates.snapshot(on: request.db)
         let changes = JSONValue.object(patch)
@@ -153,6 +153,7 @@ enum DeclarationsController {
             let now = Date()
             try model.apply(amended)
             model.version += 1
+            try await model.save(on: db)
             try await model.move(to: .amended, actor: "declarant:\(current.declarant.taxCode.value)", reason: nil, at: now, on: db)
             return try await model.record(on: db)
         }

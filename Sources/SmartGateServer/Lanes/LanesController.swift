@@ -23,8 +23,23 @@ enum LanesController {
         }
         let fingerprint = reading.fingerprint(laneId: lane.id)
         let settings = context.settings
-        let result = try await context.commits.perform { db in
-            try await ReadingIngest.record(reading, lane: lane, fingerprint: fingerprint, receivedAt: now, settings: settings, on: db)
+        let lanes = context.lanes
+        let result: ReadingIngest.Result
+        do {
+            result = try await context.commits.perform { db in
+                try await ReadingIngest.record(
+                    reading, lane: lane, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, on: db)
+            }
+        } catch is ReadingIngest.AlreadyStored {
+            // A device's retry: the first answer again (it may have been committed in the
+            // same batch, so it is read through the writer, after that batch).
+            let first = try await context.commits.perform { db in try await ReadingIngest.replay(reading, fingerprint: fingerprint, on: db) }
+            return WireJSON.response(data: first)
+        } catch AppError.noVehicleInLane(let laneId) {
+            // A retried `passed` finds its passage already closed: answer as the first time.
+            let first = try? await context.commits.perform { db in try await ReadingIngest.replay(reading, fingerprint: fingerprint, on: db) }
+            guard let first else { throw AppError.noVehicleInLane(laneId: laneId) }
+            return WireJSON.response(data: first)
         }
         context.metrics.readingAccepted(kind: reading.payload.kind)
         if let decision = result.decision {
