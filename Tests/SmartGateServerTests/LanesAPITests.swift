@@ -149,3 +149,43 @@ struct LanesAPITests {
         }
     }
 }
+
+@Suite("Lane state survives restarts and works without the in-memory cache")
+struct LaneStateTests {
+    @Test("with SMARTGATE_LANE_CACHE=off every reading reloads its lane, with the same outcome", arguments: TestDatabase.available)
+    func cacheOff(_ database: TestDatabase) async throws {
+        try await withSmartGate(database, settings: { $0.laneStateCache = false }) { app in
+            _ = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration())
+            let readings = LanesAPITests.cleanTruck(prefix: "off")
+            let passage = try await LanesAPITests.drive(app, readings)
+            #expect((passage["decision"] as? [String: Any])?["outcome"] as? String == "release")
+            let retried = try await app.send(.POST, "/api/v1/lanes/kim-thanh-out-1/readings", json: readings[5])
+            #expect((retried.object["passage"] as? [String: Any])?["state"] as? String == "decided")
+            #expect(try await LaneReadingModel.query(on: app.db).count() == 6)
+        }
+    }
+
+    @Test("a passage half read before a restart is decided after it from the stored readings")
+    func restart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("smartgate-restart-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let settings = ServerSettings(database: .sqliteFile(path: path))
+        let readings = LanesAPITests.cleanTruck(prefix: "restart")
+        try await withApp(configure: { app in
+            try await configure(app, settings: settings)
+            try await app.autoMigrate()
+        }) { app in
+            _ = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration())
+            try await LanesAPITests.drive(app, Array(readings.prefix(3)))
+        }
+        try await withApp(configure: { app in
+            try await configure(app, settings: settings)
+            try await app.autoMigrate()
+        }) { app in
+            let passage = try await LanesAPITests.drive(app, Array(readings.dropFirst(3)))
+            let decision = passage["decision"] as? [String: Any] ?? [:]
+            #expect(decision["outcome"] as? String == "release", "\(decision)")
+            #expect((decision["readings"] as? [Any])?.count == 6)
+        }
+    }
+}

@@ -43,7 +43,9 @@ enum IdentifierSyntax {
     /// Folds full-width forms (`Ａ１２`, common in Chinese OCR and IME output) to ASCII,
     /// then upper-cases, then drops every character in `separators` and all whitespace.
     static func compact(_ raw: String, removing separators: Set<Character>) -> String {
-        let folded = raw.precomposedStringWithCompatibilityMapping
+        // Lane devices send plain ASCII almost always; Unicode normalisation is by far the
+        // costliest step of a decision, so it runs only for text that can need it.
+        let folded = raw.utf8.allSatisfy { $0 < 0x80 } ? raw : raw.precomposedStringWithCompatibilityMapping
         return uppercasedASCII(String(folded.filter { !$0.isWhitespace && !separators.contains($0) }))
     }
 

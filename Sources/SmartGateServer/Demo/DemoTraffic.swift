@@ -71,13 +71,15 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
           decisions:    curl -s '\(baseURL)/api/v1/decisions?limit=5'
           declarations: curl -s '\(baseURL)/api/v1/declarations?gate=kim-thanh&limit=5'
           gates:        curl -s \(baseURL)/api/v1/gates
+          lane kim-thanh-out-2 is left free for the README's curl flow
           metrics:      curl -s \(baseURL)/metrics
         Trucks below are declared and read through the HTTP API; Ctrl-C stops.
 
         TIME      LANE                  PLATE        OUTCOME REASONS
         """)
         let lanes: [(id: String, gate: String, direction: TripDirection)] = [
-            ("kim-thanh-out-1", "kim-thanh", .export), ("kim-thanh-out-2", "kim-thanh", .export),
+            // kim-thanh-out-2 is left free for trying the README's curl flow by hand.
+            ("kim-thanh-out-1", "kim-thanh", .export), ("lao-cai-road-1-in-1", "lao-cai-road-1", .import),
             ("kim-thanh-in-1", "kim-thanh", .import), ("kim-thanh-in-2", "kim-thanh", .import),
             ("kim-thanh-in-3", "kim-thanh", .import), ("lao-cai-road-1-out-1", "lao-cai-road-1", .export),
         ]
