@@ -191,3 +191,19 @@ struct DeclarationExpiryTests {
         }
     }
 }
+
+@Suite("Gates list paging")
+struct GatesPagingTests {
+    @Test("gates page by id with limit and cursor")
+    func paging() async throws {
+        try await withSmartGate(.sqlite) { app in
+            let first = try await app.send(.GET, "/api/v1/gates?limit=2")
+            #expect((first.object["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } == ["ban-vuoc", "kim-thanh"])
+            let cursor = try #require(first.object["nextCursor"] as? String)
+            let rest = try await app.send(.GET, "/api/v1/gates?limit=10&cursor=\(cursor)")
+            #expect((rest.object["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } == ["lao-cai-rail", "lao-cai-road-1", "muong-khuong"])
+            #expect(rest.object["nextCursor"] is NSNull)
+            #expect(try await app.send(.GET, "/api/v1/gates?limit=0").status == .badRequest)
+        }
+    }
+}

@@ -189,7 +189,13 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
     /// {2,Z}→2), so `24C-I23.4S` and `24C-123.45` share a key. Characters outside these
     /// classes, Chinese ones included, are kept.
     public static func matchKey(forRead raw: String) -> String {
-        String(IdentifierSyntax.compact(raw, removing: separators).map { confusionClass[$0] ?? $0 })
+        String(compactRead(raw).map { confusionClass[$0] ?? $0 })
+    }
+
+    /// Any OCR text cleaned up exactly as a plate is (case, separators, full-width forms),
+    /// without validating it: what a camera read says, comparable with `normalized`.
+    public static func compactRead(_ raw: String) -> String {
+        IdentifierSyntax.compact(raw, removing: separators)
     }
 
     /// Decodes from the normalised string, validating it.
@@ -206,7 +212,7 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
 
     /// Separators people and OCR engines put between plate groups; several dot-like
     /// characters because Chinese plates use the middle dot and OCR returns look-alikes.
-    private static let separators: Set<Character> = ["-", ".", "·", "•", "・", "∙"]
+    static let separators: Set<Character> = ["-", ".", "·", "•", "・", "∙"]
 
     /// The provincial abbreviations on Chinese civilian plates.
     static let chineseProvinces = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")

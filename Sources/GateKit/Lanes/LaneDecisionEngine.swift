@@ -247,7 +247,7 @@ public enum LaneDecisionEngine {
     }
 
     private static func normalizedRead(_ text: String) -> String {
-        String(text.uppercased().filter { !"-. ·".contains($0) })
+        VehiclePlate.compactRead(text)
     }
 
     private static func reference(_ reading: LaneReading) -> ReadingReference {

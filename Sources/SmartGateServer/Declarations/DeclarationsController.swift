@@ -9,6 +9,7 @@ enum DeclarationsController {
     /// `POST /api/v1/declarations` → 201 with the stored declaration.
     @Sendable static func create(_ request: Request) async throws -> Response {
         let context = request.application.smartGate
+        let key = try IdempotencyKeys.key(of: request)
         let json = try request.jsonBody()
         let gates = try await context.gates.snapshot(on: request.db)
         let trip: TripDeclaration
@@ -17,7 +18,6 @@ enum DeclarationsController {
         } catch {
             throw AppError.validation(error)
         }
-        let key = try IdempotencyKeys.key(of: request)
         let requestHash = WireJSON.digest(try WireJSON.encode(trip))
         let channel = context.settings.defaultChannel
         let answer = try await context.commits.perform { db in
