@@ -27,7 +27,7 @@ public enum SmartGateHost {
         if options.environment == "production" { try checkProduction(options.settings) }
         let app = try await makeApplication(options)
         do {
-            try await Migrations.apply(app)
+            try await databaseReachable(options.settings.database) { try await Migrations.apply(app) }
             app.http.server.configuration.hostname = options.hostname
             app.http.server.configuration.port = options.port
             app.environment.arguments = ["smartgate", "serve"]
@@ -47,7 +47,7 @@ public enum SmartGateHost {
     public static func migrate(_ options: Options, apply: Bool) async throws -> [String] {
         let app = try await makeApplication(options)
         do {
-            let pending = try await Migrations.pending(app)
+            let pending = try await databaseReachable(options.settings.database) { try await Migrations.pending(app) }
             if apply, !pending.isEmpty { try await Migrations.apply(app) }
             try await app.asyncShutdown()
             return pending
@@ -69,6 +69,19 @@ public enum SmartGateHost {
             throw error
         }
         return app
+    }
+
+    /// Runs the first database work, turning a driver's failure into one line an operator can act on.
+    private static func databaseReachable<T>(_ target: DatabaseTarget, _ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch {
+            // PostgresNIO hides its details from `description` (they may hold SQL); the
+            // reflection has the connection error, and the URL is shown without its password.
+            var reason = String(describing: error)
+            if reason.contains("Generic description") { reason = String(reflecting: error) }
+            throw SettingsError("database \(target) is not usable: \(reason.prefix(400))")
+        }
     }
 
     /// Production refuses settings that would lose data or trust.
