@@ -47,7 +47,7 @@ struct ServerOptions: ParsableArguments {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         if let environment, !["development", "production", "testing"].contains(environment) {
-            throw ValidationError("--env must be development or production, not \(environment)")
+            throw ValidationError("--env must be development, production or testing, not \(environment)")
         }
     }
 
@@ -59,11 +59,11 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
-func bootstrapLogging(_ environment: String) {
+func bootstrapLogging() {
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
         let configured = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-        handler.logLevel = configured ?? (environment == "production" ? .notice : .notice)
+        handler.logLevel = configured ?? .notice
         return handler
     }
 }
@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let options = try server.hostOptions()
-        bootstrapLogging(options.environment)
+        bootstrapLogging()
         try await SmartGateHost.serve(options)
     }
 }
@@ -105,7 +105,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         var options = try server.hostOptions()
         if options.environment == "production" { throw ValidationError("demo runs in development only") }
-        bootstrapLogging(options.environment)
+        bootstrapLogging()
         options.environment = "development"
         try await SmartGateHost.serve(options, demo: DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed))
     }
@@ -122,7 +122,7 @@ struct Migrate: AsyncParsableCommand {
     var yes = false
 
     func run() async throws {
-        bootstrapLogging("development")
+        bootstrapLogging()
         let options = SmartGateHost.Options(
             hostname: "127.0.0.1", port: 0, environment: "development",
             settings: try ServerSettings.fromEnvironment(databaseFlag: database))

@@ -48,6 +48,11 @@ struct BadInputAPITests {
              fields: ["observedAt"]),
         Case(name: "passed with no vehicle in the lane", method: .POST, path: "/api/v1/lanes/kim-thanh-out-1/readings",
              body: Fixture.reading("loop-1", "e1", "passed"), status: .conflict, type: "conflict"),
+        Case(name: "a NUL character in a plate read", method: .POST, path: "/api/v1/lanes/kim-thanh-out-1/readings",
+             body: Fixture.reading("cam-1", "e1", "plate", #""plate":"24C\u0000123","confidence":0.9"#),
+             status: .unprocessableEntity, type: "validation-failed", fields: ["plate"]),
+        Case(name: "an unknown gate filter", method: .GET, path: "/api/v1/decisions?gate=%00", body: nil, contentType: nil,
+             status: .unprocessableEntity, type: "validation-failed", fields: ["gate"]),
         Case(name: "limit out of range", method: .GET, path: "/api/v1/decisions?limit=100000", body: nil, contentType: nil,
              status: .badRequest, type: "invalid-query", fields: ["limit"]),
     ]

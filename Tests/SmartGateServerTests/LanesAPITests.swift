@@ -189,3 +189,67 @@ struct LaneStateTests {
         }
     }
 }
+
+@Suite("Passages that end without a decision, crossing, several trips")
+struct PassageEndingTests {
+    @Test("a vehicle that leaves before ready is referred, never left at the lane", arguments: TestDatabase.available)
+    func passedBeforeReady(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let id = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration()).object["id"] as? String)
+            let readings = LanesAPITests.cleanTruck(prefix: "left")
+            try await LanesAPITests.drive(app, [readings[0], Fixture.reading("loop-1", "left-x", "passed")])
+            #expect(try await app.send(.GET, "/api/v1/declarations/\(id)").object["status"] as? String == "referred")
+            let feed = try await app.send(.GET, "/api/v1/decisions").object["items"] as? [[String: Any]] ?? []
+            #expect(feed.first?["outcome"] as? String == "refer")
+            #expect((feed.first?["reasons"] as? [[String: Any]])?.first?["code"] as? String == "PASSAGE_UNDECIDED")
+        }
+    }
+
+    @Test("an idle passage is abandoned and its trip referred", arguments: TestDatabase.available)
+    func abandoned(_ database: TestDatabase) async throws {
+        try await withSmartGate(database, settings: { $0.passageIdleTimeout = 0.05 }) { app in
+            let id = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration()).object["id"] as? String)
+            try await LanesAPITests.drive(app, [LanesAPITests.cleanTruck(prefix: "idle")[0]])
+            try await Task.sleep(for: .milliseconds(120))
+            let next = try await LanesAPITests.drive(app, [Fixture.reading("anpr-1", "idle-next", "plate", #""plate":"24C99999","confidence":0.97"#)])
+            #expect(next["state"] as? String == "open")
+            #expect(try await app.send(.GET, "/api/v1/declarations/\(id)").object["status"] as? String == "referred")
+            #expect(try await PassageModel.query(on: app.db).all().map(\.state).sorted() == ["abandoned", "open"])
+        }
+    }
+
+    @Test("passed after a release marks the trip crossed and closes the passage", arguments: TestDatabase.available)
+    func crossed(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let id = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration()).object["id"] as? String)
+            try await LanesAPITests.drive(app, LanesAPITests.cleanTruck(prefix: "x"))
+            let closed = try await LanesAPITests.drive(app, [Fixture.reading("loop-1", "x-7", "passed")])
+            #expect(closed["state"] as? String == "closed")
+            let history = try await app.send(.GET, "/api/v1/declarations/\(id)").object["history"] as? [[String: Any]] ?? []
+            #expect(history.compactMap { $0["status"] as? String } == ["submitted", "at-lane", "released", "crossed"])
+        }
+    }
+
+    @Test("of one vehicle's two trips, the one for this lane and time is matched", arguments: TestDatabase.available)
+    func twoTrips(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let today = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration()).object["id"] as? String)
+            let later = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(plannedArrival: stamp(5 * 86_400))).object["id"] as? String)
+            let decision = try await LanesAPITests.drive(app, LanesAPITests.cleanTruck(prefix: "two"))["decision"] as? [String: Any] ?? [:]
+            #expect(decision["outcome"] as? String == "release", "\(decision)")
+            #expect(decision["declarationId"] as? String == today)
+            #expect(try await app.send(.GET, "/api/v1/declarations/\(later)").object["status"] as? String == "submitted")
+        }
+    }
+
+    @Test("ready as a passage's first reading stores its decision link, cache or not", arguments: [true, false])
+    func readyFirst(_ cache: Bool) async throws {
+        try await withSmartGate(.sqlite, settings: { $0.laneStateCache = cache }) { app in
+            let passage = try await LanesAPITests.drive(app, [Fixture.reading("loop-1", "rf-1", "ready")])
+            #expect((passage["decision"] as? [String: Any])?["outcome"] as? String == "refer")
+            let stored = try #require(try await PassageModel.query(on: app.db).first())
+            #expect(stored.decisionId != nil)
+            #expect(stored.state == "decided")
+        }
+    }
+}

@@ -37,6 +37,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case plateAmbiguous = "PLATE_AMBIGUOUS"
     case plateCorrected = "PLATE_OCR_CORRECTED"
     case plateConflict = "PLATE_CONFLICT"
+    case tripSelected = "TRIP_SELECTED"
     case trailerMismatch = "TRAILER_MISMATCH"
     case vehicleUndeclared = "VEHICLE_UNDECLARED"
     case declarationNotActive = "DECLARATION_NOT_ACTIVE"
@@ -54,6 +55,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case weightMismatch = "WEIGHT_MISMATCH"
     case channelYellow = "CHANNEL_YELLOW"
     case channelRed = "CHANNEL_RED"
+    /// The vehicle left the lane, or stopped reporting, before `ready`: nobody decided.
+    case passageUndecided = "PASSAGE_UNDECIDED"
 }
 
 /// One finding behind a decision.
@@ -90,6 +93,16 @@ public struct LaneDecision: Sendable, Equatable, Codable {
     public var plate: String?
     public var reasons: [DecisionReason]
     public var readings: [ReadingReference]
+
+    public init(
+        outcome: DecisionOutcome, declarationId: UUID?, plate: String?, reasons: [DecisionReason], readings: [ReadingReference]
+    ) {
+        self.outcome = outcome
+        self.declarationId = declarationId
+        self.plate = plate
+        self.reasons = reasons
+        self.readings = readings
+    }
 }
 
 /// The tunable rules of the lane decision, set by the gate's operator.

@@ -23,8 +23,13 @@ public enum LaneDecisionEngine {
     }
 
     /// Matches the plate reads to the candidate declarations.
+    ///
+    /// - Parameter lane: where the vehicle is. When one vehicle has several trips declared
+    ///   (today's and tomorrow's), the one for this lane's gate and direction inside the
+    ///   arrival window is chosen; different vehicles that fit the reads are never told apart.
     public static func identify(
-        readings: [LaneReading], candidates: [DeclarationCandidate], policy: LanePolicy = .standard
+        readings: [LaneReading], candidates: [DeclarationCandidate], lane: LaneProfile? = nil,
+        policy: LanePolicy = .standard
     ) -> Identification {
         let reads = trustedPlateReads(readings, policy)
         if reads.isEmpty {
@@ -55,6 +60,19 @@ public enum LaneDecisionEngine {
             }
             return .matched(match, notes: notes)
         default:
+            let trips = Array(byId.values)
+            let oneVehicle = Set(trips.map(\.declaration.vehicle.plate.normalized)).count == 1
+            if oneVehicle, let lane, let arrival = readings.map(\.observedAt).max() {
+                let fitting = trips.filter {
+                    $0.declaration.gate == lane.gateId && lane.direction.serves($0.declaration.direction)
+                        && abs(arrival.timeIntervalSince($0.declaration.plannedArrival)) <= policy.arrivalWindow
+                }
+                if fitting.count == 1 {
+                    return .matched(fitting[0], notes: [DecisionReason(
+                        .tripSelected, .info,
+                        "\(trips.count) trips are declared for this vehicle; the one for this lane and time was chosen.")])
+                }
+            }
             return .ambiguous(DecisionReason(
                 .plateAmbiguous, .refer,
                 "\(byId.count) declared vehicles fit the plate reads; an officer must identify the vehicle."))
@@ -71,7 +89,7 @@ public enum LaneDecisionEngine {
 
         let candidate: DeclarationCandidate
         var reasons: [DecisionReason]
-        switch identify(readings: readings, candidates: candidates, policy: policy) {
+        switch identify(readings: readings, candidates: candidates, lane: lane, policy: policy) {
         case .unidentified(let reason), .ambiguous(let reason):
             return LaneDecision(outcome: .refer, declarationId: nil, plate: bestRead, reasons: [reason], readings: used)
         case .matched(let match, let notes):

@@ -41,6 +41,11 @@ extension IssueCode {
         en: "must be one of {allowed} (got \"{actual}\")",
         vi: "phải là một trong {allowed} (nhận được \"{actual}\")",
         zh: "必须是{allowed}之一（实际为\"{actual}\"）")
+    public static let controlCharacter = IssueCode(
+        "field.control-character",
+        en: "must not contain control characters (found U+{codepoint})",
+        vi: "không được chứa ký tự điều khiển (có U+{codepoint})",
+        zh: "不能包含控制字符（发现 U+{codepoint}）")
     public static let duplicate = IssueCode(
         "field.duplicate",
         en: "duplicates {other}",
@@ -116,6 +121,11 @@ public struct FieldReader: Sendable {
             }
             if text.count > maxLength {
                 add(Issue(field: path, .tooLong, ["max": "\(maxLength)", "actual": "\(text.count)"]))
+                return nil
+            }
+            // NUL and friends have no place in a name or a plate, and PostgreSQL refuses NUL in text.
+            if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                add(Issue(field: path, .controlCharacter, ["codepoint": String(format: "%04X", control.value)]))
                 return nil
             }
             return text

@@ -63,8 +63,7 @@ public struct ServerSettings: Sendable {
     public var passageIdleTimeout: TimeInterval
     /// Largest request body accepted; bigger bodies answer 413.
     public var maxBodyBytes: Int
-    /// Keep each lane's active passage in memory (see `LaneStates`); turn off when several
-    /// instances write the same lanes.
+    /// Keep each lane's active passage in memory (see `LaneStates`); off reloads it per reading.
     public var laneStateCache: Bool
 
     public init(

@@ -21,8 +21,6 @@ final class SmartGateContext: Sendable {
         self.metrics = metrics
         self.decisionLog = decisionLog
     }
-
-    func decisionLog(_ decision: LaneDecision, lane: LaneProfile) { decisionLog(decision, lane) }
 }
 
 extension Application {

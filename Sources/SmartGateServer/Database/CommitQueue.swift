@@ -78,36 +78,47 @@ final class CommitQueue: Sendable {
         }
     }
 
+    /// One job threw inside a batch's transaction.
+    private struct JobFailed: Error {
+        var index: Int
+        var error: any Error
+    }
+
     private func commit(_ batch: [Job]) async {
-        let works = batch.map(\.work)
-        do {
-            // Optimistic: the whole batch in one transaction, no per-job savepoints (each
-            // would add two round trips to every write). Jobs rarely fail; when one does,
-            // the batch is rolled back and every job is run again in a transaction of its
-            // own, so one failing write never undoes its neighbours.
-            let values = try await database().transaction { transaction in
-                var values: [any Sendable] = []
-                values.reserveCapacity(works.count)
-                for work in works { values.append(try await work(transaction)) }
-                return values
-            }
-            onBatch(batch.count)
-            for (job, value) in zip(batch, values) { job.continuation.resume(returning: value) }
-        } catch {
-            onRollback()
-            guard batch.count > 1 else {
-                batch[0].continuation.resume(throwing: error)
-                return
-            }
-            for job in batch {
-                do {
-                    let value = try await database().transaction { transaction in try await job.work(transaction) }
-                    onBatch(1)
-                    job.continuation.resume(returning: value)
-                } catch {
-                    onRollback()
-                    job.continuation.resume(throwing: error)
+        // Optimistic: the whole batch in one transaction, no per-job savepoints (each would
+        // add two round trips to every write). When job i throws, the transaction rolls back,
+        // job i gets its error (its own writes are gone with the rollback), and the others
+        // go round again without it. Jobs before i simply run again: nothing of theirs was
+        // committed or answered. A failure of the commit itself fails every job of the
+        // batch: it is not retried, since whether it landed may be unknown (clients retry
+        // safely with their idempotency keys).
+        var pending = batch
+        while !pending.isEmpty {
+            let works = pending.map(\.work)
+            do {
+                let values = try await database().transaction { transaction in
+                    var values: [any Sendable] = []
+                    values.reserveCapacity(works.count)
+                    for (index, work) in works.enumerated() {
+                        do {
+                            values.append(try await work(transaction))
+                        } catch {
+                            throw JobFailed(index: index, error: error)
+                        }
+                    }
+                    return values
                 }
+                onBatch(pending.count)
+                for (job, value) in zip(pending, values) { job.continuation.resume(returning: value) }
+                return
+            } catch let failed as JobFailed {
+                onRollback()
+                pending[failed.index].continuation.resume(throwing: failed.error)
+                pending.remove(at: failed.index)
+            } catch {
+                onRollback()
+                for job in pending { job.continuation.resume(throwing: error) }
+                return
             }
         }
     }

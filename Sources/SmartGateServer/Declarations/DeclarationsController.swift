@@ -73,7 +73,9 @@ enum DeclarationsController {
         let page = try PageRequest(request)
         var issues: [Issue] = []
         let query = DeclarationModel.query(on: request.db)
+        let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         if let gate = request.query[String.self, at: "gate"], !gate.isEmpty {
+            if !directory.gateIds.contains(gate) { issues.append(Issue(field: "gate", .filterValue, ["actual": gate])) }
             query.filter(\.$gateId == gate)
         }
         if let status = request.query[String.self, at: "status"], !status.isEmpty {
@@ -92,7 +94,7 @@ enum DeclarationsController {
         if !issues.isEmpty { throw AppError.validation(ValidationFailure(issues)) }
         if let after = page.after {
             guard after.count == 2, let createdMs = Int64(after[0]), let id = UUID(uuidString: after[1]) else {
-                throw AppError.badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
+                throw PageRequest.foreignCursor
             }
             query.group(.or) { or in
                 or.filter(\.$createdMs < createdMs)

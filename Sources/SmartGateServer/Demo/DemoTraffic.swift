@@ -27,6 +27,8 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     private let baseURL: String
     private let options: Options
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Distinguishes this run's device events from earlier runs' on the same database.
+    private let runId = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
 
     init(app: Application, baseURL: String, options: Options) {
         self.app = app
@@ -91,7 +93,9 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
                     var truck = 0
                     while !Task.isCancelled, deadline.map({ Date() < $0 }) ?? true {
                         truck += 1
-                        let scenario = DemoTruck.make(lane: lane.id, gate: lane.gate, direction: lane.direction, serial: truck, random: &random)
+                        var scenario = DemoTruck.make(lane: lane.id, gate: lane.gate, direction: lane.direction, serial: truck, random: &random)
+                        // Event ids and idempotency keys must not repeat a previous run's on the same database.
+                        scenario.eventPrefix = "\(self.runId)-\(scenario.eventPrefix)"
                         await self.drive(scenario, random: &random)
                         let pause = self.options.secondsPerTruck * (0.5 + random.unit())
                         try? await Task.sleep(for: .milliseconds(Int(pause * 1000)))

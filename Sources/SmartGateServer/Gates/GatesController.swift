@@ -8,7 +8,7 @@ enum GatesController {
         var gates = snapshot.gates  // sorted by id
         if let after = page.after {
             guard after.count == 1 else {
-                throw AppError.badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
+                throw PageRequest.foreignCursor
             }
             gates = gates.filter { $0.id > after[0] }
         }

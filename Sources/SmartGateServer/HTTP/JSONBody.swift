@@ -25,9 +25,6 @@ extension Request {
             throw AppError.malformedJSON(error.detail)
         }
     }
-
-    /// The client's preferred language for messages.
-    var language: Language { Language.negotiate(headers.first(name: .acceptLanguage)) }
 }
 
 /// How SmartGate writes JSON: sorted keys (stable bytes, stable hashes) and RFC 3339 UTC

@@ -74,7 +74,7 @@ enum IdempotencyKeys {
     /// The request's `Idempotency-Key`, checked.
     static func key(of request: Request) throws -> String? {
         guard let key = request.headers.first(name: "Idempotency-Key") else { return nil }
-        guard (1...maxKeyLength).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard (1...maxKeyLength).contains(key.count), key.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
             throw AppError.validation(ValidationFailure([Issue(field: "Idempotency-Key", .headerFormat, ["max": "\(maxKeyLength)"])]))
         }
         return key

@@ -16,6 +16,9 @@ struct CreatePassages: AsyncMigration {
             .create()
         let sql = database as! any SQLDatabase
         try await sql.create(index: "passages_lane_state").on(PassageModel.schema).column("lane_id").column("state").run()
+        // At most one vehicle in a lane, whoever writes: a second active passage is refused
+        // by the database, not just avoided by the single writer.
+        try await sql.raw("CREATE UNIQUE INDEX passages_one_active_per_lane ON passages (lane_id) WHERE state IN ('open', 'decided')").run()
     }
 
     func revert(on database: any Database) async throws {

@@ -32,9 +32,10 @@ struct LaneState: Sendable {
 /// Why it stays true: passages and readings are written only inside the commit queue, one
 /// job at a time, and a job stores its new lane state here only after its own writes
 /// succeeded; when a whole batch fails to commit, every lane is forgotten and reloaded from
-/// the database on next use. With several SmartGate instances writing the same lanes
-/// (PostgreSQL scale-out), set `SMARTGATE_LANE_CACHE=off`: every reading then reloads its
-/// lane from the database.
+/// the database on next use. `SMARTGATE_LANE_CACHE=off` reloads the lane for every
+/// reading. Several instances writing the same lanes are not supported yet: the unique
+/// index on active passages stops a second open passage, but reads-then-writes are only
+/// serialised within one process (scale-out is a later issue).
 final class LaneStates: Sendable {
     private enum Entry: Sendable {
         /// Known: the lane has no active passage.

@@ -44,7 +44,7 @@ enum LanesController {
         context.metrics.readingAccepted(kind: reading.payload.kind)
         if let decision = result.decision {
             context.metrics.decided(decision.outcome, after: ContinuousClock.now - received)
-            context.decisionLog(decision, lane: lane)
+            context.decisionLog(decision, lane)
         }
         return WireJSON.response(data: result.response)
     }
@@ -53,17 +53,24 @@ enum LanesController {
     @Sendable static func decisions(_ request: Request) async throws -> Response {
         let page = try PageRequest(request)
         let query = LaneDecisionModel.query(on: request.db)
-        if let gate = request.query[String.self, at: "gate"], !gate.isEmpty { query.filter(\.$gateId == gate) }
-        if let lane = request.query[String.self, at: "lane"], !lane.isEmpty { query.filter(\.$laneId == lane) }
+        let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
+        var issues: [Issue] = []
+        if let gate = request.query[String.self, at: "gate"], !gate.isEmpty {
+            if !directory.gateIds.contains(gate) { issues.append(Issue(field: "gate", .filterValue, ["actual": gate])) }
+            query.filter(\.$gateId == gate)
+        }
+        if let lane = request.query[String.self, at: "lane"], !lane.isEmpty {
+            if directory.lanes[lane] == nil { issues.append(Issue(field: "lane", .filterValue, ["actual": lane])) }
+            query.filter(\.$laneId == lane)
+        }
         if let outcome = request.query[String.self, at: "outcome"], !outcome.isEmpty {
-            guard DecisionOutcome(rawValue: outcome) != nil else {
-                throw AppError.validation(ValidationFailure([Issue(field: "outcome", .filterValue, ["actual": outcome])]))
-            }
+            if DecisionOutcome(rawValue: outcome) == nil { issues.append(Issue(field: "outcome", .filterValue, ["actual": outcome])) }
             query.filter(\.$outcome == outcome)
         }
+        if !issues.isEmpty { throw AppError.validation(ValidationFailure(issues)) }
         if let after = page.after {
             guard after.count == 1, let id = Int(after[0]) else {
-                throw AppError.badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
+                throw PageRequest.foreignCursor
             }
             query.filter(\.$id < id)
         }

@@ -72,15 +72,6 @@ extension LaneDecisionModel {
     }
 }
 
-extension PassageModel {
-    func view(decision: DecisionView?) throws -> PassageView {
-        PassageView(
-            id: try requireID(), laneId: laneId, state: PassageState(rawValue: state) ?? .open, declarationId: declarationId,
-            openedAt: Date(milliseconds: openedMs), decidedAt: decidedMs.map(Date.init(milliseconds:)),
-            closedAt: closedMs.map(Date.init(milliseconds:)), decision: decision)
-    }
-}
-
 extension LaneReadingModel {
     /// Back to the domain reading the engine consumes.
     var reading: LaneReading? {

@@ -19,7 +19,7 @@ enum ReadingIngest {
     struct AlreadyStored: Error {}
 
     static let activeStates = [PassageState.open.rawValue, PassageState.decided.rawValue]
-    static let matchableStatuses = [DeclarationStatus.submitted, .amended, .atLane].map(\.rawValue)
+    static let matchableStatuses = DeclarationStatus.allCases.filter(\.awaitsVehicle).map(\.rawValue)
 
     static func record(
         _ reading: LaneReading, lane: LaneProfile, fingerprint: String, receivedAt now: Date,
@@ -32,11 +32,11 @@ enum ReadingIngest {
         if let active = current {
             let idleMs = Int64(settings.passageIdleTimeout * 1000)
             if active.state == .open, nowMs - active.lastReadingMs > idleMs {
-                finished = ended(active, as: .abandoned, at: nowMs)
+                finished = try ended(active, as: .abandoned, at: nowMs)
                 current = nil
             } else if active.state == .decided, case .plate = reading.payload {
                 // The next vehicle's plate: the previous one has gone through.
-                finished = ended(active, as: .closed, at: nowMs)
+                finished = try ended(active, as: .closed, at: nowMs)
                 current = nil
             }
         }
@@ -54,49 +54,71 @@ enum ReadingIngest {
 
         // Reads first: which declaration the vehicle is, and the decision.
         var decision: LaneDecision?
-        var matched: DeclarationModel?
         var decisionRow: LaneDecisionModel?
+        var declarationMoves: [(DeclarationModel, DeclarationStatus, String?)] = []
+        let actor = "lane:\(lane.id)"
         switch reading.payload {
         case .plate where state.declarationId == nil:
             // Match early, so the declarant can no longer amend a trip whose truck is at the lane.
             let candidates = try await candidates(for: state.readings, including: nil, settings: settings, on: db)
             if case .matched(let match, _) = LaneDecisionEngine.identify(
-                readings: state.readings, candidates: candidates.map(\.1), policy: settings.lanePolicy) {
+                readings: state.readings, candidates: candidates.map(\.1), lane: lane, policy: settings.lanePolicy),
+               let model = candidates.first(where: { $0.1.id == match.id })?.0 {
                 state.declarationId = match.id
-                matched = candidates.first { $0.1.id == match.id }?.0
+                if model.declarationStatus.isAmendable { declarationMoves.append((model, .atLane, "plate read")) }
             }
         case .ready where state.state == .open:
-            let candidates = try await candidates(for: state.readings, including: state.declarationId, settings: settings, on: db)
+            let linked = state.declarationId
+            let candidates = try await candidates(for: state.readings, including: linked, settings: settings, on: db)
             let decided = LaneDecisionEngine.decide(
                 lane: lane, readings: state.readings, candidates: candidates.map(\.1), policy: settings.lanePolicy)
-            let row = LaneDecisionModel()
-            row.passageId = state.passageId
-            row.laneId = lane.id
-            row.gateId = lane.gateId
-            row.plate = decided.plate
-            row.declarationId = decided.declarationId
-            row.outcome = decided.outcome.rawValue
-            row.reasons = String(decoding: try JSONEncoder().encode(decided.reasons), as: UTF8.self)
-            row.readings = String(decoding: try JSONEncoder().encode(decided.readings), as: UTF8.self)
-            row.decidedMs = nowMs
-            decisionRow = row
-            state.state = .decided
+            decisionRow = try LaneDecisionModel(decided, passageId: state.passageId, lane: lane, at: nowMs)
+            try state.move(to: .decided)
             state.decidedMs = nowMs
-            if let id = decided.declarationId {
+            let codes = decided.reasons.filter { $0.severity != .info }.map(\.code.rawValue).joined(separator: ",")
+            if let id = decided.declarationId, let model = candidates.first(where: { $0.1.id == id })?.0 {
                 state.declarationId = id
-                matched = candidates.first { $0.1.id == id }?.0
+                if model.declarationStatus.isAmendable { declarationMoves.append((model, .atLane, "ready at barrier")) }
+                declarationMoves.append((model, decided.outcome.declarationStatus, codes.isEmpty ? nil : codes))
+            }
+            if let linked, linked != decided.declarationId, let model = candidates.first(where: { $0.1.id == linked })?.0,
+               model.declarationStatus == .atLane {
+                // The plate matched this trip, the full decision could not confirm it: an
+                // officer settles it rather than leaving the trip at the lane for ever.
+                declarationMoves.append((model, .referred, codes))
             }
             decision = decided
         case .passed:
-            state.state = .closed
+            if state.state == .open {
+                // The vehicle left before `ready`: nobody decided, so an officer must.
+                decisionRow = try undecided(&state, lane: lane, at: nowMs, reason: "The vehicle left the lane before a decision.")
+                if let model = try await linkedAtLane(state.declarationId, on: db) {
+                    declarationMoves.append((model, .referred, ReasonCode.passageUndecided.rawValue))
+                }
+            } else if let id = state.declarationId, state.decision?.outcome == .release,
+                      let model = try await DeclarationModel.find(id, on: db), model.declarationStatus == .released {
+                declarationMoves.append((model, .crossed, "passed the barrier"))
+            }
+            try state.move(to: .closed)
             state.closedMs = nowMs
         default:
             break
         }
+        var finishedDecision: LaneDecisionModel?
+        if var abandoned = finished, abandoned.state == .abandoned, abandoned.declarationId != nil {
+            finishedDecision = try undecided(&abandoned, lane: lane, at: nowMs, reason: "The passage was idle past the limit without a decision.")
+            finished = abandoned
+            if let model = try await linkedAtLane(abandoned.declarationId, on: db) {
+                declarationMoves.append((model, .referred, ReasonCode.passageUndecided.rawValue))
+            }
+        }
 
-        // Then the writes, the reading first: a repeated event fails its unique key here,
-        // and the whole job (this savepoint) rolls back without touching the lane.
-        if let finished { try await PassageModel.write(finished, isNew: false, on: db) }
+        // Then the writes. A repeated event fails the reading's unique key, and the job
+        // rolls back whole without touching the lane's state.
+        if var finished {
+            if let finishedDecision { finished.decisionId = try await finishedDecision.insertReturningId(on: db) }
+            try await PassageModel.write(finished, isNew: false, on: db)
+        }
         if isNew { try await PassageModel.write(state, isNew: true, on: db) }
         if let decisionRow {
             decisionRow.id = try await decisionRow.insertReturningId(on: db)
@@ -116,23 +138,11 @@ enum ReadingIngest {
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw AlreadyStored()
         }
-        let passageChanged = state.state != before.state || state.declarationId != before.declarationId || state.decisionId != before.decisionId
-        if !isNew, passageChanged { try await PassageModel.write(state, isNew: false, on: db) }
-
-        if let matched {
-            let actor = "lane:\(lane.id)"
-            if matched.declarationStatus.isAmendable {
-                try await matched.move(to: .atLane, actor: actor, reason: decision == nil ? "plate read" : "ready at barrier", at: now, on: db)
-            }
-            if let decision, matched.declarationStatus == .atLane {
-                let next: DeclarationStatus = switch decision.outcome {
-                case .release: .released
-                case .refer: .referred
-                case .reject: .rejected
-                }
-                let codes = decision.reasons.filter { $0.severity != .info }.map(\.code.rawValue)
-                try await matched.move(to: next, actor: actor, reason: codes.isEmpty ? nil : codes.joined(separator: ","), at: now, on: db)
-            }
+        let passageChanged = state.state != before.state || state.declarationId != before.declarationId
+            || state.decisionId != before.decisionId
+        if passageChanged { try await PassageModel.write(state, isNew: false, on: db) }
+        for (model, next, reason) in declarationMoves {
+            try await model.move(to: next, actor: actor, reason: reason, at: now, on: db)
         }
 
         lanes.store(state.state.isActive ? state : nil, for: lane.id)
@@ -180,11 +190,30 @@ enum ReadingIngest {
         }
     }
 
-    private static func ended(_ state: LaneState, as end: PassageState, at nowMs: Int64) -> LaneState {
+    private static func ended(_ state: LaneState, as end: PassageState, at nowMs: Int64) throws -> LaneState {
         var ended = state
-        ended.state = end
+        try ended.move(to: end)
         ended.closedMs = nowMs
         return ended
+    }
+
+    /// A refer decision for a passage that ended without `ready`, so its trip goes to an
+    /// officer instead of staying at the lane for ever.
+    private static func undecided(_ state: inout LaneState, lane: LaneProfile, at nowMs: Int64, reason: String) throws -> LaneDecisionModel {
+        let plate = state.readings.lazy.compactMap { reading -> String? in
+            if case .plate(let text, _) = reading.payload { return VehiclePlate.compactRead(text) }
+            return nil
+        }.first
+        let decision = LaneDecision(
+            outcome: .refer, declarationId: state.declarationId, plate: plate,
+            reasons: [DecisionReason(.passageUndecided, .refer, reason)], readings: [])
+        state.decidedMs = nowMs
+        return try LaneDecisionModel(decision, passageId: state.passageId, lane: lane, at: nowMs)
+    }
+
+    private static func linkedAtLane(_ id: UUID?, on db: any Database) async throws -> DeclarationModel? {
+        guard let id, let model = try await DeclarationModel.find(id, on: db), model.declarationStatus == .atLane else { return nil }
+        return model
     }
 }
 
@@ -232,6 +261,19 @@ extension LaneReadingModel {
 }
 
 extension LaneDecisionModel {
+    convenience init(_ decision: LaneDecision, passageId: UUID, lane: LaneProfile, at decidedMs: Int64) throws {
+        self.init()
+        self.passageId = passageId
+        laneId = lane.id
+        gateId = lane.gateId
+        plate = decision.plate
+        declarationId = decision.declarationId
+        outcome = decision.outcome.rawValue
+        reasons = String(decoding: try JSONEncoder().encode(decision.reasons), as: UTF8.self)
+        readings = String(decoding: try JSONEncoder().encode(decision.readings), as: UTF8.self)
+        self.decidedMs = decidedMs
+    }
+
     /// INSERT … RETURNING id in one round trip (SQLite ≥ 3.35 and PostgreSQL both have it).
     func insertReturningId(on db: any Database) async throws -> Int {
         let id = try await (db as! any SQLDatabase).insert(into: Self.schema)
@@ -243,5 +285,26 @@ extension LaneDecisionModel {
             .first(decodingColumn: "id", as: Int.self)
         guard let id else { throw AppError.unavailable("the decision was not stored") }
         return id
+    }
+}
+
+extension LaneState {
+    /// Moves the passage through its lifecycle table (`PassageState.allowedTransitions`).
+    mutating func move(to next: PassageState) throws {
+        guard state.canMove(to: next) else {
+            throw AppError.noVehicleInLane(laneId: laneId)
+        }
+        state = next
+    }
+}
+
+extension DecisionOutcome {
+    /// Where a lane decision moves the declaration.
+    var declarationStatus: DeclarationStatus {
+        switch self {
+        case .release: .released
+        case .refer: .referred
+        case .reject: .rejected
+        }
     }
 }

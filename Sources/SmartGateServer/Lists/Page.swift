@@ -34,11 +34,14 @@ struct PageRequest: Sendable {
             limit = Self.defaultLimit
         }
         if let raw = request.query[String.self, at: "cursor"], !raw.isEmpty {
-            guard let parts = Self.decode(raw) else {
-                throw AppError.badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
-            }
+            guard let parts = Self.decode(raw) else { throw Self.foreignCursor }
             after = parts
         }
+    }
+
+    /// The 400 for a cursor this server did not issue (or issued for another list).
+    static var foreignCursor: AppError {
+        .badQuery(field: "cursor", message: "cursor is not one this server issued; start again without it.")
     }
 
     /// An opaque cursor over an ordered position: the client must not build its own.

@@ -60,12 +60,8 @@ struct MetricsMiddleware: AsyncMiddleware {
     let metrics: GateMetrics
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response: Response
-        do {
-            response = try await next.respond(to: request)
-        } catch {
-            response = ProblemMiddleware.response(for: error, request: request)
-        }
+        // ProblemMiddleware sits inside this one, so every error has become a response here.
+        let response = try await next.respond(to: request)
         let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
         metrics.request(method: request.method.rawValue, route: route, status: response.status.code)
         return response
