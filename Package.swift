@@ -21,7 +21,10 @@ let package = Package(
     ],
     targets: [
         // Pure domain: identifiers, declarations, lane decisions. No Vapor, no Fluent.
-        .target(name: "GateKit"),
+        .target(
+            name: "GateKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Adapts the domain to HTTP and the database.
         .target(
             name: "SmartGateServer",
@@ -40,6 +43,7 @@ let package = Package(
         .executableTarget(
             name: "smartgate",
             dependencies: [
+                "GateKit",
                 "SmartGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

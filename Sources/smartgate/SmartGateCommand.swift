@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GateKit
 import Logging
 import SmartGateServer
 
@@ -9,7 +10,7 @@ struct SmartGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartgate",
         abstract: "SmartGate: paperless, contactless clearance for the Lào Cai – Hekou border gates.",
-        subcommands: [Serve.self, Demo.self, Migrate.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Audit.self])
 
     /// Parses and runs; a bad flag or a failing command prints one line and exits non-zero.
     static func main() async {
@@ -142,5 +143,31 @@ struct Migrate: AsyncParsableCommand {
         guard apply else { throw ValidationError("nothing applied") }
         _ = try await SmartGateHost.migrate(options, apply: true)
         print("Applied \(pending.count) migration(s).")
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the tamper-evident audit chain.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Walk the audit chain; exit non-zero naming the first broken entry (edited, deleted or reordered).")
+
+        @Option(help: "sqlite://PATH or postgres://… (default: $DATABASE_URL, else sqlite://smartgate.sqlite).")
+        var database: String?
+
+        func run() async throws {
+            bootstrapLogging()
+            let options = SmartGateHost.Options(
+                hostname: "127.0.0.1", port: 0, environment: "development",
+                settings: try ServerSettings.fromEnvironment(databaseFlag: database))
+            switch try await SmartGateHost.verifyAudit(options) {
+            case .intact(let entries, let head):
+                print("audit chain intact: \(entries) entries, head \(head)")
+            case .broken(let seq, let reason):
+                throw ValidationError("audit chain broken at seq \(seq): \(reason)")
+            }
+        }
     }
 }

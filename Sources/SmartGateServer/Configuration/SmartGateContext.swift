@@ -7,16 +7,18 @@ final class SmartGateContext: Sendable {
     let commits: CommitQueue
     let gates = GateDirectory()
     let lanes: LaneStates
+    let audit: AuditTrail
     let metrics: GateMetrics
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
     init(
-        settings: ServerSettings, commits: CommitQueue, lanes: LaneStates, metrics: GateMetrics,
+        settings: ServerSettings, commits: CommitQueue, lanes: LaneStates, audit: AuditTrail, metrics: GateMetrics,
         decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
     ) {
         self.settings = settings
         self.lanes = lanes
+        self.audit = audit
         self.commits = commits
         self.metrics = metrics
         self.decisionLog = decisionLog

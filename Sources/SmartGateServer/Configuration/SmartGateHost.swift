@@ -57,6 +57,19 @@ public enum SmartGateHost {
         }
     }
 
+    /// Walks the audit chain of the database in `options`; applies no migration.
+    public static func verifyAudit(_ options: Options) async throws -> AuditChain.Verdict {
+        let app = try await makeApplication(options)
+        do {
+            let verdict = try await databaseReachable(options.settings.database) { try await AuditTrail.verify(on: app.db) }
+            try await app.asyncShutdown()
+            return verdict
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+
     private static func makeApplication(_ options: Options) async throws -> Application {
         let environment = Environment(name: options.environment, arguments: ["smartgate"])
         let app = try await Application.make(environment)

@@ -37,9 +37,15 @@ public func configure(
 
     let metrics = GateMetrics()
     let lanes = LaneStates(enabled: settings.laneStateCache)
+    let audit = AuditTrail()
     let commits = CommitQueue(
-        database: { app.db }, onBatch: { metrics.committed(batch: $0) }, onRollback: { lanes.forgetAll() })
-    app.smartGate = SmartGateContext(settings: settings, commits: commits, lanes: lanes, metrics: metrics, decisionLog: decisionLog)
+        database: { app.db }, onBatch: { metrics.committed(batch: $0) },
+        onRollback: {
+            lanes.forgetAll()
+            audit.forget()
+        })
+    app.smartGate = SmartGateContext(
+        settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, decisionLog: decisionLog)
 
     app.lifecycle.use(DeclarationExpiry())
 
@@ -61,6 +67,7 @@ public enum Migrations {
         CreatePassages(),
         CreateLaneReadings(),
         CreateLaneDecisions(),
+        CreateAuditEntries(),
     ]
 
     /// Names of the migrations not yet applied.

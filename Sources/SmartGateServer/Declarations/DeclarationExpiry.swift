@@ -41,6 +41,7 @@ final class DeclarationExpiry: LifecycleHandler, Sendable {
     /// Expires every declaration whose window closed before `now`; returns how many.
     static func sweep(_ application: Application, now: Date) async throws -> Int {
         let context = application.smartGate
+        let audit = context.audit
         let cutoff = now.addingTimeInterval(-context.settings.lanePolicy.arrivalWindow).milliseconds
         return try await context.commits.perform { db in
             let stale = try await DeclarationModel.query(on: db)
@@ -49,7 +50,7 @@ final class DeclarationExpiry: LifecycleHandler, Sendable {
                 .limit(500)
                 .all()
             for model in stale {
-                try await model.move(to: .expired, actor: "system", reason: "arrival window closed", at: now, on: db)
+                try await model.move(to: .expired, actor: "system", reason: "arrival window closed", at: now, audit: audit, on: db)
             }
             return stale.count
         }

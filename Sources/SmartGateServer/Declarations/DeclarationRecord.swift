@@ -82,7 +82,9 @@ extension DeclarationModel {
 
     /// Moves the declaration through its lifecycle and records who, when and why.
     /// Throws `AppError.transition` naming the current state when the lifecycle forbids it.
-    func move(to next: DeclarationStatus, actor: String, reason: String?, at now: Date, on database: any Database) async throws {
+    func move(
+        to next: DeclarationStatus, actor: String, reason: String?, at now: Date, audit: AuditTrail, on database: any Database
+    ) async throws {
         let current = declarationStatus
         do {
             _ = try current.move(to: next)
@@ -106,6 +108,9 @@ extension DeclarationModel {
                 SQLBind(try requireID()), SQLBind(current.rawValue), SQLBind(next.rawValue), SQLBind(now.milliseconds),
                 SQLBind(actor), SQLBind(reason))
             .run()
+        try await audit.append(
+            actor: actor, action: "declaration.\(next.rawValue)", subject: "declaration:\(try requireID().uuidString.lowercased())",
+            payload: Data("\(current.rawValue)\n\(next.rawValue)\n\(reason ?? "")\n\(version)\n\(body)".utf8), at: now, on: database)
     }
 }
 

@@ -20,6 +20,7 @@ enum DeclarationsController {
         }
         let requestHash = WireJSON.digest(try WireJSON.encode(trip))
         let channel = context.settings.defaultChannel
+        let audit = context.audit
         let answer = try await context.commits.perform { db in
             if let key, let earlier = try await IdempotencyKeys.replay(scope: createScope, key: key, requestHash: requestHash, on: db) {
                 return earlier
@@ -39,6 +40,10 @@ enum DeclarationsController {
                 atMs: now.milliseconds, actor: "declarant:\(trip.declarant.taxCode.value)",
                 reason: "channel \(channel.rawValue) (default until risk selectivity)"
             ).create(on: db)
+            try await audit.append(
+                actor: "declarant:\(trip.declarant.taxCode.value)", action: "declaration.submitted",
+                subject: "declaration:\(try model.requireID().uuidString.lowercased())",
+                payload: Data("channel \(channel.rawValue)\n\(model.body)".utf8), at: now, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try await model.record(on: db)))
             if let key {
                 try await IdempotencyKeys.store(answer, scope: createScope, key: key, requestHash: requestHash, at: now, on: db)
@@ -135,6 +140,7 @@ enum DeclarationsController {
         }
         let gates = try await context.gates.snapshot(on: request.db)
         let changes = JSONValue.object(patch)
+        let audit = context.audit
         let record = try await context.commits.perform { db in
             guard let model = try await DeclarationModel.find(id, on: db) else { throw AppError.notFound(kind: "declaration", id: id.uuidString) }
             guard model.declarationStatus.isAmendable else {
@@ -156,7 +162,7 @@ enum DeclarationsController {
             try model.apply(amended)
             model.version += 1
             try await model.save(on: db)
-            try await model.move(to: .amended, actor: "declarant:\(current.declarant.taxCode.value)", reason: nil, at: now, on: db)
+            try await model.move(to: .amended, actor: "declarant:\(current.declarant.taxCode.value)", reason: nil, at: now, audit: audit, on: db)
             return try await model.record(on: db)
         }
         return try WireJSON.response(record, headers: ["ETag": "\"\(record.version)\""])
@@ -173,9 +179,10 @@ enum DeclarationsController {
             reason = reader.string(object?["reason"], at: "reason", required: false, maxLength: 500)
             do throws(ValidationFailure) { try reader.finish() } catch { throw AppError.validation(error) }
         }
+        let audit = context.audit
         let record = try await context.commits.perform { [reason] db in
             guard let model = try await DeclarationModel.find(id, on: db) else { throw AppError.notFound(kind: "declaration", id: id.uuidString) }
-            try await model.move(to: .cancelled, actor: "declarant:\(model.declarantCode)", reason: reason, at: Date(), on: db)
+            try await model.move(to: .cancelled, actor: "declarant:\(model.declarantCode)", reason: reason, at: Date(), audit: audit, on: db)
             return try await model.record(on: db)
         }
         return try WireJSON.response(record)

@@ -24,11 +24,12 @@ enum LanesController {
         let fingerprint = reading.fingerprint(laneId: lane.id)
         let settings = context.settings
         let lanes = context.lanes
+        let audit = context.audit
         let result: ReadingIngest.Result
         do {
             result = try await context.commits.perform { db in
                 try await ReadingIngest.record(
-                    reading, lane: lane, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, on: db)
+                    reading, lane: lane, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, audit: audit, on: db)
             }
         } catch is ReadingIngest.AlreadyStored {
             // A device's retry: the first answer again (it may have been committed in the

@@ -23,7 +23,7 @@ enum ReadingIngest {
 
     static func record(
         _ reading: LaneReading, lane: LaneProfile, fingerprint: String, receivedAt now: Date,
-        settings: ServerSettings, lanes: LaneStates, on db: any Database
+        settings: ServerSettings, lanes: LaneStates, audit: AuditTrail, on db: any Database
     ) async throws -> Result {
         let nowMs = now.milliseconds
         var current = try await lanes.current(lane.id, on: db)
@@ -116,12 +116,16 @@ enum ReadingIngest {
         // Then the writes. A repeated event fails the reading's unique key, and the job
         // rolls back whole without touching the lane's state.
         if var finished {
-            if let finishedDecision { finished.decisionId = try await finishedDecision.insertReturningId(on: db) }
+            if let finishedDecision {
+                finished.decisionId = try await finishedDecision.insertReturningId(on: db)
+                try await finishedDecision.audit(audit, actor: actor, at: now, on: db)
+            }
             try await PassageModel.write(finished, isNew: false, on: db)
         }
         if isNew { try await PassageModel.write(state, isNew: true, on: db) }
         if let decisionRow {
             decisionRow.id = try await decisionRow.insertReturningId(on: db)
+            try await decisionRow.audit(audit, actor: actor, at: now, on: db)
             state.decisionId = decisionRow.id
             state.decision = try decisionRow.view()
         }
@@ -142,7 +146,7 @@ enum ReadingIngest {
             || state.decisionId != before.decisionId
         if passageChanged { try await PassageModel.write(state, isNew: false, on: db) }
         for (model, next, reason) in declarationMoves {
-            try await model.move(to: next, actor: actor, reason: reason, at: now, on: db)
+            try await model.move(to: next, actor: actor, reason: reason, at: now, audit: audit, on: db)
         }
 
         lanes.store(state.state.isActive ? state : nil, for: lane.id)
@@ -166,7 +170,7 @@ enum ReadingIngest {
     ) async throws -> [(DeclarationModel, DeclarationCandidate)] {
         let keys = Array(LaneDecisionEngine.plateKeys(in: readings, policy: settings.lanePolicy))
         guard !keys.isEmpty || linked != nil else { return [] }
-        // SQLKit, not a Fluent query: only the four columns the engine needs, without the
+        // SQLKit, not a Fluent query: only the columns the engine and `move` need, without the
         // model hydration that costs more than the query itself on this path.
         let sql = db as! any SQLDatabase
         var filter = SQLBinaryExpression(SQLColumn("plate_key"), .in, SQLBind.group(keys))
@@ -174,7 +178,7 @@ enum ReadingIngest {
             filter = SQLBinaryExpression(filter, .or, SQLBinaryExpression(SQLColumn("id"), .equal, SQLBind(linked)))
         }
         let rows = try await sql.select()
-            .columns("id", "status", "channel", "body")
+            .columns("id", "status", "channel", "version", "body")
             .from(DeclarationModel.schema)
             .where(filter)
             .where(SQLColumn("status"), .in, SQLBind.group(matchableStatuses))
@@ -184,6 +188,7 @@ enum ReadingIngest {
             model.id = try row.decode(column: "id", as: UUID.self)
             model.status = try row.decode(column: "status", as: String.self)
             model.channel = try row.decode(column: "channel", as: String.self)
+            model.version = try row.decode(column: "version", as: Int.self)
             model.body = try row.decode(column: "body", as: String.self)
             model.$id.exists = true
             return (model, try model.candidate())
@@ -272,6 +277,14 @@ extension LaneDecisionModel {
         reasons = String(decoding: try JSONEncoder().encode(decision.reasons), as: UTF8.self)
         readings = String(decoding: try JSONEncoder().encode(decision.readings), as: UTF8.self)
         self.decidedMs = decidedMs
+    }
+
+    /// Appends the decision to the audit chain.
+    func audit(_ audit: AuditTrail, actor: String, at now: Date, on db: any Database) async throws {
+        try await audit.append(
+            actor: actor, action: "lane.decision.\(outcome)", subject: "passage:\(passageId.uuidString.lowercased())",
+            payload: Data("\(declarationId?.uuidString.lowercased() ?? "")\n\(plate ?? "")\n\(outcome)\n\(reasons)\n\(readings)".utf8),
+            at: now, on: db)
     }
 
     /// INSERT … RETURNING id in one round trip (SQLite ≥ 3.35 and PostgreSQL both have it).
