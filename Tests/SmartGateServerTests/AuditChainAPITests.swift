@@ -70,4 +70,32 @@ struct AuditChainAPITests {
         }
         #expect(seq == brokenSeq, "\(reason)")
     }
+
+    @Test("concurrent writes with failing jobs in the same batches leave one unbroken chain", arguments: TestDatabase.available)
+    func concurrentBatches(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for index in 0..<30 {
+                    // Every third request reuses a key with another body: its job fails inside a batch.
+                    let key = index % 3 == 2 ? "shared-key" : "key-\(index)"
+                    let body = Fixture.declaration(plate: "24C-\(100 + index).11")
+                    group.addTask { try await app.send(.POST, "/api/v1/declarations", json: body, headers: ["Idempotency-Key": key]).status }
+                }
+                var statuses: [HTTPStatus] = []
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            let codes = statuses.map(\.code)
+            let created = codes.filter { $0 == 201 }.count
+            // 20 distinct keys, and the shared key once; its 9 other bodies are refused.
+            #expect(created == 21)
+            #expect(codes.filter { $0 == 409 }.count == 9)
+            let verdict = try await AuditTrail.verify(on: app.db)
+            guard case .intact(let entries, _) = verdict else {
+                Issue.record("chain broken: \(verdict)")
+                return
+            }
+            #expect(entries == created)
+        }
+    }
 }

@@ -5,34 +5,58 @@ import NIOConcurrencyHelpers
 import SQLKit
 
 /// Appends to the audit chain inside the writer's transaction, so a change and its audit
-/// entry commit or vanish together. The chain's head (last seq and hash) is kept in memory
-/// by the single writer and dropped whenever a batch rolls back.
+/// entry commit or vanish together.
+///
+/// Entries are chained as jobs stage them and written by the commit queue in one
+/// multi-row INSERT just before the batch commits (`flush`): one statement per batch
+/// instead of one per change on the writer's hot path. The head (last seq and hash) and
+/// the staged entries live in memory in the single writer; a rolled-back batch drops both,
+/// and the jobs that go round again stage their entries anew.
 final class AuditTrail: Sendable {
-    private let head = NIOLockedValueBox<(seq: Int64, hash: String)??>(nil)
+    private struct State {
+        var head: (seq: Int64, hash: String)??
+        var staged: [AuditEntry] = []
+    }
 
-    /// Appends one entry. Call only from inside a commit-queue job.
+    private let state = NIOLockedValueBox(State())
+
+    /// Chains one entry after the current head. Call only from inside a commit-queue job.
     func append(actor: String, action: String, subject: String, payload: Data, at now: Date, on db: any Database) async throws {
         let previous = try await currentHead(on: db)
         let entry = AuditChain.append(after: previous, at: now, actor: actor, action: action, subject: subject, payload: payload)
-        try await (db as! any SQLDatabase).insert(into: AuditEntryModel.schema)
-            .columns("seq", "at_ms", "actor", "action", "subject", "payload_hash", "prev_hash", "hash")
-            .values(
-                SQLBind(entry.seq), SQLBind(entry.at.milliseconds), SQLBind(entry.actor), SQLBind(entry.action),
-                SQLBind(entry.subject), SQLBind(entry.payloadHash), SQLBind(entry.prevHash), SQLBind(entry.hash))
-            .run()
-        head.withLockedValue { $0 = .some((entry.seq, entry.hash)) }
+        state.withLockedValue {
+            $0.head = .some((entry.seq, entry.hash))
+            $0.staged.append(entry)
+        }
     }
 
-    /// Forgets the cached head: the batch that advanced it was rolled back.
+    /// Writes the staged entries; the commit queue calls it last in every transaction.
+    func flush(on db: any Database) async throws {
+        let staged = state.withLockedValue { state -> [AuditEntry] in
+            defer { state.staged.removeAll() }
+            return state.staged
+        }
+        guard !staged.isEmpty else { return }
+        let insert = (db as! any SQLDatabase).insert(into: AuditEntryModel.schema)
+            .columns("seq", "at_ms", "actor", "action", "subject", "payload_hash", "prev_hash", "hash")
+        for entry in staged {
+            insert.values(
+                SQLBind(entry.seq), SQLBind(entry.at.milliseconds), SQLBind(entry.actor), SQLBind(entry.action),
+                SQLBind(entry.subject), SQLBind(entry.payloadHash), SQLBind(entry.prevHash), SQLBind(entry.hash))
+        }
+        try await insert.run()
+    }
+
+    /// Forgets the head and anything staged: the batch that advanced them was rolled back.
     func forget() {
-        head.withLockedValue { $0 = nil }
+        state.withLockedValue { $0 = State() }
     }
 
     private func currentHead(on db: any Database) async throws -> (seq: Int64, hash: String)? {
-        if let cached = head.withLockedValue({ $0 }) { return cached }
+        if let cached = state.withLockedValue({ $0.head }) { return cached }
         let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first()
         let loaded = last.map { (seq: $0.id ?? 0, hash: $0.hash) }
-        head.withLockedValue { $0 = .some(loaded) }
+        state.withLockedValue { $0.head = .some(loaded) }
         return loaded
     }
 

@@ -43,7 +43,8 @@ public func configure(
         onRollback: {
             lanes.forgetAll()
             audit.forget()
-        })
+        },
+        beforeCommit: { try await audit.flush(on: $0) })
     app.smartGate = SmartGateContext(
         settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, decisionLog: decisionLog)
 

@@ -29,17 +29,22 @@ final class CommitQueue: Sendable {
     private let maxBatch: Int
     private let onBatch: @Sendable (Int) -> Void
     private let onRollback: @Sendable () -> Void
+    private let beforeCommit: @Sendable (any Database) async throws -> Void
 
     /// - Parameters:
     ///   - database: the database to write to (called once per batch).
     ///   - maxBatch: most jobs in one transaction, to bound the latency of the last one.
     ///   - onBatch: told each committed batch's size, for metrics.
-    ///   - onRollback: told when a whole batch failed to commit, so in-memory state derived
-    ///     from its jobs can be dropped.
+    ///   - onRollback: told when a batch was rolled back, so in-memory state derived from
+    ///     its jobs can be dropped.
+    ///   - beforeCommit: runs last inside every batch's transaction (the audit trail writes
+    ///     its staged entries there).
     init(
         maxBatch: Int = 256, database: @escaping @Sendable () -> any Database,
-        onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {}
+        onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
+        beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in }
     ) {
+        self.beforeCommit = beforeCommit
         self.database = database
         self.maxBatch = maxBatch
         self.onBatch = onBatch
@@ -106,6 +111,7 @@ final class CommitQueue: Sendable {
                             throw JobFailed(index: index, error: error)
                         }
                     }
+                    try await self.beforeCommit(transaction)
                     return values
                 }
                 onBatch(pending.count)
