@@ -10,7 +10,7 @@ struct SmartGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartgate",
         abstract: "SmartGate: paperless, contactless clearance for the Lào Cai – Hekou border gates.",
-        subcommands: [Serve.self, Demo.self, Migrate.self, Audit.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Audit.self])
 
     /// Parses and runs; a bad flag or a failing command prints one line and exits non-zero.
     static func main() async {
@@ -148,26 +148,37 @@ struct Migrate: AsyncParsableCommand {
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the tamper-evident audit chain.", subcommands: [Verify.self])
+        abstract: "Check the tamper-evident audit chain.", subcommands: [Verify.self, Head.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the audit chain; exit non-zero naming the first broken entry (edited, deleted or reordered).")
 
-        @Option(help: "sqlite://PATH or postgres://… (default: $DATABASE_URL, else sqlite://smartgate.sqlite).")
-        var database: String?
+        @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             bootstrapLogging()
-            let options = SmartGateHost.Options(
-                hostname: "127.0.0.1", port: 0, environment: "development",
-                settings: try ServerSettings.fromEnvironment(databaseFlag: database))
-            switch try await SmartGateHost.verifyAudit(options) {
+            switch try await SmartGateHost.verifyAudit(try database.hostOptions()) {
             case .intact(let entries, let head):
                 print("audit chain intact: \(entries) entries, head \(head)")
             case .broken(let seq, let reason):
                 throw ValidationError("audit chain broken at seq \(seq): \(reason)")
             }
+        }
+    }
+
+    struct Head: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the latest seq and hash signed with the server's Ed25519 key (JSON); keep it elsewhere to catch truncation.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            bootstrapLogging()
+            let head = try await SmartGateHost.auditHead(try database.hostOptions())
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(head), as: UTF8.self))
         }
     }
 }

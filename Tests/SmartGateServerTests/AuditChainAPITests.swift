@@ -14,6 +14,7 @@ struct AuditChainAPITests {
         try await withApp(configure: { app in
             try await configure(app, settings: ServerSettings(database: .sqliteFile(path: path)))
             try await app.autoMigrate()
+            try await TestCallers.seed(app)
         }) { app in
             let id = try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration()).object["id"] as? String)
             _ = try await app.send(.PATCH, "/api/v1/declarations/\(id)", json: #"{"version":1,"tareKg":14100}"#)

@@ -30,8 +30,9 @@ struct BadInputAPITests {
              body: #"{"direction":1,"gate":true,"declarant":"me","vehicle":[],"driver":{"name":7,"documentNumber":"C1","nationality":"VN"},"goods":{},"plannedArrival":12,"tareKg":"x"}"#,
              status: .unprocessableEntity, type: "validation-failed",
              fields: ["direction", "gate", "declarant", "vehicle", "driver.name", "goods", "plannedArrival", "tareKg"]),
+        // A device key is bound to its lane: no key can reach an unknown lane.
         Case(name: "unknown lane", method: .POST, path: "/api/v1/lanes/kim-thanh-out-9/readings",
-             body: Fixture.reading("cam-1", "e1", "ready"), status: .notFound, type: "not-found"),
+             body: Fixture.reading("cam-1", "e1", "ready"), status: .unauthorized, type: "unauthenticated"),
         Case(name: "unknown declaration", method: .GET, path: "/api/v1/declarations/6F1C1A52-1E0E-4C0B-9A55-3C9E2C3F6A11",
              body: nil, contentType: nil, status: .notFound, type: "not-found"),
         Case(name: "declaration id that is not a UUID", method: .GET, path: "/api/v1/declarations/abc",
@@ -62,6 +63,7 @@ struct BadInputAPITests {
         try await withSmartGate(database) { app in
             var headers = HTTPHeaders()
             if let contentType = testCase.contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
+            for (name, value) in TestCallers.headers(for: .automatic, path: testCase.path, app: app) { headers.add(name: name, value: value) }
             let response = try await app.testing().sendRequest(
                 testCase.method, testCase.path, headers: headers, body: testCase.body.map { ByteBuffer(string: $0) })
             #expect(response.status == testCase.status, "\(response.text)")

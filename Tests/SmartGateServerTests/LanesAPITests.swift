@@ -174,6 +174,7 @@ struct LaneStateTests {
         try await withApp(configure: { app in
             try await configure(app, settings: settings)
             try await app.autoMigrate()
+            try await TestCallers.seed(app)
         }) { app in
             _ = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration())
             try await LanesAPITests.drive(app, Array(readings.prefix(3)))
@@ -181,6 +182,7 @@ struct LaneStateTests {
         try await withApp(configure: { app in
             try await configure(app, settings: settings)
             try await app.autoMigrate()
+            try await TestCallers.seed(app)
         }) { app in
             let passage = try await LanesAPITests.drive(app, Array(readings.dropFirst(3)))
             let decision = passage["decision"] as? [String: Any] ?? [:]

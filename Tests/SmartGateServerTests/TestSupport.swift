@@ -81,6 +81,7 @@ func withSmartGate(
         try await withApp(configure: { app in
             try await configure(app, settings: settings)
             try await app.autoMigrate()
+            try await TestCallers.seed(app)
         }, test)
     } catch {
         if let dropAfter { try? await TestDatabase.administer("DROP DATABASE IF EXISTS \(dropAfter) WITH (FORCE)") }
@@ -89,13 +90,149 @@ func withSmartGate(
     if let dropAfter { try await TestDatabase.administer("DROP DATABASE IF EXISTS \(dropAfter) WITH (FORCE)") }
 }
 
+/// Who a test request comes from.
+enum TestCaller: Hashable, Sendable, CustomStringConvertible {
+    /// Whoever normally calls that path: the lane's device key for readings, the
+    /// declarant of `Fixture`'s enterprise for declarations, an admin elsewhere under /api.
+    case automatic
+    case anonymous
+    /// A signed-in user with this role; gate-scoped roles work at `kim-thanh`.
+    case role(Role)
+    /// A declarant of another enterprise (5300100283).
+    case otherDeclarant
+    /// Staff of this role at another gate (`muong-khuong`).
+    case elsewhere(Role)
+    /// The device key bound to this lane.
+    case device(lane: String)
+    /// Raw headers, for forged and expired credentials.
+    case headers([String: String])
+
+    var description: String {
+        switch self {
+        case .automatic: "automatic"
+        case .anonymous: "anonymous"
+        case .role(let role): role.rawValue
+        case .otherDeclarant: "declarant of another enterprise"
+        case .elsewhere(let role): "\(role.rawValue) at another gate"
+        case .device(let lane): "device key of \(lane)"
+        case .headers(let headers): "headers \(headers.keys.sorted())"
+        }
+    }
+}
+
+/// The users and device keys every API test database starts with, and their credentials.
+enum TestCallers {
+    static let password = "test-password-1"
+    static let otherTaxCode = "5300100283"
+    /// bcrypt at the lowest cost: the tests check who may call what, not bcrypt.
+    static let passwordHash: String = (try? Bcrypt.hash(password, cost: 4)) ?? ""
+
+    struct Credentials: Sendable {
+        var tokens: [TestCaller: String] = [:]
+        var deviceKeys: [String: String] = [:]
+    }
+
+    private struct Key: StorageKey { typealias Value = Credentials }
+
+    static func email(_ caller: TestCaller) -> String {
+        switch caller {
+        case .role(let role): "\(role.rawValue)@test.smartgate.vn"
+        case .otherDeclarant: "other-declarant@test.smartgate.vn"
+        case .elsewhere(let role): "\(role.rawValue)-elsewhere@test.smartgate.vn"
+        default: ""
+        }
+    }
+
+    /// One user per role (and the out-of-scope ones), one device key per lane; tokens minted.
+    /// Seeding a database seeded before (a restart test) reuses its users and replaces its
+    /// device keys, whose plain text only their creation knows.
+    static func seed(_ app: Application) async throws {
+        var credentials = Credentials()
+        var users: [(TestCaller, UserModel)] = []
+        let callers = Role.allCases.map(TestCaller.role) + [.otherDeclarant] + Role.gateStaff.sorted().map(TestCaller.elsewhere)
+        for caller in callers {
+            if let existing = try await UserModel.query(on: app.db).filter(\.$email == email(caller)).first() {
+                users.append((caller, existing))
+                continue
+            }
+            let user = UserModel()
+            user.id = UUID()
+            user.email = email(caller)
+            user.passwordHash = passwordHash
+            user.createdMs = Date().milliseconds
+            user.gates = ""
+            switch caller {
+            case .role(let role):
+                user.role = role.rawValue
+                if role == .declarant { user.enterprise = "5300100269" }
+                if role.isGateScoped { user.gates = "kim-thanh" }
+            case .otherDeclarant:
+                user.role = Role.declarant.rawValue
+                user.enterprise = otherTaxCode
+            case .elsewhere(let role):
+                user.role = role.rawValue
+                user.gates = "muong-khuong"
+            default: continue
+            }
+            try await user.create(on: app.db)
+            users.append((caller, user))
+        }
+        for (caller, user) in users {
+            credentials.tokens[caller] = try await token(for: user, app: app)
+        }
+        try await DeviceKeyModel.query(on: app.db).filter(\.$name =~ "test ").delete()
+        for lane in try await app.smartGate.gates.snapshot(on: app.db).lanes.keys {
+            let key = DeviceKey.generate()
+            let device = DeviceKeyModel()
+            device.id = UUID()
+            device.laneId = lane
+            device.name = "test \(lane)"
+            device.keyHash = DeviceKey.digest(of: key)
+            device.createdMs = Date().milliseconds
+            try await device.create(on: app.db)
+            credentials.deviceKeys[lane] = key
+        }
+        app.storage[Key.self] = credentials
+    }
+
+    static func token(for user: UserModel, app: Application, expires: Date = Date().addingTimeInterval(3600)) async throws -> String {
+        try await AuthController.issueToken(for: user.identity!, expires: expires, app: app)
+    }
+
+    static func credentials(_ app: Application) -> Credentials { app.storage[Key.self] ?? Credentials() }
+
+    /// The headers that present `caller`'s credential for a request to `path`.
+    static func headers(for caller: TestCaller, path: String, app: Application) -> [(String, String)] {
+        let credentials = credentials(app)
+        switch caller {
+        case .anonymous: return []
+        case .headers(let headers): return headers.map { ($0.key, $0.value) }
+        case .device(let lane): return credentials.deviceKeys[lane].map { [("X-Device-Key", $0)] } ?? []
+        case .automatic:
+            let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
+            if parts.count == 5, parts[2] == "lanes", parts[4] == "readings" {
+                return headers(for: .device(lane: parts[3]), path: path, app: app)
+            }
+            if parts.count >= 3, parts[2] == "declarations" { return headers(for: .role(.declarant), path: path, app: app) }
+            if parts.first == "api" || parts.first == "metrics" { return headers(for: .role(.admin), path: path, app: app) }
+            return []
+        default:
+            return credentials.tokens[caller].map { [("Authorization", "Bearer \($0)")] } ?? []
+        }
+    }
+}
+
 /// Request helpers: JSON in, parsed JSON out.
 extension Application {
+    /// Sends a request as `caller` (by default whoever normally calls `path`).
     func send(
-        _ method: HTTPMethod, _ path: String, json: String? = nil, headers: HTTPHeaders = [:]
+        _ method: HTTPMethod, _ path: String, json: String? = nil, headers: HTTPHeaders = [:], as caller: TestCaller = .automatic
     ) async throws -> TestingHTTPResponse {
         var headers = headers
         if json != nil, headers.contentType == nil { headers.contentType = .json }
+        for (name, value) in TestCallers.headers(for: caller, path: path, app: self) where !headers.contains(name: name) {
+            headers.add(name: name, value: value)
+        }
         return try await testing().sendRequest(method, path, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 }

@@ -29,6 +29,16 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Where the key file lives unless `SMARTGATE_KEY_FILE` says: beside a SQLite file,
+    /// in the working directory for PostgreSQL, nowhere for an in-memory database.
+    var defaultKeyFile: String? {
+        switch self {
+        case .sqliteFile(let path): path + ".keys.json"
+        case .postgres: "smartgate.keys.json"
+        case .sqliteMemory: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .sqliteFile(let path): "sqlite://\(path)"
@@ -65,12 +75,35 @@ public struct ServerSettings: Sendable {
     public var maxBodyBytes: Int
     /// Keep each lane's active passage in memory (see `LaneStates`); off reloads it per reading.
     public var laneStateCache: Bool
+    /// The key file (token and audit keys); nil with no key configured means keys made up
+    /// for this process only (in-memory databases).
+    public var keyFilePath: String?
+    /// What to do when the key file does not exist yet.
+    public var keyMode: KeyMode = .createIfMissing
+    /// `SMARTGATE_TOKEN_KEY` / `SMARTGATE_AUDIT_KEY`: keys given directly, base64.
+    public var tokenKeyBase64: String?
+    public var auditKeyBase64: String?
+    /// How long a session token is valid: one shift by default.
+    public var tokenLifetime: TimeInterval
+    /// bcrypt cost for new passwords (each step doubles the work).
+    public var passwordCost: Int
+    /// Requests per minute per user, per device key, and login attempts per minute per
+    /// client address and per e-mail; 0 means unlimited.
+    public var rateLimits: RateLimits
+    /// `SMARTGATE_METRICS_TOKEN`: a bearer token that may read `/metrics` from off the host.
+    public var metricsToken: String?
 
     public init(
         database: DatabaseTarget = .defaultTarget, lanePolicy: LanePolicy = .standard,
         defaultChannel: Channel = .green, passageIdleTimeout: TimeInterval = 600, maxBodyBytes: Int = 512 * 1024,
-        laneStateCache: Bool = true
+        laneStateCache: Bool = true, keyFilePath: String? = nil, tokenLifetime: TimeInterval = 8 * 3600,
+        passwordCost: Int = 12, rateLimits: RateLimits = RateLimits(), metricsToken: String? = nil
     ) {
+        self.keyFilePath = keyFilePath
+        self.tokenLifetime = tokenLifetime
+        self.passwordCost = passwordCost
+        self.rateLimits = rateLimits
+        self.metricsToken = metricsToken
         self.laneStateCache = laneStateCache
         self.database = database
         self.lanePolicy = lanePolicy
@@ -101,6 +134,25 @@ public struct ServerSettings: Sendable {
         if let value = try number("SMARTGATE_MIN_READ_CONFIDENCE", range: 0...1) { settings.lanePolicy.minimumReadConfidence = value }
         if let value = try number("SMARTGATE_PASSAGE_IDLE_MINUTES", range: 1...1440) { settings.passageIdleTimeout = value * 60 }
         if let value = try number("SMARTGATE_MAX_BODY_KB", range: 1...16_384) { settings.maxBodyBytes = Int(value) * 1024 }
+        if let value = try number("SMARTGATE_TOKEN_HOURS", range: 0.1...168) { settings.tokenLifetime = value * 3600 }
+        if let value = try number("SMARTGATE_PASSWORD_COST", range: 10...16) { settings.passwordCost = Int(value) }
+        if let value = try number("SMARTGATE_RATE_LIMIT_USER", range: 0...1_000_000) { settings.rateLimits.userPerMinute = Int(value) }
+        if let value = try number("SMARTGATE_RATE_LIMIT_DEVICE", range: 0...1_000_000) { settings.rateLimits.devicePerMinute = Int(value) }
+        if let value = try number("SMARTGATE_RATE_LIMIT_LOGIN", range: 0...1_000_000) { settings.rateLimits.loginPerMinute = Int(value) }
+        if let token = environment["SMARTGATE_METRICS_TOKEN"], !token.isEmpty {
+            guard token.count >= 24 else { throw SettingsError("SMARTGATE_METRICS_TOKEN must be at least 24 characters") }
+            settings.metricsToken = token
+        }
+        settings.tokenKeyBase64 = environment["SMARTGATE_TOKEN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.auditKeyBase64 = environment["SMARTGATE_AUDIT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if (settings.tokenKeyBase64 == nil) != (settings.auditKeyBase64 == nil) {
+            throw SettingsError("set both SMARTGATE_TOKEN_KEY and SMARTGATE_AUDIT_KEY, or neither (then a key file is used)")
+        }
+        if let path = environment["SMARTGATE_KEY_FILE"], !path.isEmpty {
+            settings.keyFilePath = path
+        } else {
+            settings.keyFilePath = settings.database.defaultKeyFile
+        }
         switch environment["SMARTGATE_LANE_CACHE"]?.lowercased() {
         case nil, "", "on": break
         case "off": settings.laneStateCache = false
@@ -114,4 +166,36 @@ public struct ServerSettings: Sendable {
         }
         return settings
     }
+}
+
+
+/// Request budgets. Each is a token bucket refilled at the per-minute rate that holds a
+/// sixth of a minute's worth (at least five), so short bursts pass and a flood is slowed.
+public struct RateLimits: Sendable, Equatable {
+    /// Per signed-in user.
+    public var userPerMinute: Int
+    /// Per device key: a lane sends a few readings a second at most.
+    public var devicePerMinute: Int
+    /// Login attempts per client address and, separately, per e-mail address.
+    public var loginPerMinute: Int
+
+    public init(userPerMinute: Int = 600, devicePerMinute: Int = 6_000, loginPerMinute: Int = 20) {
+        self.userPerMinute = userPerMinute
+        self.devicePerMinute = devicePerMinute
+        self.loginPerMinute = loginPerMinute
+    }
+
+    /// No limits (benchmarks, the fuzzer).
+    public static let unlimited = RateLimits(userPerMinute: 0, devicePerMinute: 0, loginPerMinute: 0)
+}
+
+
+/// What happens when no key is configured and the key file does not exist.
+public enum KeyMode: Sendable {
+    /// Create the key file (development, the demo).
+    case createIfMissing
+    /// Refuse to start, saying how to create one (production).
+    case requireExisting
+    /// Use the file if it exists, else keys for this process only (CLI commands that sign nothing).
+    case useIfPresent
 }

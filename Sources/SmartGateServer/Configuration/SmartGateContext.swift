@@ -1,7 +1,8 @@
 import GateKit
 import Vapor
 
-/// What the routes share: settings, the single writer, the gate directory and metrics.
+/// What the routes share: settings, the single writer, the gate directory, metrics and
+/// the keys and caches of authentication.
 final class SmartGateContext: Sendable {
     let settings: ServerSettings
     let commits: CommitQueue
@@ -9,18 +10,21 @@ final class SmartGateContext: Sendable {
     let lanes: LaneStates
     let audit: AuditTrail
     let metrics: GateMetrics
+    let gatekeeper = Gatekeeper()
+    let keys: ServerKeys
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
     init(
         settings: ServerSettings, commits: CommitQueue, lanes: LaneStates, audit: AuditTrail, metrics: GateMetrics,
-        decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
+        keys: ServerKeys, decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
     ) {
         self.settings = settings
         self.lanes = lanes
         self.audit = audit
         self.commits = commits
         self.metrics = metrics
+        self.keys = keys
         self.decisionLog = decisionLog
     }
 }

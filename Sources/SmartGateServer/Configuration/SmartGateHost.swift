@@ -24,16 +24,28 @@ public enum SmartGateHost {
     /// Applies pending migrations and serves until SIGINT/SIGTERM.
     /// - Parameter demoTraffic: when set, a traffic generator drives the API once it is up.
     public static func serve(_ options: Options, demo: DemoTraffic.Options? = nil) async throws {
-        if options.environment == "production" { try checkProduction(options.settings) }
+        var options = options
+        let production = options.environment == "production"
+        if production {
+            try checkProduction(options.settings)
+            options.settings.keyMode = .requireExisting
+        }
         let app = try await makeApplication(options)
         do {
             try await databaseReachable(options.settings.database) { try await Migrations.apply(app) }
+            if production, try await !Accounts.hasAdmin(on: app.db) {
+                throw SettingsError(
+                    "production refuses to start with no admin: create one with `smartgate users create --email you@example.vn --role admin --password-stdin`")
+            }
             app.http.server.configuration.hostname = options.hostname
             app.http.server.configuration.port = options.port
             app.environment.arguments = ["smartgate", "serve"]
             if let demo {
-                app.lifecycle.use(DemoTraffic(app: app, baseURL: "http://\(connectableHost(options.hostname)):\(options.port)", options: demo))
+                let traffic = DemoTraffic(app: app, baseURL: "http://\(connectableHost(options.hostname)):\(options.port)", options: demo)
+                try await traffic.prepare()
+                app.lifecycle.use(traffic)
             }
+            app.logger.notice("signing keys from \(app.smartGate.keys.origin)")
             app.logger.notice("SmartGate on http://\(options.hostname):\(options.port) — database \(options.settings.database)")
             try await app.execute()
         } catch {
@@ -45,25 +57,107 @@ public enum SmartGateHost {
 
     /// The pending migrations' names; applies them when `apply` is true.
     public static func migrate(_ options: Options, apply: Bool) async throws -> [String] {
-        let app = try await makeApplication(options)
-        do {
-            let pending = try await databaseReachable(options.settings.database) { try await Migrations.pending(app) }
+        try await withApplication(options, migrate: false) { app in
+            let pending = try await Migrations.pending(app)
             if apply, !pending.isEmpty { try await Migrations.apply(app) }
-            try await app.asyncShutdown()
             return pending
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
         }
     }
 
     /// Walks the audit chain of the database in `options`; applies no migration.
     public static func verifyAudit(_ options: Options) async throws -> AuditChain.Verdict {
+        try await withApplication(options, migrate: false) { app in try await AuditTrail.verify(on: app.db) }
+    }
+
+    /// The audit chain's head signed with the server's Ed25519 key (`smartgate audit head`).
+    public static func auditHead(_ options: Options) async throws -> AuditHeadView {
+        var options = options
+        options.settings.keyMode = .requireExisting  // a head signed by a throwaway key proves nothing
+        return try await withApplication(options, migrate: false) { app in
+            try await AuditController.signedHead(on: app.db, keys: app.smartGate.keys)
+        }
+    }
+
+    /// Writes a new key file where the settings point (`smartgate keys create`).
+    public static func createKeys(_ settings: ServerSettings) throws -> String {
+        guard settings.tokenKeyBase64 == nil else { throw SettingsError("keys are set by SMARTGATE_TOKEN_KEY and SMARTGATE_AUDIT_KEY; no file needed") }
+        guard let path = settings.keyFilePath else { throw SettingsError("an in-memory database has no key file; set SMARTGATE_KEY_FILE") }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw SettingsError("key file \(path) exists already; replacing it would sign everyone out and orphan signed audit heads")
+        }
+        _ = try ServerKeys.write(to: path)
+        return path
+    }
+
+    /// Creates a user (`smartgate users create`); the audit chain records who ran it.
+    public static func createUser(_ options: Options, _ user: Accounts.NewUser) async throws -> String {
+        try await withApplication(options, migrate: true) { app in
+            try String(decoding: cliJSON.encode(try await Accounts.createUser(user, actor: cliActor, on: app)), as: UTF8.self)
+        }
+    }
+
+    /// Every user as JSON lines (`smartgate users list`).
+    public static func listUsers(_ options: Options) async throws -> [String] {
+        try await withApplication(options, migrate: true) { app in
+            try await Accounts.users(on: app).map { try String(decoding: cliJSON.encode($0), as: UTF8.self) }
+        }
+    }
+
+    /// Disables a user (`smartgate users disable`).
+    public static func disableUser(_ options: Options, email: String) async throws -> String {
+        try await withApplication(options, migrate: true) { app in
+            try String(decoding: cliJSON.encode(try await Accounts.disableUser(email: email, actor: cliActor, on: app)), as: UTF8.self)
+        }
+    }
+
+    /// Creates a device key; the answer holds the key, shown this once (`smartgate devices create`).
+    public static func createDeviceKey(_ options: Options, lane: String, name: String) async throws -> (json: String, key: String, id: String) {
+        try await withApplication(options, migrate: true) { app in
+            let view = try await Accounts.createDeviceKey(lane: lane, name: name, actor: cliActor, on: app)
+            return (String(decoding: try cliJSON.encode(view), as: UTF8.self), view.key ?? "", view.id.uuidString.lowercased())
+        }
+    }
+
+    /// Every device key as JSON lines, never the keys (`smartgate devices list`).
+    public static func listDeviceKeys(_ options: Options) async throws -> [String] {
+        try await withApplication(options, migrate: true) { app in
+            try await Accounts.deviceKeys(on: app).map { try String(decoding: cliJSON.encode($0), as: UTF8.self) }
+        }
+    }
+
+    /// Revokes a device key (`smartgate devices revoke`).
+    public static func revokeDeviceKey(_ options: Options, id: String) async throws -> String {
+        try await withApplication(options, migrate: true) { app in
+            try String(decoding: cliJSON.encode(try await Accounts.revokeDeviceKey(id: id, actor: cliActor, on: app)), as: UTF8.self)
+        }
+    }
+
+    /// JSON for the command line: keys sorted, so lines diff and grep well.
+    private static var cliJSON: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
+    /// The audit actor for changes made from the command line: the operating-system account.
+    private static var cliActor: String { "cli:\(ProcessInfo.processInfo.userName)" }
+
+    /// Runs `work` against the configured database (migrated first when `migrate`), shuts
+    /// down, and turns SmartGate's own errors into one line for the command line.
+    private static func withApplication<T: Sendable>(
+        _ options: Options, migrate: Bool, _ work: @Sendable (Application) async throws -> T
+    ) async throws -> T {
+        var options = options
+        if options.settings.keyMode == .createIfMissing { options.settings.keyMode = .useIfPresent }
         let app = try await makeApplication(options)
         do {
-            let verdict = try await databaseReachable(options.settings.database) { try await AuditTrail.verify(on: app.db) }
+            if migrate { try await databaseReachable(options.settings.database) { try await Migrations.apply(app) } }
+            let result = try await databaseReachable(options.settings.database) { try await work(app) }
             try await app.asyncShutdown()
-            return verdict
+            return result
+        } catch let error as AppError {
+            try? await app.asyncShutdown()
+            throw SettingsError(error.oneLine)
         } catch {
             try? await app.asyncShutdown()
             throw error
@@ -88,6 +182,8 @@ public enum SmartGateHost {
     private static func databaseReachable<T>(_ target: DatabaseTarget, _ work: () async throws -> T) async throws -> T {
         do {
             return try await work()
+        } catch let error as AppError {
+            throw error
         } catch {
             // PostgresNIO hides its details from `description` (they may hold SQL); the
             // reflection has the connection error, and the URL is shown without its password.

@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import GateKit
+import JWT
 import SQLKit
 import Vapor
 
@@ -45,8 +46,10 @@ public func configure(
             audit.forget()
         },
         beforeCommit: { try await audit.flush(on: $0) })
+    let keys = try ServerKeys.load(settings)
+    await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
     app.smartGate = SmartGateContext(
-        settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, decisionLog: decisionLog)
+        settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, keys: keys, decisionLog: decisionLog)
 
     app.lifecycle.use(DeclarationExpiry())
 
@@ -54,6 +57,7 @@ public func configure(
     app.middleware = Middlewares()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(AccessMiddleware())
     try routes(app)
 }
 
@@ -69,6 +73,10 @@ public enum Migrations {
         CreateLaneReadings(),
         CreateLaneDecisions(),
         CreateAuditEntries(),
+        CreateUsers(),
+        CreateDeviceKeys(),
+        CreateRevokedTokens(),
+        RekeyLaneReadingsByDevice(),
     ]
 
     /// Names of the migrations not yet applied.

@@ -1,28 +1,44 @@
+import GateKit
 import Vapor
 
-/// Every route, in one place. The OpenAPI document describes exactly these; a test
-/// compares the two.
+/// Every route, in one place, each with who may call it (CONTRACTS §1; the README's
+/// role × endpoint table). The OpenAPI document describes exactly these; a test compares
+/// the two, and the role × route test walks every one.
 func routes(_ app: Application) throws {
-    app.get("health", use: SystemController.health)
-    app.get("metrics", use: SystemController.metrics)
-    app.get("openapi.json", use: SystemController.openAPI)
+    app.get("health", use: SystemController.health).access(.anyone)
+    app.get("metrics", use: SystemController.metrics).access(.loopbackOrAdmin)
+    app.get("openapi.json", use: SystemController.openAPI).access(.anyone)
 
     let api = app.grouped("api", "v1")
     do {
-        api.get("gates", use: GatesController.list)
+        let auth = api.grouped("auth")
+        auth.post("login", use: AuthController.login).access(.anyone)
+        auth.post("logout", use: AuthController.logout).access(.roles(Set(Role.allCases)))
+        auth.get("me", use: AuthController.me).access(.roles(Set(Role.allCases)))
     }
     do {
+        api.get("gates", use: GatesController.list).access(.authenticated)
+    }
+    do {
+        // Object-level scoping (own enterprise, own gates) is in the controller: another
+        // enterprise's or gate's declaration answers 404.
+        let readers = Role.gateStaff.union([.declarant, .admin])
         let declarations = api.grouped("declarations")
-        declarations.post(use: DeclarationsController.create)
-        declarations.get(use: DeclarationsController.list)
-        declarations.get(":id", use: DeclarationsController.read)
-        declarations.patch(":id", use: DeclarationsController.amend)
-        declarations.post(":id", "cancel", use: DeclarationsController.cancel)
+        declarations.post(use: DeclarationsController.create).access(.roles([.declarant]))
+        declarations.get(use: DeclarationsController.list).access(.roles(readers))
+        declarations.get(":id", use: DeclarationsController.read).access(.roles(readers))
+        declarations.patch(":id", use: DeclarationsController.amend).access(.roles([.declarant]))
+        declarations.post(":id", "cancel", use: DeclarationsController.cancel).access(.roles([.declarant]))
     }
     do {
         api.on(
             .POST, "lanes", ":laneId", "readings", body: .collect(maxSize: ByteCount(value: LanesController.readingBodyLimit)),
-            use: LanesController.postReading)
-        api.get("decisions", use: LanesController.decisions)
+            use: LanesController.postReading
+        ).access(.device)
+        api.get("decisions", use: LanesController.decisions).access(.roles(Role.gateStaff.union([.admin])))
+    }
+    do {
+        api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))
+        api.get("audit", "head", use: AuditController.head).access(.roles([.customsOfficer, .admin]))
     }
 }

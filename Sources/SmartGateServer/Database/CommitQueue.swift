@@ -89,6 +89,12 @@ final class CommitQueue: Sendable {
         var error: any Error
     }
 
+    /// `beforeCommit` threw: the audit head moved under this writer (another process, such
+    /// as the CLI creating a user, appended to the chain).
+    private struct HookFailed: Error {
+        var error: any Error
+    }
+
     private func commit(_ batch: [Job]) async {
         // Optimistic: the whole batch in one transaction, no per-job savepoints (each would
         // add two round trips to every write). When job i throws, the transaction rolls back,
@@ -97,7 +103,10 @@ final class CommitQueue: Sendable {
         // committed or answered. A failure of the commit itself fails every job of the
         // batch: it is not retried, since whether it landed may be unknown (clients retry
         // safely with their idempotency keys).
+        // A failing `beforeCommit` gets one more round: `onRollback` has dropped the stale
+        // state, so the jobs run again from what is really in the database.
         var pending = batch
+        var hookRetried = false
         while !pending.isEmpty {
             let works = pending.map(\.work)
             do {
@@ -111,7 +120,11 @@ final class CommitQueue: Sendable {
                             throw JobFailed(index: index, error: error)
                         }
                     }
-                    try await self.beforeCommit(transaction)
+                    do {
+                        try await self.beforeCommit(transaction)
+                    } catch {
+                        throw HookFailed(error: error)
+                    }
                     return values
                 }
                 onBatch(pending.count)
@@ -121,6 +134,10 @@ final class CommitQueue: Sendable {
                 onRollback()
                 pending[failed.index].continuation.resume(throwing: failed.error)
                 pending.remove(at: failed.index)
+            } catch let failed as HookFailed where !hookRetried {
+                _ = failed
+                onRollback()
+                hookRetried = true
             } catch {
                 onRollback()
                 for job in pending { job.continuation.resume(throwing: error) }

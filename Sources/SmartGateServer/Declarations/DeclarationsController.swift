@@ -8,6 +8,7 @@ enum DeclarationsController {
 
     /// `POST /api/v1/declarations` → 201 with the stored declaration.
     @Sendable static func create(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
         let context = request.application.smartGate
         let key = try IdempotencyKeys.key(of: request)
         let json = try request.jsonBody()
@@ -18,11 +19,14 @@ enum DeclarationsController {
         } catch {
             throw AppError.validation(error)
         }
+        guard user.mayChange(declarationOf: trip.declarant.taxCode.value) else { throw AppError.forbidden(.otherEnterprise) }
+        // A key is the caller's own: another account reusing it must not get this answer.
+        let scope = "\(createScope) \(user.actor)"
         let requestHash = WireJSON.digest(try WireJSON.encode(trip))
         let channel = context.settings.defaultChannel
         let audit = context.audit
         let answer = try await context.commits.perform { db in
-            if let key, let earlier = try await IdempotencyKeys.replay(scope: createScope, key: key, requestHash: requestHash, on: db) {
+            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) {
                 return earlier
             }
             let now = Date()
@@ -37,16 +41,16 @@ enum DeclarationsController {
             try await model.create(on: db)
             try await DeclarationTransitionModel(
                 declarationId: try model.requireID(), from: nil, to: DeclarationStatus.submitted.rawValue,
-                atMs: now.milliseconds, actor: "declarant:\(trip.declarant.taxCode.value)",
+                atMs: now.milliseconds, actor: user.actor,
                 reason: "channel \(channel.rawValue) (default until risk selectivity)"
             ).create(on: db)
             try await audit.append(
-                actor: "declarant:\(trip.declarant.taxCode.value)", action: "declaration.submitted",
+                actor: user.actor, action: "declaration.submitted",
                 subject: "declaration:\(try model.requireID().uuidString.lowercased())",
                 payload: Data("channel \(channel.rawValue)\n\(model.body)".utf8), at: now, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try await model.record(on: db)))
             if let key {
-                try await IdempotencyKeys.store(answer, scope: createScope, key: key, requestHash: requestHash, at: now, on: db)
+                try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db)
             }
             return answer
         }
@@ -69,15 +73,26 @@ enum DeclarationsController {
 
     /// `GET /api/v1/declarations/{id}`.
     @Sendable static func read(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
         let model = try await find(request.parameters.get("id"), on: request.db)
+        // Another enterprise's or gate's declaration is not disclosed, not even as a 403.
+        guard user.mayRead(declarationOf: model.declarantCode, at: model.gateId) else {
+            throw AppError.notFound(kind: "declaration", id: model.id?.uuidString ?? "")
+        }
         return try WireJSON.response(try await model.record(on: request.db), headers: ["ETag": "\"\(model.version)\""])
     }
 
     /// `GET /api/v1/declarations?gate=&status=&plate=&limit=&cursor=`, newest first.
     @Sendable static func list(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
         let page = try PageRequest(request)
         var issues: [Issue] = []
         let query = DeclarationModel.query(on: request.db)
+        if user.role == .declarant {
+            query.filter(\.$declarantCode == (user.enterprise ?? ""))
+        } else if let gates = user.gateFilter {
+            query.filter(\.$gateId ~~ Array(gates))
+        }
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         if let gate = request.query[String.self, at: "gate"], !gate.isEmpty {
             if !directory.gateIds.contains(gate) { issues.append(Issue(field: "gate", .filterValue, ["actual": gate])) }
@@ -121,6 +136,7 @@ enum DeclarationsController {
     /// with the version the client read (body `version` or `If-Match`). Only before the
     /// truck reaches a lane; a stale version is 409.
     @Sendable static func amend(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
         let context = request.application.smartGate
         let id = try declarationId(request.parameters.get("id"))
         guard case .object(var patch) = try request.jsonBody() else {
@@ -142,7 +158,9 @@ enum DeclarationsController {
         let changes = JSONValue.object(patch)
         let audit = context.audit
         let record = try await context.commits.perform { db in
-            guard let model = try await DeclarationModel.find(id, on: db) else { throw AppError.notFound(kind: "declaration", id: id.uuidString) }
+            guard let model = try await DeclarationModel.find(id, on: db), user.mayChange(declarationOf: model.declarantCode) else {
+                throw AppError.notFound(kind: "declaration", id: id.uuidString)
+            }
             guard model.declarationStatus.isAmendable else {
                 throw AppError.transition(TransitionRefused(from: model.declarationStatus, to: .amended))
             }
@@ -162,7 +180,7 @@ enum DeclarationsController {
             try model.apply(amended)
             model.version += 1
             try await model.save(on: db)
-            try await model.move(to: .amended, actor: "declarant:\(current.declarant.taxCode.value)", reason: nil, at: now, audit: audit, on: db)
+            try await model.move(to: .amended, actor: user.actor, reason: nil, at: now, audit: audit, on: db)
             return try await model.record(on: db)
         }
         return try WireJSON.response(record, headers: ["ETag": "\"\(record.version)\""])
@@ -170,6 +188,7 @@ enum DeclarationsController {
 
     /// `POST /api/v1/declarations/{id}/cancel`, optionally with `{"reason": "…"}`.
     @Sendable static func cancel(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
         let context = request.application.smartGate
         let id = try declarationId(request.parameters.get("id"))
         var reason: String?
@@ -181,8 +200,10 @@ enum DeclarationsController {
         }
         let audit = context.audit
         let record = try await context.commits.perform { [reason] db in
-            guard let model = try await DeclarationModel.find(id, on: db) else { throw AppError.notFound(kind: "declaration", id: id.uuidString) }
-            try await model.move(to: .cancelled, actor: "declarant:\(model.declarantCode)", reason: reason, at: Date(), audit: audit, on: db)
+            guard let model = try await DeclarationModel.find(id, on: db), user.mayChange(declarationOf: model.declarantCode) else {
+                throw AppError.notFound(kind: "declaration", id: id.uuidString)
+            }
+            try await model.move(to: .cancelled, actor: user.actor, reason: reason, at: Date(), audit: audit, on: db)
             return try await model.record(on: db)
         }
         return try WireJSON.response(record)

@@ -28,12 +28,22 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     private let options: Options
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Distinguishes this run's device events from earlier runs' on the same database.
-    private let runId = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+    let runId = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+    /// This run's device key for each lane (`DemoAccounts.prepare`).
+    private let deviceKeys = NIOLockedValueBox([String: String]())
+    /// The declarants' session tokens by tax code, from signing in through the API.
+    private let tokens = NIOLockedValueBox([String: String]())
 
     init(app: Application, baseURL: String, options: Options) {
         self.app = app
         self.baseURL = baseURL
         self.options = options
+    }
+
+    /// Creates the demo accounts and this run's device keys (before the server starts).
+    func prepare() async throws {
+        let keys = try await DemoAccounts.prepare(app, runId: runId)
+        deviceKeys.withLockedValue { $0 = keys }
     }
 
     public func didBootAsync(_ application: Application) async throws {
@@ -67,14 +77,28 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
             app.logger.error("demo traffic: the server did not come up at \(baseURL)")
             return
         }
+        for taxCode in [DemoAccounts.exporterTaxCode, DemoAccounts.importerTaxCode] {
+            let email = taxCode == DemoAccounts.exporterTaxCode ? "exporter@demo.smartgate.vn" : "importer@demo.smartgate.vn"
+            guard let token = await signIn(email) else { return }
+            tokens.withLockedValue { $0[taxCode] = token }
+        }
+        let readmeKey = deviceKeys.withLockedValue { $0["kim-thanh-out-2"] } ?? "?"
+        let accounts = DemoAccounts.accounts(knownGates: []).map { account in
+            "    \(account.email.padding(toLength: 30, withPad: " ", startingAt: 0))\(account.role.rawValue)"
+                + (account.enterprise.map { " of \($0)" } ?? "")
+        }.joined(separator: "\n")
         Self.console("""
 
         SmartGate demo is running at \(baseURL)
-          decisions:    curl -s '\(baseURL)/api/v1/decisions?limit=5'
-          declarations: curl -s '\(baseURL)/api/v1/declarations?gate=kim-thanh&limit=5'
-          gates:        curl -s \(baseURL)/api/v1/gates
-          lane kim-thanh-out-2 is left free for the README's curl flow
-          metrics:      curl -s \(baseURL)/metrics
+          Demo accounts (password: \(DemoAccounts.password)):
+        \(accounts)
+          Sign in (the answer's "token" goes in Authorization: Bearer …):
+            curl -s -X POST \(baseURL)/api/v1/auth/login -H 'Content-Type: application/json' \\
+                 -d '{"email":"customs@demo.smartgate.vn","password":"\(DemoAccounts.password)"}'
+          then:  curl -s '\(baseURL)/api/v1/decisions?limit=5' -H "Authorization: Bearer $TOKEN"
+          lane kim-thanh-out-2 is left free for the README's curl flow; its device key for this run:
+            export DEVICE_KEY=\(readmeKey)
+          metrics (from this host): curl -s \(baseURL)/metrics
         Trucks below are declared and read through the HTTP API; Ctrl-C stops.
 
         TIME      LANE                  PLATE        OUTCOME REASONS
@@ -117,21 +141,41 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     /// Declares the truck (unless it is the undeclared one), then plays its readings.
     private func drive(_ truck: DemoTruck, random: inout SplitMix64) async {
         if let declaration = truck.declaration {
-            guard await post("/api/v1/declarations", declaration, idempotencyKey: "demo-\(truck.eventPrefix)") else { return }
+            let taxCode = (declaration["declarant"] as? [String: Any])?["taxCode"] as? String ?? ""
+            guard let token = tokens.withLockedValue({ $0[taxCode] }) else { return }
+            guard await post("/api/v1/declarations", declaration, credential: ("Authorization", "Bearer \(token)"),
+                             idempotencyKey: "demo-\(truck.eventPrefix)") else { return }
         }
+        guard let key = deviceKeys.withLockedValue({ $0[truck.lane] }) else { return }
         for (index, reading) in truck.readings.enumerated() {
             var body = reading
             body["eventId"] = "\(truck.eventPrefix)-\(index)"
             body["observedAt"] = Timestamp.format(Date())
-            guard await post("/api/v1/lanes/\(truck.lane)/readings", body) else { return }
+            guard await post("/api/v1/lanes/\(truck.lane)/readings", body, credential: ("X-Device-Key", key)) else { return }
             try? await Task.sleep(for: .milliseconds(Int(80 + random.unit() * 220)))
         }
     }
 
-    private func post(_ path: String, _ body: [String: Any], idempotencyKey: String? = nil) async -> Bool {
+    /// Signs a demo declarant in through the API, as a trader's system would.
+    private func signIn(_ email: String) async -> String? {
+        struct Session: Decodable { var token: String }
+        do {
+            let body = try JSONSerialization.data(withJSONObject: ["email": email, "password": DemoAccounts.password])
+            let response = try await app.client.post(URI(string: baseURL + "/api/v1/auth/login"), headers: ["Content-Type": "application/json"]) {
+                $0.body = ByteBuffer(data: body)
+            }
+            return try response.content.decode(Session.self).token
+        } catch {
+            app.logger.error("demo traffic: \(email) could not sign in: \(error)")
+            return nil
+        }
+    }
+
+    private func post(_ path: String, _ body: [String: Any], credential: (name: String, value: String), idempotencyKey: String? = nil) async -> Bool {
         do {
             let data = try JSONSerialization.data(withJSONObject: body)
             var headers: HTTPHeaders = ["Content-Type": "application/json"]
+            headers.add(name: credential.name, value: credential.value)
             if let idempotencyKey { headers.add(name: "Idempotency-Key", value: idempotencyKey) }
             let response = try await app.client.post(URI(string: baseURL + path), headers: headers) { request in
                 request.body = ByteBuffer(data: data)

@@ -71,7 +71,7 @@ public struct DemoTruck: @unchecked Sendable {
         var declaration: [String: Any] = [
             "direction": direction.rawValue,
             "gate": gate,
-            "declarant": ["taxCode": taxCode(&random), "name": exporting ? "Cong ty Nong san Lao Cai" : "Cong ty XNK Ha Khau"],
+            "declarant": ["taxCode": exporting ? DemoAccounts.exporterTaxCode : DemoAccounts.importerTaxCode, "name": exporting ? "Cong ty Nong san Lao Cai" : "Cong ty XNK Ha Khau"],
             "vehicle": ["plate": plate].merging(trailer.map { ["trailerPlate": $0] } ?? [:]) { a, _ in a },
             "driver": ["name": exporting ? "Nguyen Van A" : "Li Wei", "documentNumber": "C\(random.int(1_000_000...9_999_999))",
                        "nationality": exporting ? "VN" : "CN"],
@@ -130,16 +130,6 @@ public struct DemoTruck: @unchecked Sendable {
         let serial = String(format: "%06d", random.int(0...999_999))
         let check = ContainerNumber.checkDigit(of: owner + serial) ?? 0
         return "\(owner)\(serial)\(check)"
-    }
-
-    /// A valid Vietnamese tax code (10 digits, check digit per the tax authority's weights).
-    static func taxCode(_ random: inout SplitMix64) -> String {
-        while true {
-            let digits = [5, 3, 0, 0] + (0..<5).map { _ in random.int(0...9) }
-            let weights = [31, 29, 23, 19, 17, 13, 7, 5, 3]
-            let check = 10 - zip(digits, weights).map(*).reduce(0, +) % 11
-            if check < 10 { return digits.map(String.init).joined() + String(check) }
-        }
     }
 
     static func digest(_ random: inout SplitMix64) -> String {

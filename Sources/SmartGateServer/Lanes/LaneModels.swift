@@ -20,13 +20,16 @@ final class PassageModel: Model, @unchecked Sendable {
     init() {}
 }
 
-/// One stored device event. `(device_id, event_id)` is unique: a retried event is stored once.
+/// One stored device event. `(device_key_id, device_id, event_id)` is unique: a retried
+/// event is stored once.
 final class LaneReadingModel: Model, @unchecked Sendable {
     static let schema = "lane_readings"
 
     @ID(custom: "id", generatedBy: .database) var id: Int?
     @Field(key: "lane_id") var laneId: String
     @Field(key: "passage_id") var passageId: UUID
+    /// The key the device authenticated with (nil for readings stored before device keys).
+    @OptionalField(key: "device_key_id") var deviceKeyId: UUID?
     @Field(key: "device_id") var deviceId: String
     @Field(key: "event_id") var eventId: String
     @Field(key: "kind") var kind: String

@@ -12,6 +12,8 @@ enum LanesController {
         let received = ContinuousClock.now
         let context = request.application.smartGate
         let laneId = request.parameters.get("laneId") ?? ""
+        let device = try request.requireDevice()
+        guard device.laneId == laneId else { throw AppError.forbidden(.wrongLane) }
         let lane = try await context.gates.lane(laneId, on: request.db)
         let json = try request.jsonBody(limit: readingBodyLimit)
         let now = Date()
@@ -29,16 +31,16 @@ enum LanesController {
         do {
             result = try await context.commits.perform { db in
                 try await ReadingIngest.record(
-                    reading, lane: lane, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, audit: audit, on: db)
+                    reading, lane: lane, device: device, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, audit: audit, on: db)
             }
         } catch is ReadingIngest.AlreadyStored {
             // A device's retry: the first answer again (it may have been committed in the
             // same batch, so it is read through the writer, after that batch).
-            let first = try await context.commits.perform { db in try await ReadingIngest.replay(reading, fingerprint: fingerprint, on: db) }
+            let first = try await context.commits.perform { db in try await ReadingIngest.replay(reading, device: device, fingerprint: fingerprint, on: db) }
             return WireJSON.response(data: first)
         } catch AppError.noVehicleInLane(let laneId) {
             // A retried `passed` finds its passage already closed: answer as the first time.
-            let first = try? await context.commits.perform { db in try await ReadingIngest.replay(reading, fingerprint: fingerprint, on: db) }
+            let first = try? await context.commits.perform { db in try await ReadingIngest.replay(reading, device: device, fingerprint: fingerprint, on: db) }
             guard let first else { throw AppError.noVehicleInLane(laneId: laneId) }
             return WireJSON.response(data: first)
         }
@@ -52,8 +54,10 @@ enum LanesController {
 
     /// `GET /api/v1/decisions?limit=&cursor=&gate=&lane=&outcome=`, newest first.
     @Sendable static func decisions(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
         let page = try PageRequest(request)
         let query = LaneDecisionModel.query(on: request.db)
+        if let gates = user.gateFilter { query.filter(\.$gateId ~~ Array(gates)) }
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         var issues: [Issue] = []
         if let gate = request.query[String.self, at: "gate"], !gate.isEmpty {

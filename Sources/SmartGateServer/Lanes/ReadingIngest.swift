@@ -15,14 +15,14 @@ enum ReadingIngest {
         var decision: LaneDecision?
     }
 
-    /// The `(deviceId, eventId)` was stored before: the caller answers with the first answer.
+    /// The `(device key, deviceId, eventId)` was stored before: the caller answers with the first answer.
     struct AlreadyStored: Error {}
 
     static let activeStates = [PassageState.open.rawValue, PassageState.decided.rawValue]
     static let matchableStatuses = DeclarationStatus.allCases.filter(\.awaitsVehicle).map(\.rawValue)
 
     static func record(
-        _ reading: LaneReading, lane: LaneProfile, fingerprint: String, receivedAt now: Date,
+        _ reading: LaneReading, lane: LaneProfile, device: DeviceIdentity, fingerprint: String, receivedAt now: Date,
         settings: ServerSettings, lanes: LaneStates, audit: AuditTrail, on db: any Database
     ) async throws -> Result {
         let nowMs = now.milliseconds
@@ -56,7 +56,7 @@ enum ReadingIngest {
         var decision: LaneDecision?
         var decisionRow: LaneDecisionModel?
         var declarationMoves: [(DeclarationModel, DeclarationStatus, String?)] = []
-        let actor = "lane:\(lane.id)"
+        let actor = device.actor
         switch reading.payload {
         case .plate where state.declarationId == nil:
             // Match early, so the declarant can no longer amend a trip whose truck is at the lane.
@@ -133,6 +133,7 @@ enum ReadingIngest {
         let row = LaneReadingModel()
         row.apply(reading)
         row.laneId = lane.id
+        row.deviceKeyId = device.id
         row.passageId = state.passageId
         row.receivedMs = nowMs
         row.requestHash = fingerprint
@@ -153,10 +154,10 @@ enum ReadingIngest {
         return Result(response: response, decision: decision)
     }
 
-    /// The first answer given to `(deviceId, eventId)`; 409 when this retry's body differs.
-    static func replay(_ reading: LaneReading, fingerprint: String, on db: any Database) async throws -> Data {
+    /// The first answer given to `(device key, deviceId, eventId)`; 409 when this retry's body differs.
+    static func replay(_ reading: LaneReading, device: DeviceIdentity, fingerprint: String, on db: any Database) async throws -> Data {
         guard let earlier = try await LaneReadingModel.query(on: db)
-            .filter(\.$deviceId == reading.deviceId).filter(\.$eventId == reading.eventId).first()
+            .filter(\.$deviceKeyId == device.id).filter(\.$deviceId == reading.deviceId).filter(\.$eventId == reading.eventId).first()
         else { throw AppError.unavailable("The reading could not be stored; retry.") }
         guard earlier.requestHash == fingerprint else {
             throw AppError.idempotencyMismatch(key: "\(reading.deviceId)/\(reading.eventId)")
@@ -255,10 +256,10 @@ extension LaneReadingModel {
     /// trip that the hottest write in the system does not need.
     func insertWithoutReturning(on db: any Database) async throws {
         try await (db as! any SQLDatabase).insert(into: Self.schema)
-            .columns("lane_id", "passage_id", "device_id", "event_id", "kind", "text", "confidence", "intact", "gross_kg",
+            .columns("lane_id", "passage_id", "device_key_id", "device_id", "event_id", "kind", "text", "confidence", "intact", "gross_kg",
                      "observed_ms", "received_ms", "request_hash", "response")
             .values(
-                SQLBind(laneId), SQLBind(passageId), SQLBind(deviceId), SQLBind(eventId), SQLBind(kind), SQLBind(text),
+                SQLBind(laneId), SQLBind(passageId), SQLBind(deviceKeyId), SQLBind(deviceId), SQLBind(eventId), SQLBind(kind), SQLBind(text),
                 SQLBind(confidence), SQLBind(intact), SQLBind(grossKg), SQLBind(observedMs), SQLBind(receivedMs),
                 SQLBind(requestHash), SQLBind(response))
             .run()

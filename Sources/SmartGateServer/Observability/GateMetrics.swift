@@ -17,6 +17,10 @@ final class GateMetrics: Sendable {
     private static var decisions: MetricNameDescriptor { MetricNameDescriptor(
         namespace: "smartgate", metricName: "decisions", unitName: "total", helpText: "Lane decisions, by outcome.") }
 
+    private static var refusals: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "access_refusals", unitName: "total",
+        helpText: "Requests refused by authentication, authorization or rate limits, by reason.") }
+
     init() {
         decisionLatency = registry.makeDurationHistogram(
             descriptor: .init(
@@ -44,6 +48,10 @@ final class GateMetrics: Sendable {
     func decided(_ outcome: DecisionOutcome, after latency: Duration) {
         registry.makeCounter(descriptor: Self.decisions, labels: [("outcome", outcome.rawValue)]).increment()
         decisionLatency.record(latency)
+    }
+
+    func refused(_ reason: AccessRefusal) {
+        registry.makeCounter(descriptor: Self.refusals, labels: [("reason", reason.rawValue)]).increment()
     }
 
     func committed(batch size: Int) {

@@ -24,6 +24,24 @@ enum AppError: Error, Sendable {
     case badQuery(field: String, message: String)
     /// The server is shutting down or the database is unreachable (503).
     case unavailable(String)
+    /// No credential, or one that is not valid (401).
+    case unauthenticated(AccessRefusal, scheme: CredentialScheme = .bearer)
+    /// A valid credential without the right (403).
+    case forbidden(AccessRefusal)
+    /// The caller's budget is spent (429); retry after this many seconds.
+    case rateLimited(retryAfter: Int)
+}
+
+extension AppError {
+    /// The error as one line for the command line.
+    var oneLine: String {
+        switch self {
+        case .validation(let failure):
+            failure.issues.map { "\($0.field.isEmpty ? "input" : $0.field): \($0.message())" }.joined(separator: "; ")
+        case .notFound(let kind, let id): "no \(kind) \(id)"
+        default: "\(self)"
+        }
+    }
 }
 
 /// The stable problem types. Clients match on `type`; `title` is for people.
@@ -40,6 +58,8 @@ enum ProblemType: String, Sendable {
     case payloadTooLarge = "payload-too-large"
     case methodNotAllowed = "method-not-allowed"
     case rateLimited = "rate-limited"
+    case unauthenticated = "unauthenticated"
+    case forbidden = "forbidden"
     case unavailable = "service-unavailable"
     case internalError = "internal-error"
     case http = "http-error"
@@ -60,6 +80,8 @@ enum ProblemType: String, Sendable {
         case .payloadTooLarge: ("The body is too large", "Nội dung quá lớn", "请求体过大")
         case .methodNotAllowed: ("Method not allowed", "Phương thức không được phép", "不允许的方法")
         case .rateLimited: ("Too many requests", "Quá nhiều yêu cầu", "请求过多")
+        case .unauthenticated: ("Sign-in required", "Cần đăng nhập", "需要登录")
+        case .forbidden: ("Not allowed", "Không có quyền", "无权操作")
         case .unavailable: ("Service unavailable", "Dịch vụ tạm thời không khả dụng", "服务暂不可用")
         case .internalError: ("Internal error", "Lỗi nội bộ", "内部错误")
         case .http: ("HTTP error", "Lỗi HTTP", "HTTP 错误")

@@ -58,6 +58,27 @@ struct ProblemMiddleware: AsyncMiddleware {
             return (.badRequest, .badQuery, message, [ProblemFieldError(field: field, code: "query.invalid", message: message)], [:])
         case AppError.unavailable(let detail):
             return (.serviceUnavailable, .unavailable, detail, nil, ["Retry-After": "1"])
+        case AppError.unauthenticated(let reason, let scheme):
+            refused(reason, status: .unauthorized, request: request)
+            let detail = switch reason {
+            case .missing: scheme == .deviceKey ? "Send the lane device's key in X-Device-Key." : "Sign in and send the token as Authorization: Bearer."
+            case .expired: "The session has expired; sign in again."
+            case .badCredentials: "The e-mail address or the password is wrong, or the account is disabled."
+            case .revoked, .revokedDeviceKey: "This credential has been revoked."
+            default: "The credential is not valid."
+            }
+            return (.unauthorized, .unauthenticated, detail, nil, ["WWW-Authenticate": "\(scheme.rawValue) realm=\"smartgate\""])
+        case AppError.forbidden(let reason):
+            refused(reason, status: .forbidden, request: request)
+            let detail = switch reason {
+            case .wrongLane: "This device key is bound to another lane."
+            case .otherEnterprise: "A declarant declares only for its own enterprise."
+            default: "Your role does not allow this."
+            }
+            return (.forbidden, .forbidden, detail, nil, [:])
+        case AppError.rateLimited(let retryAfter):
+            refused(.rateLimited, status: .tooManyRequests, request: request)
+            return (.tooManyRequests, .rateLimited, "Retry after \(retryAfter) s.", nil, ["Retry-After": "\(retryAfter)"])
         case let abort as any AbortError:
             let type: ProblemType = switch abort.status {
             case .notFound: .notFound
@@ -81,6 +102,14 @@ struct ProblemMiddleware: AsyncMiddleware {
         default:
             return (.internalServerError, .internalError, logged(error, request: request), nil, [:])
         }
+    }
+
+    /// Refusals are logged and counted: a burst of them is an attack or a misconfigured
+    /// device. The log names the route pattern and the reason, nothing personal.
+    private static func refused(_ reason: AccessRefusal, status: HTTPStatus, request: Request) {
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        request.logger.notice("access refused: \(status.code) \(reason.rawValue) on \(request.method.rawValue) \(route)")
+        request.application.smartGate.metrics.refused(reason)
     }
 
     /// Logs an unexpected error with the request id and answers only that id: internals

@@ -1,0 +1,80 @@
+import Fluent
+import Foundation
+import GateKit
+import JWT
+import Vapor
+
+/// Sign-in and sign-out with e-mail and password; session tokens are signed JWTs.
+enum AuthController {
+    /// Answers an unknown e-mail after as much bcrypt work as a wrong password, so the
+    /// timing does not say which accounts exist.
+    private static let decoyHash = (try? Bcrypt.hash(UUID().uuidString, cost: 12)) ?? ""
+
+    /// `POST /api/v1/auth/login` `{email, password}` → `{token, expiresAt, user}`.
+    @Sendable static func login(_ request: Request) async throws -> Response {
+        let context = request.application.smartGate
+        let credentials: (email: String, password: String)
+        do {
+            credentials = try AccountRules.login(try request.jsonBody(limit: 4 * 1024))
+        } catch let failure as ValidationFailure {
+            throw AppError.validation(failure)
+        }
+        // Guessing is slowed per client address and per account, before any bcrypt work.
+        let perMinute = context.settings.rateLimits.loginPerMinute
+        let address = request.remoteAddress?.ipAddress ?? "unknown"
+        for key in ["login-from:\(address)", "login-as:\(credentials.email)"] {
+            if let retryAfter = context.gatekeeper.limiter.take(key, perMinute: perMinute) {
+                throw AppError.rateLimited(retryAfter: retryAfter)
+            }
+        }
+        let user = try await UserModel.query(on: request.db).filter(\.$email == credentials.email).first()
+        let hash = user?.passwordHash ?? decoyHash
+        let password = credentials.password
+        let matches = (try? await request.application.threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }) ?? false
+        guard matches, let user, let identity = user.identity else { throw AppError.unauthenticated(.badCredentials) }
+
+        let expires = Date().addingTimeInterval(context.settings.tokenLifetime)
+        let token = try await issueToken(for: identity, expires: expires, app: request.application)
+        request.logger.info("signed in: \(identity.actor) (\(identity.role.rawValue))")
+        return try WireJSON.response(SessionView(token: token, expiresAt: GateKit.Timestamp.format(expires), user: user.view))
+    }
+
+    /// A signed session token for `user`, valid until `expires`.
+    static func issueToken(for user: UserIdentity, expires: Date, app: Application) async throws -> String {
+        let session = SessionToken(
+            sub: SubjectClaim(value: user.id.uuidString.lowercased()), exp: ExpirationClaim(value: expires),
+            iat: IssuedAtClaim(value: Date()), jti: IDClaim(value: UUID().uuidString.lowercased()), role: user.role.rawValue)
+        return try await app.jwt.keys.sign(session)
+    }
+
+    /// `POST /api/v1/auth/logout`: this token stops working at once.
+    @Sendable static func logout(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
+        guard let token = request.headers.bearerAuthorization?.token else { throw AppError.unauthenticated(.missing) }
+        let context = request.application.smartGate
+        let (_, session) = try await context.gatekeeper.user(bearer: token, keys: request.application.jwt.keys, on: request.db)
+        let jti = session.jti.value
+        let expiresMs = session.exp.value.milliseconds
+        try await context.commits.perform { db in
+            if try await RevokedTokenModel.find(jti, on: db) == nil {
+                try await RevokedTokenModel(jti: jti, expiresMs: expiresMs, revokedMs: Date().milliseconds).create(on: db)
+            }
+        }
+        context.gatekeeper.revoked(jti)
+        request.logger.info("signed out: \(user.actor)")
+        return Response(status: .noContent)
+    }
+
+    /// `GET /api/v1/auth/me`: the signed-in account.
+    @Sendable static func me(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
+        guard let model = try await UserModel.find(user.id, on: request.db) else { throw AppError.unauthenticated(.badCredentials) }
+        return try WireJSON.response(model.view)
+    }
+
+    private struct SessionView: Encodable {
+        var token: String
+        var expiresAt: String
+        var user: UserView
+    }
+}
