@@ -25,8 +25,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+KEY_FILE = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"smartgate-durability-{os.getpid()}.keys.json")
+LANES = ["kim-thanh-out-1", "kim-thanh-out-2", "kim-thanh-in-1"]
+
+
+def cli(binary, database, *args, stdin=None):
+    """Runs a smartgate command against the database; its standard output."""
+    env = dict(os.environ, LOG_LEVEL="warning", SMARTGATE_KEY_FILE=KEY_FILE)
+    done = subprocess.run([binary, *args, "--database", database], input=stdin, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.exit(f"smartgate {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
 def start(binary, database, port):
-    env = dict(os.environ, LOG_LEVEL="warning")
+    # The writes are the point here, not the rate limits; the key file outlives the restart.
+    env = dict(os.environ, LOG_LEVEL="warning", SMARTGATE_KEY_FILE=KEY_FILE,
+               SMARTGATE_RATE_LIMIT_USER="0", SMARTGATE_RATE_LIMIT_DEVICE="0")
     proc = subprocess.Popen(
         [binary, "serve", "--port", str(port), "--database", database],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -51,6 +66,11 @@ def post(port, path, body, headers=None):
         return response.status, json.loads(response.read())
 
 
+def get(port, path, token):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"})
+    return urllib.request.urlopen(request, timeout=10)
+
+
 def declaration(n):
     return {
         "direction": "export", "gate": "kim-thanh",
@@ -66,12 +86,20 @@ def declaration(n):
 
 def main():
     binary, database = sys.argv[1], sys.argv[2]
+    run = f"{random.randrange(1 << 30):x}"
+    # A declarant and one device key per lane, made with the CLI as an operator would.
+    email, password = f"durability-{run}@test.smartgate.vn", f"durability-{run}-password"
+    cli(binary, database, "users", "create", "--email", email, "--role", "declarant", "--enterprise", "5300100269",
+        "--password-stdin", stdin=password + "\n")
+    keys = {lane: json.loads(cli(binary, database, "devices", "create", "--lane", lane, "--name", f"durability {run}", "--json"))["key"]
+            for lane in LANES}
     port = free_port()
     server = start(binary, database, port)
+    _, session = post(port, "/api/v1/auth/login", {"email": email, "password": password})
+    bearer = {"Authorization": f"Bearer {session['token']}"}
     acknowledged_declarations, acknowledged_readings = [], []
     lock = threading.Lock()
     stop = threading.Event()
-    run = f"{random.randrange(1 << 30):x}"
 
     def client(index):
         n = 0
@@ -79,7 +107,7 @@ def main():
             n += 1
             try:
                 if n % 2:
-                    status, body = post(port, "/api/v1/declarations", declaration(index * 10_000 + n))
+                    status, body = post(port, "/api/v1/declarations", declaration(index * 10_000 + n), bearer)
                     if status == 201:
                         with lock:
                             acknowledged_declarations.append(body["id"])
@@ -87,8 +115,8 @@ def main():
                     event = f"{run}-{index}-{n}"
                     reading = {"deviceId": f"scale-{index}", "eventId": event, "kind": "weight", "grossKg": 30000 + n,
                                "observedAt": datetime.now(timezone.utc).isoformat()}
-                    lane = ["kim-thanh-out-1", "kim-thanh-out-2", "kim-thanh-in-1"][index % 3]
-                    status, _ = post(port, f"/api/v1/lanes/{lane}/readings", reading)
+                    lane = LANES[index % 3]
+                    status, _ = post(port, f"/api/v1/lanes/{lane}/readings", reading, {"X-Device-Key": keys[lane]})
                     if status == 200:
                         with lock:
                             acknowledged_readings.append((f"scale-{index}", event, reading))
@@ -115,16 +143,16 @@ def main():
         missing = []
         for declaration_id in acknowledged_declarations:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/declarations/{declaration_id}", timeout=10)
+                get(port, f"/api/v1/declarations/{declaration_id}", session["token"])
             except urllib.error.HTTPError as error:
                 missing.append(f"declaration {declaration_id}: {error.code}")
         for device, event, reading in acknowledged_readings:
             # A stored event replays its first answer; a lost one would be stored anew, so
             # compare with a changed body: only a stored event answers 409.
             changed = dict(reading, grossKg=reading["grossKg"] + 0.5)
-            lane = ["kim-thanh-out-1", "kim-thanh-out-2", "kim-thanh-in-1"][int(device.split("-")[1]) % 3]
+            lane = LANES[int(device.split("-")[1]) % 3]
             try:
-                post(port, f"/api/v1/lanes/{lane}/readings", changed)
+                post(port, f"/api/v1/lanes/{lane}/readings", changed, {"X-Device-Key": keys[lane]})
                 missing.append(f"reading {device}/{event}")
             except urllib.error.HTTPError as error:
                 if error.code != 409:
@@ -136,6 +164,8 @@ def main():
     finally:
         server.terminate()
         server.wait()
+        if os.path.exists(KEY_FILE):
+            os.remove(KEY_FILE)
 
 
 if __name__ == "__main__":

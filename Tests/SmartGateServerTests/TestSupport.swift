@@ -73,7 +73,18 @@ func withSmartGate(
     if database == .postgres {
         let template = try await TestDatabase.postgresTemplate.value
         let name = "smartgate_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        try await TestDatabase.administer("CREATE DATABASE \(name) TEMPLATE \(template)")
+        // PostgreSQL refuses to copy a template another session is copying at that moment
+        // ("source database is being accessed by other users"): parallel tests retry.
+        var attempt = 0
+        while true {
+            do {
+                try await TestDatabase.administer("CREATE DATABASE \(name) TEMPLATE \(template)")
+                break
+            } catch where attempt < 5 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
         settings.database = .postgres(url: try TestDatabase.postgresURL(database: name))
         dropAfter = name
     }
@@ -104,7 +115,9 @@ enum TestCaller: Hashable, Sendable, CustomStringConvertible {
     case elsewhere(Role)
     /// The device key bound to this lane.
     case device(lane: String)
-    /// Raw headers, for forged and expired credentials.
+    /// An admin's token with another signature, and one that has expired.
+    case forgedToken, expiredToken
+    /// Raw headers.
     case headers([String: String])
 
     var description: String {
@@ -115,6 +128,8 @@ enum TestCaller: Hashable, Sendable, CustomStringConvertible {
         case .otherDeclarant: "declarant of another enterprise"
         case .elsewhere(let role): "\(role.rawValue) at another gate"
         case .device(let lane): "device key of \(lane)"
+        case .forgedToken: "forged token"
+        case .expiredToken: "expired token"
         case .headers(let headers): "headers \(headers.keys.sorted())"
         }
     }
@@ -179,6 +194,11 @@ enum TestCallers {
         }
         for (caller, user) in users {
             credentials.tokens[caller] = try await token(for: user, app: app)
+        }
+        if let admin = users.first(where: { $0.0 == .role(.admin) })?.1, let token = credentials.tokens[.role(.admin)] {
+            credentials.tokens[.expiredToken] = try await self.token(for: admin, app: app, expires: Date().addingTimeInterval(-60))
+            let signed = token.split(separator: ".")
+            credentials.tokens[.forgedToken] = signed.prefix(2).joined(separator: ".") + "." + String(repeating: "A", count: 43)
         }
         try await DeviceKeyModel.query(on: app.db).filter(\.$name =~ "test ").delete()
         for lane in try await app.smartGate.gates.snapshot(on: app.db).lanes.keys {

@@ -1,0 +1,143 @@
+import Foundation
+import GateKit
+import Testing
+import VaporTesting
+@testable import SmartGateServer
+
+/// Who may call what (CONTRACTS §1), walked over every route the router has. The
+/// expected outcome of every (route, caller) pair is written by hand below; a route with
+/// no row fails the suite, so a new endpoint cannot ship without a rule.
+@Suite("Role × route matrix")
+struct AccessMatrixTests {
+    enum Outcome: String, CustomStringConvertible {
+        /// Through the door: a 2xx.
+        case allowed
+        /// 401: no valid credential.
+        case unauthenticated
+        /// 403: a valid credential without the right.
+        case forbidden
+        /// 404: another enterprise's or gate's object, not disclosed.
+        case hidden
+
+        var description: String { rawValue }
+    }
+
+    /// Every caller the matrix tries on every route.
+    static let callers: [TestCaller] = [.anonymous, .forgedToken, .expiredToken]
+        + Role.allCases.map(TestCaller.role)
+        + [.otherDeclarant, .elsewhere(.customsOfficer), .elsewhere(.gateOperator), .device(lane: "kim-thanh-out-1"), .device(lane: "kim-thanh-out-2")]
+
+    /// One route's row: who gets through, who gets a 404, who a 401; everyone else a 403.
+    struct Row {
+        var allowed: Set<TestCaller>
+        var hidden: Set<TestCaller> = []
+        var unauthenticated: Set<TestCaller> = [.anonymous, .forgedToken, .expiredToken]
+
+        func expected(_ caller: TestCaller) -> Outcome {
+            if allowed.contains(caller) { return .allowed }
+            if hidden.contains(caller) { return .hidden }
+            if unauthenticated.contains(caller) { return .unauthenticated }
+            return .forbidden
+        }
+    }
+
+    static let everyone = Set(callers)
+    static let allUsers: Set<TestCaller> = Set(Role.allCases.map(TestCaller.role) + [.otherDeclarant, .elsewhere(.customsOfficer), .elsewhere(.gateOperator)])
+    static let devices: Set<TestCaller> = [.device(lane: "kim-thanh-out-1"), .device(lane: "kim-thanh-out-2")]
+    static let staffHere: Set<TestCaller> = [.role(.customsOfficer), .role(.borderGuard), .role(.quarantineOfficer), .role(.gateOperator)]
+    static let staffElsewhere: Set<TestCaller> = [.elsewhere(.customsOfficer), .elsewhere(.gateOperator)]
+
+    /// The matrix, by route (`METHOD /path/:param`), written by hand.
+    static let rows: [String: Row] = [
+        "GET /health": Row(allowed: everyone, unauthenticated: []),
+        "GET /openapi.json": Row(allowed: everyone, unauthenticated: []),
+        // Tests are not on loopback: only an admin reads metrics (devices present no user).
+        "GET /metrics": Row(allowed: [.role(.admin)], unauthenticated: Set<TestCaller>([.anonymous, .forgedToken, .expiredToken]).union(devices)),
+        "POST /api/v1/auth/login": Row(allowed: everyone, unauthenticated: []),
+        "POST /api/v1/auth/logout": Row(allowed: allUsers),
+        "GET /api/v1/auth/me": Row(allowed: allUsers),
+        "GET /api/v1/gates": Row(allowed: allUsers.union(devices)),
+        "POST /api/v1/declarations": Row(allowed: [.role(.declarant)]),
+        "GET /api/v1/declarations": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.declarant), .otherDeclarant])),
+        "GET /api/v1/declarations/:id": Row(
+            allowed: staffHere.union([.role(.admin), .role(.declarant)]), hidden: staffElsewhere.union([.otherDeclarant])),
+        "PATCH /api/v1/declarations/:id": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
+        "POST /api/v1/declarations/:id/cancel": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
+        "POST /api/v1/lanes/:laneId/readings": Row(allowed: [.device(lane: "kim-thanh-out-1")]),
+        "GET /api/v1/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)])),
+        "GET /api/v1/audit": Row(allowed: [.role(.admin), .role(.customsOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "GET /api/v1/audit/head": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)]),
+    ]
+
+    static func key(_ route: Route) -> String {
+        "\(route.method.rawValue) /" + route.path.map(\.description).joined(separator: "/")
+    }
+
+    @Test("every route has a row in the matrix and an access rule, and every row a route")
+    func everyRouteHasARow() async throws {
+        try await withSmartGate(.sqlite) { app in
+            let routes = app.routes.all
+            let keys = Set(routes.map(Self.key))
+            #expect(keys.subtracting(Self.rows.keys).sorted() == [], "routes without a row in the matrix")
+            #expect(Set(Self.rows.keys).subtracting(keys).sorted() == [], "rows for routes that do not exist")
+            #expect(routes.filter { $0.accessRule == nil }.map(Self.key) == [], "routes without an access rule")
+        }
+    }
+
+    /// A request that passes every check but the door's, for the route `key`.
+    static func request(for key: String, app: Application) async throws -> (HTTPMethod, String, String?) {
+        func declaration() async throws -> String {
+            let created = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
+            return try #require(created.object["id"] as? String, "\(created.text)")
+        }
+        switch key {
+        case "POST /api/v1/auth/login":
+            return (.POST, "/api/v1/auth/login", #"{"email":"\#(TestCallers.email(.role(.driver)))","password":"\#(TestCallers.password)"}"#)
+        case "POST /api/v1/declarations":
+            return (.POST, "/api/v1/declarations", Fixture.declaration())
+        case "GET /api/v1/declarations/:id":
+            return (.GET, "/api/v1/declarations/\(try await declaration())", nil)
+        case "PATCH /api/v1/declarations/:id":
+            return (.PATCH, "/api/v1/declarations/\(try await declaration())", #"{"version":1,"tareKg":14100}"#)
+        case "POST /api/v1/declarations/:id/cancel":
+            return (.POST, "/api/v1/declarations/\(try await declaration())/cancel", nil)
+        case "POST /api/v1/lanes/:laneId/readings":
+            return (.POST, "/api/v1/lanes/kim-thanh-out-1/readings",
+                    Fixture.reading("anpr-1", UUID().uuidString, "plate", #""plate":"24C12345","confidence":0.97"#))
+        case "GET /api/v1/audit":
+            return (.GET, "/api/v1/audit?subject=declaration:\(try await declaration().lowercased())", nil)
+        default:
+            let parts = key.split(separator: " ", maxSplits: 1)
+            return (HTTPMethod(rawValue: String(parts[0])), String(parts[1]), nil)
+        }
+    }
+
+    @Test("each role gets exactly its row's outcome on each route", arguments: TestDatabase.available)
+    func matrix(_ database: TestDatabase) async throws {
+        // Every caller signs in once on the login row: the login limit is not what this checks.
+        try await withSmartGate(database, settings: { $0.rateLimits = .unlimited }) { app in
+            // Sign-out revokes the caller's token, so it goes last.
+            let keys = Self.rows.keys.sorted { ($0.contains("logout") ? 1 : 0, $0) < ($1.contains("logout") ? 1 : 0, $1) }
+            var mismatches: [String] = []
+            for key in keys {
+                let row = try #require(Self.rows[key])
+                for caller in Self.callers {
+                    let (method, path, body) = try await Self.request(for: key, app: app)
+                    let response = try await app.send(method, path, json: body, as: caller)
+                    let outcome: Outcome? = switch response.status.code {
+                    case 200..<300: .allowed
+                    case 401: .unauthenticated
+                    case 403: .forbidden
+                    case 404: .hidden
+                    default: nil
+                    }
+                    let expected = row.expected(caller)
+                    if outcome != expected {
+                        mismatches.append("\(key) as \(caller): expected \(expected), got \(response.status.code) \(response.text.prefix(200))")
+                    }
+                }
+            }
+            #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+        }
+    }
+}
