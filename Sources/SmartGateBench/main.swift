@@ -107,10 +107,14 @@ func decisionsPerSecond(seconds: Double) throws -> (rate: Double, cases: Int) {
 struct LoadClient {
     let client: HTTPClient
     let base: String
+    /// The declarants' bearer tokens by tax code, and each lane's device key.
+    var tokens: [String: String] = [:]
+    var deviceKeys: [String: String] = [:]
 
-    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async -> Bool {
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, credential: (String, String)? = nil) async -> Bool {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
+        if let credential { request.headers.add(name: credential.0, value: credential.1) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -154,7 +158,9 @@ func prepareScripts(_ load: LoadClient, trucksPerLane: Int, seed: UInt64) async 
                 for serial in 0..<trucksPerLane {
                     let truck = DemoTruck.make(lane: lane.id, gate: lane.gate, direction: lane.direction, serial: serial, random: &random)
                     if let declaration = truck.declaration {
-                        guard await load.send(.POST, "/api/v1/declarations", body: try JSONSerialization.data(withJSONObject: declaration)) else {
+                        let taxCode = (declaration["declarant"] as? [String: Any])?["taxCode"] as? String ?? ""
+                        let bearer = ("Authorization", "Bearer \(load.tokens[taxCode] ?? "")")
+                        guard await load.send(.POST, "/api/v1/declarations", body: try JSONSerialization.data(withJSONObject: declaration), credential: bearer) else {
                             throw SettingsError("declaring a benchmark truck failed")
                         }
                     }
@@ -209,7 +215,7 @@ func openLoop(seconds: Double, rate: Double, scripts: [LaneScript], load: LoadCl
             guard let body = script.nextReading() else { continue }
             group.addTask {
                 var samples = Samples()
-                if await load.send(.POST, "/api/v1/lanes/\(script.lane)/readings", body: body) {
+                if await load.send(.POST, "/api/v1/lanes/\(script.lane)/readings", body: body, credential: ("X-Device-Key", load.deviceKeys[script.lane] ?? "")) {
                     samples.latencies.append(clock.now - scheduled)
                 } else {
                     samples.failures += 1
@@ -236,10 +242,21 @@ func runBenchmarks() async throws {
     let directory = FileManager.default.currentDirectoryPath + "/.build/bench"
     try? FileManager.default.removeItem(atPath: directory)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    // The declarants and the lane device keys, made as an operator would (the CLI's calls).
+    var settings = ServerSettings(database: .sqliteFile(path: directory + "/bench.sqlite"))
+    settings.rateLimits = .unlimited  // the bench measures throughput, not the limits
+    let host = SmartGateHost.Options(hostname: "127.0.0.1", port: 0, environment: "development", settings: settings)
+    let password = "bench-password-1"
+    for (email, taxCode) in [("exporter@bench.smartgate.vn", "5300100269"), ("importer@bench.smartgate.vn", "5300100283")] {
+        _ = try await SmartGateHost.createUser(host, Accounts.NewUser(email: email, role: "declarant", enterprise: taxCode, gates: [], password: password))
+    }
+    var deviceKeys: [String: String] = [:]
+    for lane in lanes { deviceKeys[lane.id] = try await SmartGateHost.createDeviceKey(host, lane: lane.id, name: "bench").key }
+
     let app = try await Application.make(.init(name: "production", arguments: ["smartgate-bench"]))
     app.logger.logLevel = .error
-    try await configure(app, settings: ServerSettings(database: .sqliteFile(path: directory + "/bench.sqlite")))
-    app.get("bench", "trivial") { _ in "ok" }
+    try await configure(app, settings: settings)
+    app.get("bench", "trivial") { _ in "ok" }.access(.anyone)
     try await app.autoMigrate()
     app.http.server.configuration.hostname = "127.0.0.1"
     app.http.server.configuration.port = options.port
@@ -248,7 +265,19 @@ func runBenchmarks() async throws {
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    let load = LoadClient(client: client, base: "http://127.0.0.1:\(options.port)")
+    var signingIn = LoadClient(client: client, base: "http://127.0.0.1:\(options.port)")
+    signingIn.deviceKeys = deviceKeys
+    for (email, taxCode) in [("exporter@bench.smartgate.vn", "5300100269"), ("importer@bench.smartgate.vn", "5300100283")] {
+        var request = HTTPClientRequest(url: signingIn.base + "/api/v1/auth/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["email": email, "password": password])))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let session = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 16))) as? [String: Any]
+        guard let token = session?["token"] as? String else { throw SettingsError("the bench declarant could not sign in") }
+        signingIn.tokens[taxCode] = token
+    }
+    let load = signingIn
     let workers = lanes.count
 
     let trivial = await closedLoop(seconds: options.seconds, workers: workers) { _ in await load.send(.GET, "/bench/trivial") }
@@ -258,7 +287,8 @@ func runBenchmarks() async throws {
     let closedScripts = try await prepareScripts(load, trucksPerLane: trucksClosed, seed: 1)
     let ingest = await closedLoop(seconds: options.seconds, workers: workers) { worker in
         guard let body = closedScripts[worker].nextReading() else { return nil }
-        return await load.send(.POST, "/api/v1/lanes/\(closedScripts[worker].lane)/readings", body: body)
+        return await load.send(.POST, "/api/v1/lanes/\(closedScripts[worker].lane)/readings", body: body,
+                               credential: ("X-Device-Key", load.deviceKeys[closedScripts[worker].lane] ?? ""))
     }
     print("readings closed-loop: \(format(ingest.rate, 0)) req/s, p50 \(format(ingest.samples.percentile(0.5), 2)) ms, p99 \(format(ingest.samples.percentile(0.99), 2)) ms, failures \(ingest.samples.failures)")
 

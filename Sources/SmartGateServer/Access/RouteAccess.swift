@@ -6,7 +6,7 @@ extension Route {
 
     /// Declares who may call this route (CONTRACTS §1). A route without a rule is refused.
     @discardableResult
-    func access(_ rule: AccessRule) -> Route {
+    public func access(_ rule: AccessRule) -> Route {
         userInfo[Self.accessKey] = rule
         return self
     }
