@@ -17,6 +17,16 @@ for _ in $(seq 1 30); do
     sleep 1
 done
 pg_isready -h 127.0.0.1 -p 5432
+# The API tests run in parallel, each on its own database with its own connection pool:
+# PostgreSQL's default 100 connections run out ("remaining connection slots are reserved").
+if [ "$(su postgres -c "psql -tAc 'SHOW max_connections'")" -lt 300 ]; then
+    su postgres -c "psql -q -c 'ALTER SYSTEM SET max_connections = 300'"
+    pg_ctlcluster 15 main restart
+    for _ in $(seq 1 30); do
+        pg_isready -h 127.0.0.1 -p 5432 -q && break
+        sleep 1
+    done
+fi
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<'SQL'
 DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'smartgate') THEN

@@ -73,18 +73,7 @@ func withSmartGate(
     if database == .postgres {
         let template = try await TestDatabase.postgresTemplate.value
         let name = "smartgate_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        // PostgreSQL refuses to copy a template another session is copying at that moment
-        // ("source database is being accessed by other users"): parallel tests retry.
-        var attempt = 0
-        while true {
-            do {
-                try await TestDatabase.administer("CREATE DATABASE \(name) TEMPLATE \(template)")
-                break
-            } catch where attempt < 5 {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(200 * attempt))
-            }
-        }
+        try await TestDatabase.administer("CREATE DATABASE \(name) TEMPLATE \(template)")
         settings.database = .postgres(url: try TestDatabase.postgresURL(database: name))
         dropAfter = name
     }
@@ -96,6 +85,8 @@ func withSmartGate(
         }, test)
     } catch {
         if let dropAfter { try? await TestDatabase.administer("DROP DATABASE IF EXISTS \(dropAfter) WITH (FORCE)") }
+        // PostgresNIO hides its details from `description`; a failing test should show them.
+        if database == .postgres { Issue.record("PostgreSQL: \(String(reflecting: error).prefix(600))") }
         throw error
     }
     if let dropAfter { try await TestDatabase.administer("DROP DATABASE IF EXISTS \(dropAfter) WITH (FORCE)") }
