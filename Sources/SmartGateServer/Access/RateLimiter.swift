@@ -17,7 +17,7 @@ final class RateLimiter: Sendable {
     func take(_ key: String, perMinute: Int) -> Int? {
         guard perMinute > 0 else { return nil }
         let rate = Double(perMinute) / 60
-        let capacity = max(5, Double(perMinute) / 6)
+        let capacity = max(10, Double(perMinute) / 6)
         let now = clock.now
         return buckets.withLockedValue { buckets in
             if buckets.count > 50_000 { Self.prune(&buckets, now: now, rate: rate, capacity: capacity) }

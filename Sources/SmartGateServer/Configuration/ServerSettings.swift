@@ -170,7 +170,7 @@ public struct ServerSettings: Sendable {
 
 
 /// Request budgets. Each is a token bucket refilled at the per-minute rate that holds a
-/// sixth of a minute's worth (at least five), so short bursts pass and a flood is slowed.
+/// sixth of a minute's worth (at least ten: a few people signing in behind one office address), so short bursts pass and a flood is slowed.
 public struct RateLimits: Sendable, Equatable {
     /// Per signed-in user.
     public var userPerMinute: Int
