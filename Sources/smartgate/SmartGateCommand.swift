@@ -175,10 +175,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             bootstrapLogging()
-            let head = try await SmartGateHost.auditHead(try database.hostOptions())
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(head), as: UTF8.self))
+            print(try await SmartGateHost.auditHead(try database.hostOptions()))
         }
     }
 }

@@ -48,7 +48,7 @@ public struct UserIdentity: Sendable, Equatable {
     }
 
     /// The audit chain's actor string for this person.
-    public var actor: String { "user:\(id.uuidString.lowercased())" }
+    public var actor: String { AuditSubject.user(id).description }
 
     /// May read a declaration of `enterprise` for `gate`: its declarant, staff at that
     /// gate, or an admin.
@@ -97,7 +97,7 @@ public struct DeviceIdentity: Sendable, Equatable {
         self.name = name
     }
 
-    public var actor: String { "device:\(id.uuidString.lowercased())" }
+    public var actor: String { AuditSubject.device(id).description }
 }
 
 /// Who is calling.

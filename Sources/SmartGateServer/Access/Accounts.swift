@@ -76,7 +76,7 @@ public enum Accounts {
             try await user.create(on: db)
             // The payload names what authorization depends on; the audit keeps only its hash.
             try await audit.append(
-                actor: actor, action: "user.created", subject: "user:\(user.id!.uuidString.lowercased())",
+                actor: actor, action: "user.created", subject: AuditSubject.user(user.id!).description,
                 payload: Data("\(email)\n\(role.rawValue)\n\(enterprise ?? "")\n\(user.gates)".utf8), at: now, on: db)
             return user.view
         }
@@ -106,7 +106,7 @@ public enum Accounts {
                 user.disabledMs = now.milliseconds
                 try await user.save(on: db)
                 try await audit.append(
-                    actor: actor, action: "user.disabled", subject: "user:\(user.id!.uuidString.lowercased())",
+                    actor: actor, action: "user.disabled", subject: AuditSubject.user(user.id!).description,
                     payload: Data(email.utf8), at: now, on: db)
             }
             return user.view
@@ -138,7 +138,7 @@ public enum Accounts {
             device.createdMs = now.milliseconds
             try await device.create(on: db)
             try await audit.append(
-                actor: actor, action: "device.created", subject: "device:\(device.id!.uuidString.lowercased())",
+                actor: actor, action: "device.created", subject: AuditSubject.device(device.id!).description,
                 payload: Data("\(laneId)\n\(name)\n\(device.keyHash)".utf8), at: now, on: db)
             return device.view
         }
@@ -163,7 +163,7 @@ public enum Accounts {
                 device.revokedMs = now.milliseconds
                 try await device.save(on: db)
                 try await audit.append(
-                    actor: actor, action: "device.revoked", subject: "device:\(id.uuidString.lowercased())",
+                    actor: actor, action: "device.revoked", subject: AuditSubject.device(id).description,
                     payload: Data(device.keyHash.utf8), at: now, on: db)
             }
             return device.view

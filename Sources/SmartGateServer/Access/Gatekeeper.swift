@@ -28,16 +28,18 @@ enum AccessRefusal: String, Sendable {
 final class Gatekeeper: Sendable {
     static let freshness: Duration = .seconds(5)
 
-    private struct Cached<Value: Sendable>: Sendable {
-        var value: Value?
-        var until: ContinuousClock.Instant
+    /// What a device key's hash was found to be.
+    private enum DeviceLookup: Sendable {
+        case active(DeviceIdentity)
+        case revoked
+        case unknown
     }
 
-    private let users = NIOLockedValueBox([UUID: Cached<UserIdentity>]())
-    private let devices = NIOLockedValueBox([String: Cached<DeviceIdentity>]())
+    /// Accounts by id (nil: gone or disabled) and device keys by hash.
+    private let users = FreshCache<UUID, UserIdentity?>(lifetime: freshness)
+    private let devices = FreshCache<String, DeviceLookup>(lifetime: freshness)
     /// Revoked session ids: those loaded from the database once, and those revoked since.
     private let revoked = NIOLockedValueBox((loaded: Set<String>?.none, recent: Set<String>()))
-    private let clock = ContinuousClock()
     let limiter = RateLimiter()
 
     /// The user behind a bearer token, or a refusal.
@@ -56,13 +58,7 @@ final class Gatekeeper: Sendable {
         }
         guard let id = UUID(uuidString: session.sub.value) else { throw AppError.unauthenticated(.malformed) }
         if try await isRevoked(session.jti.value, on: db) { throw AppError.unauthenticated(.revoked) }
-        let now = clock.now
-        if let cached = users.withLockedValue({ $0[id] }), cached.until > now {
-            guard let user = cached.value else { throw AppError.unauthenticated(.badCredentials) }
-            return (user, session)
-        }
-        let identity = try await UserModel.find(id, on: db)?.identity
-        users.withLockedValue { $0[id] = Cached(value: identity, until: now.advanced(by: Self.freshness)) }
+        let identity = try await users.value(for: id) { try await UserModel.find(id, on: db)?.identity }
         guard let identity else { throw AppError.unauthenticated(.badCredentials) }
         return (identity, session)
     }
@@ -71,21 +67,15 @@ final class Gatekeeper: Sendable {
     func device(key: String, on db: any Database) async throws -> DeviceIdentity {
         guard DeviceKey.isWellFormed(key) else { throw AppError.unauthenticated(.malformed, scheme: .deviceKey) }
         let digest = DeviceKey.digest(of: key)
-        let now = clock.now
-        if let cached = devices.withLockedValue({ $0[digest] }), cached.until > now {
-            guard let device = cached.value else { throw AppError.unauthenticated(.unknownDeviceKey, scheme: .deviceKey) }
-            return device
+        let lookup = try await devices.value(for: digest) {
+            guard let model = try await DeviceKeyModel.query(on: db).filter(\.$keyHash == digest).first() else { return .unknown }
+            return model.identity.map(DeviceLookup.active) ?? .revoked
         }
-        let model = try await DeviceKeyModel.query(on: db).filter(\.$keyHash == digest).first()
-        let identity = model?.identity
-        devices.withLockedValue {
-            if $0.count > 10_000 { $0.removeAll() }  // junk keys must not grow the cache without bound
-            $0[digest] = Cached(value: identity, until: now.advanced(by: Self.freshness))
+        switch lookup {
+        case .active(let device): return device
+        case .revoked: throw AppError.unauthenticated(.revokedDeviceKey, scheme: .deviceKey)
+        case .unknown: throw AppError.unauthenticated(.unknownDeviceKey, scheme: .deviceKey)
         }
-        guard let identity else {
-            throw AppError.unauthenticated(model == nil ? .unknownDeviceKey : .revokedDeviceKey, scheme: .deviceKey)
-        }
-        return identity
     }
 
     private func isRevoked(_ jti: String, on db: any Database) async throws -> Bool {
@@ -106,11 +96,42 @@ final class Gatekeeper: Sendable {
 
     /// Forgets what was read about an account or a device key (after this process changed it).
     func forget(user id: UUID) {
-        users.withLockedValue { _ = $0.removeValue(forKey: id) }
+        users.forget(id)
     }
 
     func forgetDevices() {
-        devices.withLockedValue { $0.removeAll() }
+        devices.forgetAll()
+    }
+}
+
+/// Values read from the database, trusted for `lifetime` before they are read again.
+private final class FreshCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let entries = NIOLockedValueBox([Key: (value: Value, until: ContinuousClock.Instant)]())
+    private let lifetime: Duration
+    private let clock = ContinuousClock()
+
+    init(lifetime: Duration) {
+        self.lifetime = lifetime
+    }
+
+    /// The cached value while fresh, else what `load` reads now (and is kept).
+    func value(for key: Key, load: () async throws -> Value) async throws -> Value {
+        let now = clock.now
+        if let cached = entries.withLockedValue({ $0[key] }), cached.until > now { return cached.value }
+        let value = try await load()
+        entries.withLockedValue {
+            if $0.count > 10_000 { $0.removeAll() }  // junk keys must not grow the cache without bound
+            $0[key] = (value, now.advanced(by: lifetime))
+        }
+        return value
+    }
+
+    func forget(_ key: Key) {
+        entries.withLockedValue { _ = $0.removeValue(forKey: key) }
+    }
+
+    func forgetAll() {
+        entries.withLockedValue { $0.removeAll() }
     }
 }
 
@@ -125,10 +146,20 @@ extension Request {
         typealias Value = Principal
     }
 
+    private struct SessionKey: StorageKey {
+        typealias Value = SessionToken
+    }
+
     /// Who is calling, as the access middleware established (nil on open routes).
     var principal: Principal? {
         get { storage[PrincipalKey.self] }
         set { storage[PrincipalKey.self] = newValue }
+    }
+
+    /// The verified session token of a signed-in user (sign-out revokes its id).
+    var session: SessionToken? {
+        get { storage[SessionKey.self] }
+        set { storage[SessionKey.self] = newValue }
     }
 
     /// The signed-in user; routes whose rule admits only users may rely on it.

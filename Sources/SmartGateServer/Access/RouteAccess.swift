@@ -72,8 +72,9 @@ struct AccessMiddleware: AsyncMiddleware {
         guard let token = request.headers.bearerAuthorization?.token, !token.isEmpty else {
             throw AppError.unauthenticated(.malformed)
         }
-        let (user, _) = try await request.application.smartGate.gatekeeper.user(
+        let (user, session) = try await request.application.smartGate.gatekeeper.user(
             bearer: token, keys: request.application.jwt.keys, on: request.db)
+        request.session = session
         return .user(user)
     }
 }

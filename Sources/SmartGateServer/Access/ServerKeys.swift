@@ -31,21 +31,23 @@ struct ServerKeys: Sendable {
             return try ServerKeys(tokenBase64: token, auditBase64: audit, origin: "SMARTGATE_TOKEN_KEY and SMARTGATE_AUDIT_KEY")
         }
         guard let path = settings.keyFilePath else { return ephemeral() }
-        if FileManager.default.fileExists(atPath: path) {
-            let file: KeyFile
-            do {
-                file = try JSONDecoder().decode(KeyFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            } catch {
-                throw SettingsError("key file \(path) is unreadable or damaged: \(error)")
-            }
-            return try ServerKeys(tokenBase64: file.tokenKey, auditBase64: file.auditKey, origin: path)
-        }
+        if FileManager.default.fileExists(atPath: path) { return try read(from: path) }
         switch settings.keyMode {
         case .createIfMissing: return try write(to: path)
         case .useIfPresent: return ephemeral()
         case .requireExisting: throw SettingsError(
                 "no signing key: create one with `smartgate keys create` (it writes \(path)), or set SMARTGATE_TOKEN_KEY and SMARTGATE_AUDIT_KEY")
         }
+    }
+
+    private static func read(from path: String) throws -> ServerKeys {
+        let file: KeyFile
+        do {
+            file = try JSONDecoder().decode(KeyFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw SettingsError("key file \(path) is unreadable or damaged: \(error)")
+        }
+        return try ServerKeys(tokenBase64: file.tokenKey, auditBase64: file.auditKey, origin: path)
     }
 
     /// Creates a key file at `path`; refuses to overwrite one (that would log everyone out
@@ -61,11 +63,8 @@ struct ServerKeys: Sendable {
         // file is a secret.
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
-            if errno == EEXIST {
-                var existing = ServerSettings(keyFilePath: path)
-                existing.keyMode = .requireExisting
-                return try load(existing)
-            }
+            // Another process won the race: use its keys.
+            if errno == EEXIST { return try read(from: path) }
             throw SettingsError("cannot create key file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }

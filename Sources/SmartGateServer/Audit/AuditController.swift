@@ -53,16 +53,13 @@ enum AuditController {
     /// The gate a subject belongs to; nil for subjects with no gate (users, device keys).
     /// An unknown subject has no gate either, so customs gets the same 404 for it.
     private static func gate(of subject: String, on request: Request) async throws -> String? {
-        let parts = subject.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        switch parts[0] {
-        case "declaration":
-            guard let id = UUID(uuidString: parts[1]) else { return nil }
+        switch AuditSubject(subject) {
+        case .declaration(let id)?:
             return try await DeclarationModel.find(id, on: request.db)?.gateId
-        case "passage":
-            guard let id = UUID(uuidString: parts[1]), let passage = try await PassageModel.find(id, on: request.db) else { return nil }
+        case .passage(let id)?:
+            guard let passage = try await PassageModel.find(id, on: request.db) else { return nil }
             return try await request.application.smartGate.gates.snapshot(on: request.db).lanes[passage.laneId]?.gateId
-        default:
+        case .user?, .device?, nil:
             return nil
         }
     }

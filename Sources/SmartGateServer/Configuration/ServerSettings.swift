@@ -168,9 +168,9 @@ public struct ServerSettings: Sendable {
     }
 }
 
-
 /// Request budgets. Each is a token bucket refilled at the per-minute rate that holds a
-/// sixth of a minute's worth (at least ten: a few people signing in behind one office address), so short bursts pass and a flood is slowed.
+/// sixth of a minute's worth (at least ten: a few people signing in behind one office
+/// address), so short bursts pass and a flood is slowed.
 public struct RateLimits: Sendable, Equatable {
     /// Per signed-in user.
     public var userPerMinute: Int
@@ -188,7 +188,6 @@ public struct RateLimits: Sendable, Equatable {
     /// No limits (benchmarks, the fuzzer).
     public static let unlimited = RateLimits(userPerMinute: 0, devicePerMinute: 0, loginPerMinute: 0)
 }
-
 
 /// What happens when no key is configured and the key file does not exist.
 public enum KeyMode: Sendable {

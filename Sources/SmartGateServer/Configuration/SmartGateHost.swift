@@ -69,12 +69,13 @@ public enum SmartGateHost {
         try await withApplication(options, migrate: false) { app in try await AuditTrail.verify(on: app.db) }
     }
 
-    /// The audit chain's head signed with the server's Ed25519 key (`smartgate audit head`).
-    public static func auditHead(_ options: Options) async throws -> AuditHeadView {
+    /// The audit chain's head signed with the server's Ed25519 key, as one JSON line
+    /// (`smartgate audit head`).
+    public static func auditHead(_ options: Options) async throws -> String {
         var options = options
         options.settings.keyMode = .requireExisting  // a head signed by a throwaway key proves nothing
         return try await withApplication(options, migrate: false) { app in
-            try await AuditController.signedHead(on: app.db, keys: app.smartGate.keys)
+            try cliLine(try await AuditController.signedHead(on: app.db, keys: app.smartGate.keys))
         }
     }
 
@@ -92,21 +93,21 @@ public enum SmartGateHost {
     /// Creates a user (`smartgate users create`); the audit chain records who ran it.
     public static func createUser(_ options: Options, _ user: Accounts.NewUser) async throws -> String {
         try await withApplication(options, migrate: true) { app in
-            try String(decoding: cliJSON.encode(try await Accounts.createUser(user, actor: cliActor, on: app)), as: UTF8.self)
+            try cliLine(try await Accounts.createUser(user, actor: cliActor, on: app))
         }
     }
 
     /// Every user as JSON lines (`smartgate users list`).
     public static func listUsers(_ options: Options) async throws -> [String] {
         try await withApplication(options, migrate: true) { app in
-            try await Accounts.users(on: app).map { try String(decoding: cliJSON.encode($0), as: UTF8.self) }
+            try await Accounts.users(on: app).map(cliLine)
         }
     }
 
     /// Disables a user (`smartgate users disable`).
     public static func disableUser(_ options: Options, email: String) async throws -> String {
         try await withApplication(options, migrate: true) { app in
-            try String(decoding: cliJSON.encode(try await Accounts.disableUser(email: email, actor: cliActor, on: app)), as: UTF8.self)
+            try cliLine(try await Accounts.disableUser(email: email, actor: cliActor, on: app))
         }
     }
 
@@ -114,29 +115,28 @@ public enum SmartGateHost {
     public static func createDeviceKey(_ options: Options, lane: String, name: String) async throws -> (json: String, key: String, id: String) {
         try await withApplication(options, migrate: true) { app in
             let view = try await Accounts.createDeviceKey(lane: lane, name: name, actor: cliActor, on: app)
-            return (String(decoding: try cliJSON.encode(view), as: UTF8.self), view.key ?? "", view.id.uuidString.lowercased())
+            return (try cliLine(view), view.key ?? "", view.id.uuidString.lowercased())
         }
     }
 
     /// Every device key as JSON lines, never the keys (`smartgate devices list`).
     public static func listDeviceKeys(_ options: Options) async throws -> [String] {
         try await withApplication(options, migrate: true) { app in
-            try await Accounts.deviceKeys(on: app).map { try String(decoding: cliJSON.encode($0), as: UTF8.self) }
+            try await Accounts.deviceKeys(on: app).map(cliLine)
         }
     }
 
     /// Revokes a device key (`smartgate devices revoke`).
     public static func revokeDeviceKey(_ options: Options, id: String) async throws -> String {
         try await withApplication(options, migrate: true) { app in
-            try String(decoding: cliJSON.encode(try await Accounts.revokeDeviceKey(id: id, actor: cliActor, on: app)), as: UTF8.self)
+            try cliLine(try await Accounts.revokeDeviceKey(id: id, actor: cliActor, on: app))
         }
     }
 
-    /// JSON for the command line: keys sorted, so lines diff and grep well.
-    private static var cliJSON: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
+    /// One line of JSON for the command line, written as the API writes it (sorted keys),
+    /// so lines diff and grep well.
+    private static func cliLine(_ value: some Encodable) throws -> String {
+        String(decoding: try WireJSON.encode(value), as: UTF8.self)
     }
 
     /// The audit actor for changes made from the command line: the operating-system account.

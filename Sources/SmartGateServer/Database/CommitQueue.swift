@@ -134,13 +134,13 @@ final class CommitQueue: Sendable {
                 onRollback()
                 pending[failed.index].continuation.resume(throwing: failed.error)
                 pending.remove(at: failed.index)
-            } catch let failed as HookFailed where !hookRetried {
-                _ = failed
+            } catch is HookFailed where !hookRetried {
                 onRollback()
                 hookRetried = true
             } catch {
                 onRollback()
-                for job in pending { job.continuation.resume(throwing: error) }
+                let cause = (error as? HookFailed)?.error ?? error
+                for job in pending { job.continuation.resume(throwing: cause) }
                 return
             }
         }

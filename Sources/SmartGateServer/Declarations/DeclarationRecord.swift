@@ -109,7 +109,7 @@ extension DeclarationModel {
                 SQLBind(actor), SQLBind(reason))
             .run()
         try await audit.append(
-            actor: actor, action: "declaration.\(next.rawValue)", subject: "declaration:\(try requireID().uuidString.lowercased())",
+            actor: actor, action: "declaration.\(next.rawValue)", subject: AuditSubject.declaration(try requireID()).description,
             payload: Data("\(current.rawValue)\n\(next.rawValue)\n\(reason ?? "")\n\(version)\n\(body)".utf8), at: now, on: database)
     }
 }

@@ -46,7 +46,7 @@ enum DeclarationsController {
             ).create(on: db)
             try await audit.append(
                 actor: user.actor, action: "declaration.submitted",
-                subject: "declaration:\(try model.requireID().uuidString.lowercased())",
+                subject: AuditSubject.declaration(try model.requireID()).description,
                 payload: Data("channel \(channel.rawValue)\n\(model.body)".utf8), at: now, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try await model.record(on: db)))
             if let key {

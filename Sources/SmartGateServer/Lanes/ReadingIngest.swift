@@ -283,7 +283,7 @@ extension LaneDecisionModel {
     /// Appends the decision to the audit chain.
     func audit(_ audit: AuditTrail, actor: String, at now: Date, on db: any Database) async throws {
         try await audit.append(
-            actor: actor, action: "lane.decision.\(outcome)", subject: "passage:\(passageId.uuidString.lowercased())",
+            actor: actor, action: "lane.decision.\(outcome)", subject: AuditSubject.passage(passageId).description,
             payload: Data("\(declarationId?.uuidString.lowercased() ?? "")\n\(plate ?? "")\n\(outcome)\n\(reasons)\n\(readings)".utf8),
             at: now, on: db)
     }
