@@ -2,6 +2,7 @@
 // the same run on the same machine (absolute times on a shared 2-core machine mean little).
 //
 //   swift run -c release smartgate-bench [--seconds 10] [--rate 1000]
+//   swift run -c release smartgate-bench risk --model MODEL.json --input HISTORY.csv [--seconds 5]
 //
 // 1. In-process lane decisions per second (the pure engine on realistic trucks).
 // 2. HTTP on loopback against a real SQLite file (WAL, synchronous=FULL, group commit):
@@ -312,4 +313,8 @@ func runBenchmarks() async throws {
     try await app.asyncShutdown()
 }
 
-try await runBenchmarks()
+if CommandLine.arguments.dropFirst().first == "risk" {
+    try riskScoringBenchmark(Array(CommandLine.arguments.dropFirst(2)))
+} else {
+    try await runBenchmarks()
+}

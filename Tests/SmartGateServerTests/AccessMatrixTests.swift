@@ -67,6 +67,24 @@ struct AccessMatrixTests {
         "GET /api/v1/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)])),
         "GET /api/v1/audit": Row(allowed: [.role(.admin), .role(.customsOfficer)], hidden: [.elsewhere(.customsOfficer)]),
         "GET /api/v1/audit/head": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)]),
+        // Rules at kim-thanh: customs there and admin; customs elsewhere may not create
+        // one for kim-thanh (403) and does not see it (404).
+        "POST /api/v1/risk/rules": Row(allowed: [.role(.admin), .role(.customsOfficer)]),
+        "GET /api/v1/risk/rules": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)]),
+        "GET /api/v1/risk/rules/:id": Row(allowed: [.role(.admin), .role(.customsOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "PUT /api/v1/risk/rules/:id": Row(allowed: [.role(.admin), .role(.customsOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "DELETE /api/v1/risk/rules/:id": Row(allowed: [.role(.admin), .role(.customsOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "GET /api/v1/risk/model": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)]),
+        // Inspections of fresh fruit at kim-thanh: customs and quarantine there; not admin.
+        "GET /api/v1/inspections": Row(allowed: [.role(.customsOfficer), .role(.quarantineOfficer), .elsewhere(.customsOfficer)]),
+        "PUT /api/v1/inspections/duty": Row(allowed: [.role(.customsOfficer), .role(.quarantineOfficer)]),
+        "GET /api/v1/inspections/:id": Row(allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "POST /api/v1/inspections/:id/claim": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "POST /api/v1/inspections/:id/release": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        "POST /api/v1/inspections/:id/outcome": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
     ]
 
     static func key(_ route: Route) -> String {
@@ -85,12 +103,34 @@ struct AccessMatrixTests {
     }
 
     /// A request that passes every check but the door's, for the route `key`.
-    static func request(for key: String, app: Application) async throws -> (HTTPMethod, String, String?) {
+    static func request(for key: String, caller: TestCaller, app: Application) async throws -> (HTTPMethod, String, String?) {
         func declaration() async throws -> String {
             let created = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
             return try #require(created.object["id"] as? String, "\(created.text)")
         }
+        func rule() async throws -> String {
+            let created = try await app.send(.POST, "/api/v1/risk/rules", json: Fixture.rule(), as: .role(.admin))
+            return try #require(created.object["id"] as? String, "\(created.text)")
+        }
         switch key {
+        case "POST /api/v1/risk/rules":
+            return (.POST, "/api/v1/risk/rules", Fixture.rule())
+        case "GET /api/v1/risk/rules/:id":
+            return (.GET, "/api/v1/risk/rules/\(try await rule())", nil)
+        case "PUT /api/v1/risk/rules/:id":
+            return (.PUT, "/api/v1/risk/rules/\(try await rule())", Fixture.rule(channel: "red"))
+        case "DELETE /api/v1/risk/rules/:id":
+            return (.DELETE, "/api/v1/risk/rules/\(try await rule())", nil)
+        case "PUT /api/v1/inspections/duty":
+            return (.PUT, "/api/v1/inspections/duty", #"{"gate":"kim-thanh","onDuty":false}"#)
+        case "GET /api/v1/inspections/:id":
+            return (.GET, "/api/v1/inspections/\(try await Fixture.inspection(app, assignedTo: nil))", nil)
+        case "POST /api/v1/inspections/:id/claim":
+            return (.POST, "/api/v1/inspections/\(try await Fixture.inspection(app, assignedTo: nil))/claim", nil)
+        case "POST /api/v1/inspections/:id/release":
+            return (.POST, "/api/v1/inspections/\(try await Fixture.inspection(app, assignedTo: caller))/release", nil)
+        case "POST /api/v1/inspections/:id/outcome":
+            return (.POST, "/api/v1/inspections/\(try await Fixture.inspection(app, assignedTo: caller))/outcome", #"{"outcome":"cleared"}"#)
         case "POST /api/v1/auth/login":
             return (.POST, "/api/v1/auth/login", #"{"email":"\#(TestCallers.email(.role(.driver)))","password":"\#(TestCallers.password)"}"#)
         case "POST /api/v1/declarations":
@@ -122,7 +162,7 @@ struct AccessMatrixTests {
             for key in keys {
                 let row = try #require(Self.rows[key])
                 for caller in Self.callers {
-                    let (method, path, body) = try await Self.request(for: key, app: app)
+                    let (method, path, body) = try await Self.request(for: key, caller: caller, app: app)
                     let response = try await app.send(method, path, json: body, as: caller)
                     let outcome: Outcome? = switch response.status.code {
                     case 200..<300: .allowed

@@ -283,6 +283,40 @@ enum Fixture {
         """
     }
 
+    /// A rule at kim-thanh sending fresh fruit (HS 0810) to `channel`.
+    static func rule(channel: String = "yellow", gates: [String] = ["kim-thanh"], hs: String = "0810") -> String {
+        let gateList = gates.map { "\"\($0)\"" }.joined(separator: ",")
+        return #"{"name":"Fresh fruit","reason":"Seasonal fraud alert on fresh fruit","minChannel":"\#(channel)","gates":[\#(gateList)],"criteria":{"hsCodes":["\#(hs)"]}}"#
+    }
+
+    /// A referred fresh-durian declaration at kim-thanh and its inspection (under quarantine
+    /// control), waiting, or assigned to `caller` when it is a seeded user.
+    static func inspection(_ app: Application, assignedTo caller: TestCaller?) async throws -> String {
+        let created = try await app.send(.POST, "/api/v1/declarations", json: declaration(), as: .role(.declarant))
+        let declarationId = try #require(UUID(uuidString: created.object["id"] as? String ?? ""), "\(created.text)")
+        let declaration = try #require(try await DeclarationModel.find(declarationId, on: app.db))
+        declaration.status = DeclarationStatus.referred.rawValue
+        try await declaration.save(on: app.db)
+        let inspection = InspectionModel()
+        inspection.id = UUID()
+        inspection.declarationId = declarationId
+        inspection.gateId = "kim-thanh"
+        inspection.declarantCode = "5300100269"
+        inspection.plate = "24C12345"
+        inspection.channel = "yellow"
+        inspection.quarantine = true
+        inspection.status = InspectionStatus.waiting.rawValue
+        inspection.laneReasons = "[]"
+        inspection.queuedMs = Date().milliseconds
+        if let caller, let user = try await UserModel.query(on: app.db).filter(\.$email == TestCallers.email(caller)).first() {
+            inspection.status = InspectionStatus.assigned.rawValue
+            inspection.assignedTo = user.id
+            inspection.assignedMs = Date().milliseconds
+        }
+        try await inspection.create(on: app.db)
+        return inspection.id!.uuidString
+    }
+
     static func reading(_ device: String, _ event: String, _ kind: String, _ fields: String = "", at: String = stamp()) -> String {
         let extra = fields.isEmpty ? "" : "," + fields
         return #"{"deviceId":"\#(device)","eventId":"\#(event)","observedAt":"\#(at)","kind":"\#(kind)"\#(extra)}"#

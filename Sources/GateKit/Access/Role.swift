@@ -79,6 +79,31 @@ public struct UserIdentity: Sendable, Equatable {
         return gates.contains(gate)
     }
 
+    /// May see risk scores, model versions and reasons (CONTRACTS §1): customs and admin.
+    /// A declarant sees its channel only.
+    public var mayReadRisk: Bool { role == .customsOfficer || role == .admin }
+
+    /// May create, change or retire a rule for `gates` (empty: every gate): customs for
+    /// gates all its own, an admin for any, and only an admin for every gate at once.
+    public func mayManageRule(gates ruleGates: [String]) -> Bool {
+        if role == .admin { return true }
+        return role == .customsOfficer && !ruleGates.isEmpty && Set(ruleGates).isSubset(of: gates)
+    }
+
+    /// May read a rule for `gates`: customs when it applies at one of its gates (a rule for
+    /// every gate applies at all of them), an admin always.
+    public func mayReadRule(gates ruleGates: [String]) -> Bool {
+        if role == .admin { return true }
+        return role == .customsOfficer && (ruleGates.isEmpty || !Set(ruleGates).isDisjoint(with: gates))
+    }
+
+    /// May see, claim and decide an inspection at `gate`: customs there; quarantine there
+    /// when the goods are under sanitary or phytosanitary control.
+    public func mayInspect(at gate: String, quarantine: Bool) -> Bool {
+        guard gates.contains(gate) else { return false }
+        return role == .customsOfficer || (role == .quarantineOfficer && quarantine)
+    }
+
     /// The gates whose records this user's lists are limited to; `nil` means every gate.
     public var gateFilter: Set<String>? {
         role.isGateScoped ? gates : nil

@@ -8,6 +8,8 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
     case passage(UUID)
     case user(UUID)
     case device(UUID)
+    case rule(UUID)
+    case inspection(UUID)
 
     /// `declaration:3f0c…`, as stored in the chain.
     public var description: String {
@@ -16,6 +18,8 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         case .passage(let id): "passage:\(id.uuidString.lowercased())"
         case .user(let id): "user:\(id.uuidString.lowercased())"
         case .device(let id): "device:\(id.uuidString.lowercased())"
+        case .rule(let id): "rule:\(id.uuidString.lowercased())"
+        case .inspection(let id): "inspection:\(id.uuidString.lowercased())"
         }
     }
 
@@ -28,6 +32,8 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         case "passage": self = .passage(id)
         case "user": self = .user(id)
         case "device": self = .device(id)
+        case "rule": self = .rule(id)
+        case "inspection": self = .inspection(id)
         default: return nil
         }
     }

@@ -13,6 +13,16 @@ struct ServerKeys: Sendable {
     /// Where they came from, for the startup log (never the keys themselves).
     let origin: String
 
+    /// The random-sampling secret: `SMARTGATE_SAMPLING_SECRET`, else derived from the
+    /// token key by HKDF, so it persists with the key file without changing its format,
+    /// and handing it to an auditor discloses nothing that signs tokens.
+    func samplingSecret(_ settings: ServerSettings) -> Data {
+        if let given = settings.samplingSecretBase64, let bytes = Data(base64Encoded: given) { return bytes }
+        let derived = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: tokenKey, info: Data("smartgate random sampling v1".utf8), outputByteCount: 32)
+        return derived.withUnsafeBytes { Data($0) }
+    }
+
     /// A throwaway pair, for in-memory databases (tests).
     static func ephemeral() -> ServerKeys {
         ServerKeys(tokenKey: SymmetricKey(size: .bits256), auditKey: Curve25519.Signing.PrivateKey(), origin: "generated for this process")

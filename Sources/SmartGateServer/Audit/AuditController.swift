@@ -59,6 +59,14 @@ enum AuditController {
         case .passage(let id)?:
             guard let passage = try await PassageModel.find(id, on: request.db) else { return nil }
             return try await request.application.smartGate.gates.snapshot(on: request.db).lanes[passage.laneId]?.gateId
+        case .inspection(let id)?:
+            return try await InspectionModel.find(id, on: request.db)?.gateId
+        case .rule(let id)?:
+            // A rule for one gate belongs to it; a rule for several or all gates has no
+            // single gate, so only an admin reads its trail.
+            guard let rule = try await RiskRuleModel.find(id, on: request.db) else { return nil }
+            let gates = rule.gates.split(separator: ",").map(String.init)
+            return gates.count == 1 ? gates[0] : nil
         case .user?, .device?, nil:
             return nil
         }

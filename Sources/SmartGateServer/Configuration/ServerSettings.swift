@@ -67,7 +67,7 @@ public struct ServerSettings: Sendable {
     public var database: DatabaseTarget
     /// The lane decision rules (weight tolerance, arrival window, OCR confidence).
     public var lanePolicy: LanePolicy
-    /// The channel a new declaration gets until risk selectivity assigns one.
+    /// The least strict channel a declaration gets, whatever rules and the model say.
     public var defaultChannel: Channel
     /// An open passage with no reading for this long is abandoned.
     public var passageIdleTimeout: TimeInterval
@@ -92,6 +92,12 @@ public struct ServerSettings: Sendable {
     public var rateLimits: RateLimits
     /// `SMARTGATE_METRICS_TOKEN`: a bearer token that may read `/metrics` from off the host.
     public var metricsToken: String?
+    /// `SMARTGATE_RISK_MODEL`: the model file to score declarations with (from
+    /// `smartgate risk train`); re-read when it changes. Without one, rules alone decide.
+    public var riskModelPath: String?
+    /// `SMARTGATE_SAMPLING_SECRET` (base64, ≥ 16 bytes): the random-sampling secret;
+    /// without it, one is derived from the token key.
+    public var samplingSecretBase64: String?
 
     public init(
         database: DatabaseTarget = .defaultTarget, lanePolicy: LanePolicy = .standard,
@@ -157,6 +163,13 @@ public struct ServerSettings: Sendable {
         case nil, "", "on": break
         case "off": settings.laneStateCache = false
         case let other?: throw SettingsError("SMARTGATE_LANE_CACHE=\(other) must be on or off")
+        }
+        settings.riskModelPath = environment["SMARTGATE_RISK_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let secret = environment["SMARTGATE_SAMPLING_SECRET"], !secret.isEmpty {
+            guard let bytes = Data(base64Encoded: secret), bytes.count >= 16 else {
+                throw SettingsError("SMARTGATE_SAMPLING_SECRET must be base64 of at least 16 bytes")
+            }
+            settings.samplingSecretBase64 = secret
         }
         if let raw = environment["SMARTGATE_DEFAULT_CHANNEL"], !raw.isEmpty {
             guard let channel = Channel(rawValue: raw) else {

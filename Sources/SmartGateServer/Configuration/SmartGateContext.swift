@@ -12,6 +12,8 @@ final class SmartGateContext: Sendable {
     let metrics: GateMetrics
     let gatekeeper = Gatekeeper()
     let keys: ServerKeys
+    /// Rules, random sampling and the risk model.
+    let selectivity: Selectivity
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
@@ -25,6 +27,7 @@ final class SmartGateContext: Sendable {
         self.commits = commits
         self.metrics = metrics
         self.keys = keys
+        self.selectivity = Selectivity(models: RiskModelStore(), sampling: RandomSampling(secret: keys.samplingSecret(settings)))
         self.decisionLog = decisionLog
     }
 }

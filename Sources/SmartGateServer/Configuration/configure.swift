@@ -52,6 +52,13 @@ public func configure(
         settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, keys: keys, decisionLog: decisionLog)
 
     app.lifecycle.use(DeclarationExpiry())
+    if let path = settings.riskModelPath {
+        // A model that fails to load at start leaves rules alone in charge, and says so.
+        if !app.smartGate.selectivity.models.reload(from: path, logger: app.logger) {
+            app.logger.error("no risk model in service: declarations are scored by rules and sampling only until \(path) loads")
+        }
+        app.lifecycle.use(RiskModelWatch(path: path))
+    }
 
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxBodyBytes)
     app.middleware = Middlewares()
@@ -77,6 +84,10 @@ public enum Migrations {
         CreateDeviceKeys(),
         CreateRevokedTokens(),
         RekeyLaneReadingsByDevice(),
+        AddRiskToDeclarations(),
+        CreateRiskRules(),
+        CreateInspections(),
+        CreateOfficerDuty(),
     ]
 
     /// Names of the migrations not yet applied.

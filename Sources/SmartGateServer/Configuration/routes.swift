@@ -38,6 +38,27 @@ func routes(_ app: Application) throws {
         api.get("decisions", use: LanesController.decisions).access(.roles(Role.gateStaff.union([.admin])))
     }
     do {
+        // Gate scoping (own gates; every-gate rules are the admin's) is in the controllers.
+        let rules = api.grouped("risk", "rules")
+        let ruleManagers: Set<Role> = [.customsOfficer, .admin]
+        rules.post(use: RiskRulesController.create).access(.roles(ruleManagers))
+        rules.get(use: RiskRulesController.list).access(.roles(ruleManagers))
+        rules.get(":id", use: RiskRulesController.read).access(.roles(ruleManagers))
+        rules.put(":id", use: RiskRulesController.replace).access(.roles(ruleManagers))
+        rules.delete(":id", use: RiskRulesController.retire).access(.roles(ruleManagers))
+        api.get("risk", "model", use: RiskRulesController.model).access(.roles(ruleManagers))
+    }
+    do {
+        let inspectors: Set<Role> = [.customsOfficer, .quarantineOfficer]
+        let inspections = api.grouped("inspections")
+        inspections.get(use: InspectionsController.list).access(.roles(inspectors))
+        inspections.put("duty", use: InspectionsController.duty).access(.roles(inspectors))
+        inspections.get(":id", use: InspectionsController.read).access(.roles(inspectors))
+        inspections.post(":id", "claim", use: InspectionsController.claim).access(.roles(inspectors))
+        inspections.post(":id", "release", use: InspectionsController.release).access(.roles(inspectors))
+        inspections.post(":id", "outcome", use: InspectionsController.outcome).access(.roles(inspectors))
+    }
+    do {
         api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))
         api.get("audit", "head", use: AuditController.head).access(.roles([.customsOfficer, .admin]))
     }

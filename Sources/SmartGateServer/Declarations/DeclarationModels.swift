@@ -22,6 +22,15 @@ final class DeclarationModel: Model, @unchecked Sendable {
     @Field(key: "body") var body: String
     @Field(key: "created_ms") var createdMs: Int64
     @Field(key: "updated_ms") var updatedMs: Int64
+    /// The risk verdict: probability of a discrepancy, the model that gave it, and every
+    /// reason (JSON array of `RiskReason`). Nil score: no model was in service.
+    @OptionalField(key: "risk_score") var riskScore: Double?
+    @OptionalField(key: "model_version") var modelVersion: String?
+    @OptionalField(key: "risk_reasons") var riskReasons: String?
+    /// The declarant's record when the trip was scored, kept so outcomes train on the
+    /// same inputs the score saw.
+    @OptionalField(key: "prior_trips") var priorTrips: Int?
+    @OptionalField(key: "prior_discrepancies") var priorDiscrepancies: Int?
 
     init() {}
 }

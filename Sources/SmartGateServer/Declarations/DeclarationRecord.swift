@@ -22,9 +22,11 @@ struct DeclarationRecord: Encodable, Sendable {
     var updatedAt: Date
     var declaration: TripDeclaration
     var history: [Step]
+    /// Score, model version and reasons: only for customs and admin (CONTRACTS §1).
+    var risk: RiskView?
 
     private enum CodingKeys: String, CodingKey {
-        case id, status, channel, version, createdAt, updatedAt, history, expectedGrossKg
+        case id, status, channel, version, createdAt, updatedAt, history, expectedGrossKg, risk
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -39,6 +41,7 @@ struct DeclarationRecord: Encodable, Sendable {
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(declaration.expectedGrossKg, forKey: .expectedGrossKg)
         try container.encode(history, forKey: .history)
+        try container.encodeIfPresent(risk, forKey: .risk)
     }
 }
 
@@ -67,8 +70,8 @@ extension DeclarationModel {
         DeclarationCandidate(id: try requireID(), status: declarationStatus, channel: declarationChannel, declaration: try trip())
     }
 
-    /// The full record, history included.
-    func record(on database: any Database) async throws -> DeclarationRecord {
+    /// The full record, history included; `showRisk` adds score, model and reasons.
+    func record(on database: any Database, showRisk: Bool = false) async throws -> DeclarationRecord {
         let id = try requireID()
         let steps = try await DeclarationTransitionModel.query(on: database)
             .filter(\.$declarationId == id).sort(\.$id).all()
@@ -77,7 +80,8 @@ extension DeclarationModel {
             createdAt: Date(milliseconds: createdMs), updatedAt: Date(milliseconds: updatedMs), declaration: try trip(),
             history: steps.map {
                 .init(status: $0.toStatus, from: $0.fromStatus, at: Date(milliseconds: $0.atMs), actor: $0.actor, reason: $0.reason)
-            })
+            },
+            risk: showRisk ? riskView : nil)
     }
 
     /// Moves the declaration through its lifecycle and records who, when and why.
@@ -110,7 +114,8 @@ extension DeclarationModel {
             .run()
         try await audit.append(
             actor: actor, action: "declaration.\(next.rawValue)", subject: AuditSubject.declaration(try requireID()).description,
-            payload: Data("\(current.rawValue)\n\(next.rawValue)\n\(reason ?? "")\n\(version)\n\(body)".utf8), at: now, on: database)
+            payload: Data("\(current.rawValue)\n\(next.rawValue)\n\(reason ?? "")\n\(version)\n\(next == .amended ? riskAuditLine + "\n" : "")\(body)".utf8),
+            at: now, on: database)
     }
 }
 

@@ -23,37 +23,46 @@ enum DeclarationsController {
         // A key is the caller's own: another account reusing it must not get this answer.
         let scope = "\(createScope) \(user.actor)"
         let requestHash = WireJSON.digest(try WireJSON.encode(trip))
-        let channel = context.settings.defaultChannel
         let audit = context.audit
+        // Scored before the writer, from what the records say now: the rules, the model
+        // and the declarant's history are reads, and the writer's time is the lanes'.
+        let id = UUID()
+        let now = Date()
+        let history = try await Selectivity.history(of: trip.declarant.taxCode.value, before: nil, on: request.db)
+        let decision = try await context.selectivity.assess(
+            trip, id: id, history: history, floor: context.settings.defaultChannel, at: now, on: request.db)
+        if !decision.blockedBy.isEmpty {
+            request.logger.notice("declaration refused: declarant blocked by rule(s) \(decision.blockedBy.compactMap(\.ruleId))")
+            throw AppError.declarantBlocked
+        }
+        let metrics = context.metrics
         let answer = try await context.commits.perform { db in
             if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) {
                 return earlier
             }
-            let now = Date()
             let model = DeclarationModel()
-            model.id = UUID()
+            model.id = id
             model.status = DeclarationStatus.submitted.rawValue
-            model.channel = channel.rawValue
             model.version = 1
             model.createdMs = now.milliseconds
             model.updatedMs = now.milliseconds
             try model.apply(trip)
+            try model.apply(decision, history: history)
             try await model.create(on: db)
             try await DeclarationTransitionModel(
-                declarationId: try model.requireID(), from: nil, to: DeclarationStatus.submitted.rawValue,
-                atMs: now.milliseconds, actor: user.actor,
-                reason: "channel \(channel.rawValue) (default until risk selectivity)"
+                declarationId: id, from: nil, to: DeclarationStatus.submitted.rawValue,
+                atMs: now.milliseconds, actor: user.actor, reason: "channel \(decision.channel.rawValue)"
             ).create(on: db)
             try await audit.append(
-                actor: user.actor, action: "declaration.submitted",
-                subject: AuditSubject.declaration(try model.requireID()).description,
-                payload: Data("channel \(channel.rawValue)\n\(model.body)".utf8), at: now, on: db)
+                actor: user.actor, action: "declaration.submitted", subject: AuditSubject.declaration(id).description,
+                payload: Data("\(model.riskAuditLine)\n\(model.body)".utf8), at: now, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try await model.record(on: db)))
             if let key {
                 try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db)
             }
             return answer
         }
+        if answer.status == 201 { metrics.declared(channel: decision.channel) }
         return try created(answer)
     }
 
@@ -79,7 +88,8 @@ enum DeclarationsController {
         guard user.mayRead(declarationOf: model.declarantCode, at: model.gateId) else {
             throw AppError.notFound(kind: "declaration", id: model.id?.uuidString ?? "")
         }
-        return try WireJSON.response(try await model.record(on: request.db), headers: ["ETag": "\"\(model.version)\""])
+        return try WireJSON.response(
+            try await model.record(on: request.db, showRisk: user.mayReadRisk), headers: ["ETag": "\"\(model.version)\""])
     }
 
     /// `GET /api/v1/declarations?gate=&status=&plate=&limit=&cursor=`, newest first.
@@ -127,7 +137,7 @@ enum DeclarationsController {
         let models = try await query.sort(\.$createdMs, .descending).sort(\.$id, .descending).limit(page.limit + 1).all()
         let shown = Array(models.prefix(page.limit))
         var items: [DeclarationRecord] = []
-        for model in shown { items.append(try await model.record(on: request.db)) }
+        for model in shown { items.append(try await model.record(on: request.db, showRisk: user.mayReadRisk)) }
         let next = models.count > page.limit ? shown.last.map { PageRequest.encode(["\($0.createdMs)", $0.id!.uuidString]) } : nil
         return try WireJSON.response(Page(items: items, nextCursor: next))
     }
@@ -157,6 +167,8 @@ enum DeclarationsController {
         let gates = try await context.gates.snapshot(on: request.db)
         let changes = JSONValue.object(patch)
         let audit = context.audit
+        let selectivity = context.selectivity
+        let floor = context.settings.defaultChannel
         let record = try await context.commits.perform { db in
             guard let model = try await DeclarationModel.find(id, on: db), user.mayChange(declarationOf: model.declarantCode) else {
                 throw AppError.notFound(kind: "declaration", id: id.uuidString)
@@ -177,10 +189,15 @@ enum DeclarationsController {
                 throw AppError.validation(ValidationFailure([Issue(field: "declarant.taxCode", .immutableField)]))
             }
             let now = Date()
+            // An amended trip is scored again: new goods or a new gate can change its channel.
+            let history = try await Selectivity.history(of: model.declarantCode, before: model.createdMs, on: db)
+            let decision = try await selectivity.assess(amended, id: id, history: history, floor: floor, at: now, on: db)
+            if !decision.blockedBy.isEmpty { throw AppError.declarantBlocked }
             try model.apply(amended)
+            try model.apply(decision, history: history)
             model.version += 1
             try await model.save(on: db)
-            try await model.move(to: .amended, actor: user.actor, reason: nil, at: now, audit: audit, on: db)
+            try await model.move(to: .amended, actor: user.actor, reason: "channel \(decision.channel.rawValue)", at: now, audit: audit, on: db)
             return try await model.record(on: db)
         }
         return try WireJSON.response(record, headers: ["ETag": "\"\(record.version)\""])

@@ -95,8 +95,9 @@ enum ReadingIngest {
                 if let model = try await linkedAtLane(state.declarationId, on: db) {
                     declarationMoves.append((model, .referred, ReasonCode.passageUndecided.rawValue))
                 }
-            } else if let id = state.declarationId, state.decision?.outcome == .release,
+            } else if let id = state.declarationId, state.decision != nil,
                       let model = try await DeclarationModel.find(id, on: db), model.declarationStatus == .released {
+                // Released by the lane, or by an officer's outcome while the truck waited.
                 declarationMoves.append((model, .crossed, "passed the barrier"))
             }
             try state.move(to: .closed)
@@ -148,6 +149,11 @@ enum ReadingIngest {
         if passageChanged { try await PassageModel.write(state, isNew: false, on: db) }
         for (model, next, reason) in declarationMoves {
             try await model.move(to: next, actor: actor, reason: reason, at: now, audit: audit, on: db)
+            if next == .referred {
+                // Into the gate's queue, assigned to the least-loaded officer on duty.
+                let codes = (reason ?? "").split(separator: ",").map(String.init)
+                try await InspectionQueue.open(for: model, laneReasons: codes, at: now, actor: actor, audit: audit, on: db)
+            }
         }
 
         lanes.store(state.state.isActive ? state : nil, for: lane.id)

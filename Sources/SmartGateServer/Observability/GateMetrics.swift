@@ -21,6 +21,13 @@ final class GateMetrics: Sendable {
         namespace: "smartgate", metricName: "access_refusals", unitName: "total",
         helpText: "Requests refused by authentication, authorization or rate limits, by reason.") }
 
+    private static var channels: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "declarations_channel", unitName: "total",
+        helpText: "Declarations scored by risk selectivity, by channel.") }
+    private static var inspections: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "inspections", unitName: "total",
+        helpText: "Inspection outcomes, by channel, outcome and whether the wait exceeded the channel's target.") }
+
     init() {
         decisionLatency = registry.makeDurationHistogram(
             descriptor: .init(
@@ -52,6 +59,17 @@ final class GateMetrics: Sendable {
 
     func refused(_ reason: AccessRefusal) {
         registry.makeCounter(descriptor: Self.refusals, labels: [("reason", reason.rawValue)]).increment()
+    }
+
+    func declared(channel: GateKit.Channel) {
+        registry.makeCounter(descriptor: Self.channels, labels: [("channel", channel.rawValue)]).increment()
+    }
+
+    func inspected(channel: GateKit.Channel, outcome: InspectionOutcome, overdue: Bool) {
+        registry.makeCounter(
+            descriptor: Self.inspections,
+            labels: [("channel", channel.rawValue), ("outcome", outcome.rawValue), ("overdue", overdue ? "yes" : "no")]
+        ).increment()
     }
 
     func committed(batch size: Int) {

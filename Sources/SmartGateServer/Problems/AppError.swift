@@ -30,6 +30,10 @@ enum AppError: Error, Sendable {
     case forbidden(AccessRefusal)
     /// The caller's budget is spent (429); retry after this many seconds.
     case rateLimited(retryAfter: Int)
+    /// A customs rule blocks declarations from this enterprise (403).
+    case declarantBlocked
+    /// The inspection is not in a state that allows this (409); the detail says why.
+    case inspectionConflict(String)
 }
 
 extension AppError {
@@ -60,6 +64,7 @@ enum ProblemType: String, Sendable {
     case rateLimited = "rate-limited"
     case unauthenticated = "unauthenticated"
     case forbidden = "forbidden"
+    case declarantBlocked = "declarant-blocked"
     case unavailable = "service-unavailable"
     case internalError = "internal-error"
     case http = "http-error"
@@ -82,6 +87,7 @@ enum ProblemType: String, Sendable {
         case .rateLimited: ("Too many requests", "Quá nhiều yêu cầu", "请求过多")
         case .unauthenticated: ("Sign-in required", "Cần đăng nhập", "需要登录")
         case .forbidden: ("Not allowed", "Không có quyền", "无权操作")
+        case .declarantBlocked: ("Declarations from this enterprise are blocked", "Doanh nghiệp bị chặn khai báo", "该企业的申报已被拦截")
         case .unavailable: ("Service unavailable", "Dịch vụ tạm thời không khả dụng", "服务暂不可用")
         case .internalError: ("Internal error", "Lỗi nội bộ", "内部错误")
         case .http: ("HTTP error", "Lỗi HTTP", "HTTP 错误")

@@ -76,6 +76,10 @@ struct ProblemMiddleware: AsyncMiddleware {
             default: "Your role does not allow this."
             }
             return (.forbidden, .forbidden, detail, nil, [:])
+        case AppError.declarantBlocked:
+            return (.forbidden, .declarantBlocked, "Customs has blocked declarations from this enterprise; contact the customs office of the gate.", nil, [:])
+        case AppError.inspectionConflict(let detail):
+            return (.conflict, .conflict, detail, nil, [:])
         case AppError.rateLimited(let retryAfter):
             refused(.rateLimited, status: .tooManyRequests, request: request)
             return (.tooManyRequests, .rateLimited, "Retry after \(retryAfter) s.", nil, ["Retry-After": "\(retryAfter)"])
