@@ -178,10 +178,12 @@ fuzz() {
 }
 
 failed=()
+risk_ops="createRiskRule listRiskRules readRiskRule replaceRiskRule retireRiskRule riskModel"
+inspection_ops="listInspections setDuty readInspection claimInspection releaseInspection recordInspectionOutcome"
 fuzz declarant "${tokens[declarant]}" "$device_key" "logout" \
-    "listDecisions listAuditEntries auditHead" || failed+=(declarant)
+    "listDecisions listAuditEntries auditHead $risk_ops $inspection_ops" || failed+=(declarant)
 fuzz admin "${tokens[admin]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration" || failed+=(admin)
+    "createDeclaration amendDeclaration cancelDeclaration $inspection_ops" || failed+=(admin)
 # The officer's audit queries need an existing subject at kim-thanh: made-up ones are 404.
 fuzz customs-officer "${tokens[customs]}" "" "logout login postLaneReading" \
     "createDeclaration amendDeclaration cancelDeclaration listAuditEntries" || failed+=(customs-officer)

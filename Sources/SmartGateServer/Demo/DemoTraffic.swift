@@ -44,6 +44,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     func prepare() async throws {
         let keys = try await DemoAccounts.prepare(app, runId: runId)
         deviceKeys.withLockedValue { $0 = keys }
+        try await DemoRisk.prepare(app, seed: options.seed)
     }
 
     public func didBootAsync(_ application: Application) async throws {
@@ -111,6 +112,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         ]
         let deadline = options.stopAfter.map { Date().addingTimeInterval($0) }
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.inspectionDesk(until: deadline) }
             for (index, lane) in lanes.enumerated() {
                 group.addTask {
                     var random = SplitMix64(seed: self.options.seed &+ UInt64(index) &* 7919)
@@ -126,6 +128,64 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// The customs officer on duty at every gate works the queue through the API: each
+    /// inspection assigned to them gets an outcome a few seconds later (mostly cleared,
+    /// some discrepancies held, the odd seizure), which releases or holds the truck.
+    private func inspectionDesk(until deadline: Date?) async {
+        guard let token = await signIn("customs@demo.smartgate.vn") else { return }
+        let bearer = ("Authorization", "Bearer \(token)")
+        // On duty at kim-thanh, where new work is assigned to them; at the road gate they
+        // claim what waits, as an officer covering a second gate would.
+        _ = await send(.PUT, "/api/v1/inspections/duty", ["gate": "kim-thanh", "onDuty": true], credential: bearer)
+        var random = SplitMix64(seed: options.seed &+ 99)
+        struct Queue: Decodable {
+            struct Item: Decodable { var id: String; var gate: String; var plate: String; var channel: String; var status: String; var waitedSeconds: Int }
+            var items: [Item]
+        }
+        while !Task.isCancelled, deadline.map({ Date() < $0.addingTimeInterval(30) }) ?? true {
+            try? await Task.sleep(for: .seconds(2))
+            guard let data = await get("/api/v1/inspections?limit=40", credential: bearer),
+                  let queue = try? JSONDecoder().decode(Queue.self, from: data) else { continue }
+            for item in queue.items where item.status != "done" && item.waitedSeconds >= (item.channel == "red" ? 8 : 4) {
+                if item.status == "waiting", await send(.POST, "/api/v1/inspections/\(item.id)/claim", [:], credential: bearer) == nil { continue }
+                let roll = random.unit()
+                let outcome: [String: Any] = roll < 0.8 ? ["outcome": "cleared"]
+                    : roll < 0.95 ? ["outcome": "discrepancy", "details": "Gross mass differs from the packing list.",
+                                     "corrections": [["field": "goods[0].grossKg", "found": "\(random.int(16...26) * 1000)"]]]
+                    : ["outcome": "seized", "details": "Undeclared goods behind the declared cargo."]
+                guard await send(.POST, "/api/v1/inspections/\(item.id)/outcome", outcome, credential: bearer) != nil else { continue }
+                let moved = roll < 0.8 ? "RELEASED" : roll < 0.95 ? "HELD" : "REJECTED"
+                let plate = (try? VehiclePlate(item.plate).display) ?? item.plate
+                var line = "\(Timestamp.format(Date()).dropFirst(11).prefix(8))  \("officer, \(item.gate)".padding(toLength: 22, withPad: " ", startingAt: 0))"
+                line += "\(plate.padding(toLength: 13, withPad: " ", startingAt: 0))\(moved.padding(toLength: 9, withPad: " ", startingAt: 0))"
+                line += "\(item.channel) inspection: \(outcome["outcome"]!) after \(item.waitedSeconds) s"
+                Self.console(line)
+            }
+        }
+    }
+
+    private func get(_ path: String, credential: (name: String, value: String)) async -> Data? {
+        guard let response = try? await app.client.get(URI(string: baseURL + path), headers: [credential.name: credential.value]),
+              response.status == .ok, let body = response.body else { return nil }
+        return Data(buffer: body)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, _ body: [String: Any], credential: (name: String, value: String)) async -> Data? {
+        do {
+            var headers: HTTPHeaders = ["Content-Type": "application/json"]
+            headers.add(name: credential.name, value: credential.value)
+            let data = try JSONSerialization.data(withJSONObject: body)
+            let response = try await app.client.send(method, headers: headers, to: URI(string: baseURL + path)) { $0.body = ByteBuffer(data: data) }
+            guard (200..<300).contains(response.status.code) else {
+                app.logger.warning("demo officer: \(path) answered \(response.status.code)")
+                return nil
+            }
+            return response.body.map { Data(buffer: $0) } ?? Data()
+        } catch {
+            return nil
         }
     }
 

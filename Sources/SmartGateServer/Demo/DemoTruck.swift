@@ -64,7 +64,16 @@ public struct DemoTruck: @unchecked Sendable {
         let trailer = exporting ? "24R-\(String(format: "%03d.%02d", random.int(0...999), random.int(0...99)))" : nil
         let container = containerNumber(&random)
         let seal = "VNLC\(String(format: "%07d", random.int(0...9_999_999)))"
-        let goods = exporting ? fruit(&random) : imports(&random)
+        var goods = exporting ? fruit(&random) : imports(&random)
+        // Risk, separate from the lane's problems: a few traders undervalue, a few fruit
+        // trucks come without their phytosanitary certificate.
+        let riskRoll = random.unit()
+        if riskRoll < 0.05, var value = goods.line["value"] as? [String: Any], let amount = Double(value["amount"] as? String ?? "") {
+            value["amount"] = String(format: "%.2f", amount * 0.35)
+            goods.line["value"] = value
+        } else if riskRoll < 0.09, goods.phyto {
+            goods.phyto = false
+        }
         let tare = Double(random.int(13_000...15_500))
         let planned = Date().addingTimeInterval(Double(random.int(-7200...3600)))
 
@@ -77,7 +86,8 @@ public struct DemoTruck: @unchecked Sendable {
                        "nationality": exporting ? "VN" : "CN"],
             "containers": [["number": container, "seals": [seal]]],
             "goods": [goods.line],
-            "documents": [["kind": "commercialInvoice", "reference": "INV-\(prefix)", "sha256": digest(&random)]]
+            "documents": [["kind": "commercialInvoice", "reference": "INV-\(prefix)", "sha256": digest(&random)],
+                          ["kind": "packingList", "reference": "PL-\(prefix)", "sha256": digest(&random)]]
                 + (goods.phyto ? [["kind": "phytosanitaryCertificate", "reference": "PC-\(prefix)", "sha256": digest(&random)]] : []),
             "plannedArrival": Timestamp.format(planned),
             "tareKg": tare,
@@ -163,19 +173,21 @@ public struct DemoTruck: @unchecked Sendable {
             ("081190", "Frozen jackfruit", 1.6), ("071410", "Fresh cassava", 0.3),
         ]
         let kind = kinds[random.int(0...kinds.count - 1)]
-        let net = Double(random.int(14...22)) * 1000
+        let net = Double(random.int(19...24)) * 1000
         let gross = net + Double(random.int(600...1_500))
         return (["hsCode": kind.0, "description": kind.1, "quantity": net, "unit": "KGM", "netKg": net, "grossKg": gross,
                  "value": ["amount": String(format: "%.2f", net * kind.2), "currency": "USD"], "origin": "VN"], gross, true)
     }
 
     static func imports(_ random: inout SplitMix64) -> (line: [String: Any], grossKg: Double, phyto: Bool) {
-        let kinds: [(String, String, Double)] = [
-            ("850440", "Static converters", 9.0), ("310530", "Diammonium phosphate fertiliser", 0.6),
-            ("870899", "Truck parts", 6.5), ("720839", "Hot-rolled steel coil", 0.7),
+        // Prices in CNY per kg and tonnes per container near the norms the risk model
+        // learns (converters ~20 USD/kg in ~12 t), so an ordinary import scores green.
+        let kinds: [(String, String, Double, ClosedRange<Int>)] = [
+            ("850440", "Static converters", 140, 11...13), ("310530", "Diammonium phosphate fertiliser", 2.6, 25...27),
+            ("870899", "Truck parts", 57, 13...15), ("720839", "Hot-rolled steel coil", 5.0, 25...27),
         ]
         let kind = kinds[random.int(0...kinds.count - 1)]
-        let net = Double(random.int(10...24)) * 1000
+        let net = Double(random.int(kind.3)) * 1000
         let gross = net + Double(random.int(200...900))
         return (["hsCode": kind.0, "description": kind.1, "quantity": net, "unit": "KGM", "netKg": net, "grossKg": gross,
                  "value": ["amount": String(format: "%.2f", net * kind.2), "currency": "CNY"], "origin": "CN"], gross, false)
