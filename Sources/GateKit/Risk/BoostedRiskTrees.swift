@@ -88,16 +88,7 @@ public struct BoostedRiskTrees: Codable, Sendable, Equatable {
 
     /// The log-odds of a discrepancy for one feature row.
     public func logit(_ row: [Double]) -> Double {
-        var total = baseLogit
-        for tree in trees {
-            var index = 0
-            while tree[index].feature >= 0 {
-                let node = tree[index]
-                index = row[node.feature] <= node.threshold ? node.left : node.right
-            }
-            total += tree[index].value
-        }
-        return total
+        trees.reduce(baseLogit) { $0 + Self.leaf($1, row) }
     }
 
     /// The bias (base rate plus every tree's root value) and each feature's contribution;

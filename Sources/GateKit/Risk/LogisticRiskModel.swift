@@ -97,12 +97,15 @@ public struct LogisticRiskModel: Codable, Sendable, Equatable {
         1 / (1 + exp(-logit(row)))
     }
 
-    /// Each feature's contribution to the log-odds, largest in size first; with the
-    /// intercept they add up to `logit(row)`.
+    /// Each feature's contribution to the log-odds, in feature order; with the intercept
+    /// they add up to `logit(row)`.
+    public func contributions(_ row: [Double]) -> [Double] {
+        weights.indices.map { weights[$0] * (row[$0] - means[$0]) / scales[$0] }
+    }
+
+    /// The contributions with their feature names, largest in size first.
     public func explain(_ row: [Double]) -> [(feature: String, contribution: Double)] {
-        weights.indices
-            .map { (features[$0], weights[$0] * (row[$0] - means[$0]) / scales[$0]) }
-            .sorted { abs($0.1) > abs($1.1) }
+        zip(features, contributions(row)).map { ($0, $1) }.sorted { abs($0.1) > abs($1.1) }
     }
 
     /// Reads a model file, refusing one that does not hang together.
@@ -113,14 +116,19 @@ public struct LogisticRiskModel: Codable, Sendable, Equatable {
         } catch {
             throw RiskModelError("not a SmartGate risk model: \(error)")
         }
-        let width = model.features.count
-        guard width > 0, model.means.count == width, model.scales.count == width, model.weights.count == width else {
-            throw RiskModelError("model \(model.version): features, means, scales and weights differ in length")
-        }
-        guard (model.means + model.scales + model.weights + [model.intercept]).allSatisfy(\.isFinite), model.scales.allSatisfy({ $0 > 0 }) else {
-            throw RiskModelError("model \(model.version): a parameter is not a finite number")
-        }
+        try model.validate()
         return model
+    }
+
+    /// Checks that the parameters hang together: one of each per feature, all finite.
+    public func validate() throws(RiskModelError) {
+        let width = features.count
+        guard width > 0, means.count == width, scales.count == width, weights.count == width else {
+            throw RiskModelError("model \(version): features, means, scales and weights differ in length")
+        }
+        guard (means + scales + weights + [intercept]).allSatisfy(\.isFinite), scales.allSatisfy({ $0 > 0 }) else {
+            throw RiskModelError("model \(version): a parameter is not a finite number")
+        }
     }
 
     /// The model file: JSON with sorted keys, so two trainings on the same data diff cleanly.

@@ -91,8 +91,8 @@ public struct RiskCase: Sendable, Equatable {
     public var requiredDocuments: Set<DocumentKind> {
         var required: Set<DocumentKind> = [.commercialInvoice, .packingList]
         for line in lines {
-            if (6...14).contains(line.chapter) { required.insert(.phytosanitaryCertificate) }
-            if (1...5).contains(line.chapter) || line.chapter == 16 { required.insert(.healthCertificate) }
+            if SanitaryControl.needsPhytosanitaryCertificate(chapter: line.chapter) { required.insert(.phytosanitaryCertificate) }
+            if SanitaryControl.needsHealthCertificate(chapter: line.chapter) { required.insert(.healthCertificate) }
         }
         return required
     }
@@ -113,5 +113,17 @@ public enum ReferenceRates {
     public static func usd(_ money: Money) -> Double? {
         guard let rate = usdPerUnit[money.currency.value] else { return nil }
         return NSDecimalNumber(decimal: money.amount).doubleValue * rate
+    }
+}
+
+/// Goods under sanitary and phytosanitary control, by HS chapter: what needs a
+/// certificate, and which inspections quarantine officers take.
+public enum SanitaryControl {
+    /// Plants and plant products (HS 06–14).
+    public static func needsPhytosanitaryCertificate(chapter: Int) -> Bool { (6...14).contains(chapter) }
+    /// Animals and animal products (HS 01–05, 16).
+    public static func needsHealthCertificate(chapter: Int) -> Bool { (1...5).contains(chapter) || chapter == 16 }
+    public static func covers(chapter: Int) -> Bool {
+        needsPhytosanitaryCertificate(chapter: chapter) || needsHealthCertificate(chapter: chapter)
     }
 }

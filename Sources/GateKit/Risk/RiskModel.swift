@@ -114,7 +114,7 @@ public struct RiskModel: Sendable, Equatable, Codable {
         if let trees {
             contributions = trees.explain(row).contributions
         } else if let logistic {
-            contributions = logistic.weights.indices.map { logistic.weights[$0] * (row[$0] - logistic.means[$0]) / logistic.scales[$0] }
+            contributions = logistic.contributions(row)
         } else {
             contributions = []
         }
@@ -153,8 +153,8 @@ public struct RiskModel: Sendable, Equatable, Codable {
             guard trees.width == model.features.count else { throw RiskModelError("model \(model.version): trees are \(trees.width) features wide") }
         case .logistic:
             guard let logistic = model.logistic, model.trees == nil else { throw RiskModelError("model \(model.version): logistic without weights") }
-            let checked = try LogisticRiskModel.decode(try! JSONEncoder().encode(logistic))
-            guard checked.features == model.features else { throw RiskModelError("model \(model.version): weights name other features") }
+            try logistic.validate()
+            guard logistic.features == model.features else { throw RiskModelError("model \(model.version): weights name other features") }
         }
         return model
     }

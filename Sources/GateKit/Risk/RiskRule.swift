@@ -144,9 +144,10 @@ public struct RiskRule: Sendable, Equatable, Codable {
         let validUntil = reader.timestamp(root["validUntil"], at: "validUntil", required: false)
         if let validFrom, let validUntil, validUntil <= validFrom { reader.add(Issue(field: "validUntil", .ruleValidity)) }
         if let criteria {
+            var declarantsOnly = RuleCriteria()
+            declarantsOnly.declarants = criteria.declarants
             if block {
-                if criteria.declarants == nil || criteria != { var only = RuleCriteria(); only.declarants = criteria.declarants; return only }()
-                    || sampleRate != nil {
+                if criteria.declarants == nil || criteria != declarantsOnly || sampleRate != nil {
                     reader.add(Issue(field: "criteria.declarants", .ruleBlockNeedsDeclarants))
                 }
             } else if criteria.isEmpty, sampleRate == nil, case .object(let given)? = root["criteria"], given.isEmpty {

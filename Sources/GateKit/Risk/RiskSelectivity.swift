@@ -109,8 +109,9 @@ public enum RiskSelectivity {
         case "declarant_discrepancy_rate":
             text = "The declarant has \(trip.history.priorDiscrepancies) recorded discrepancies in \(trip.history.priorTrips) earlier trips."
         case "missing_required_documents": text = "Required documents missing: " + trip.missingDocuments.map(\.rawValue).sorted().joined(separator: ", ") + "."
-        default: text = (RiskFeatures.meanings[part.feature] ?? part.feature).prefix(1).uppercased()
-            + (RiskFeatures.meanings[part.feature] ?? part.feature).dropFirst() + String(format: " (value %.2f).", part.value)
+        default:
+            let meaning = RiskFeatures.meanings[part.feature] ?? part.feature
+            text = meaning.prefix(1).uppercased() + meaning.dropFirst() + String(format: " (value %.2f).", part.value)
         }
         return text + effect
     }

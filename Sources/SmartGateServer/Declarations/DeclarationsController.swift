@@ -31,14 +31,16 @@ enum DeclarationsController {
         let history = try await Selectivity.history(of: trip.declarant.taxCode.value, before: nil, on: request.db)
         let decision = try await context.selectivity.assess(
             trip, id: id, history: history, floor: context.settings.defaultChannel, at: now, on: request.db)
-        if !decision.blockedBy.isEmpty {
-            request.logger.notice("declaration refused: declarant blocked by rule(s) \(decision.blockedBy.compactMap(\.ruleId))")
-            throw AppError.declarantBlocked
-        }
         let metrics = context.metrics
+        let logger = request.logger
         let answer = try await context.commits.perform { db in
             if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) {
                 return earlier
+            }
+            // After the replay: a retry of an accepted submission answers as the first time.
+            if !decision.blockedBy.isEmpty {
+                logger.notice("declaration refused: declarant blocked by rule(s) \(decision.blockedBy.compactMap(\.ruleId))")
+                throw AppError.declarantBlocked
             }
             let model = DeclarationModel()
             model.id = id
@@ -122,23 +124,11 @@ enum DeclarationsController {
             }
         }
         if !issues.isEmpty { throw AppError.validation(ValidationFailure(issues)) }
-        if let after = page.after {
-            guard after.count == 2, let createdMs = Int64(after[0]), let id = UUID(uuidString: after[1]) else {
-                throw PageRequest.foreignCursor
-            }
-            query.group(.or) { or in
-                or.filter(\.$createdMs < createdMs)
-                or.group(.and) { and in
-                    and.filter(\.$createdMs == createdMs)
-                    and.filter(\.$id < id)
-                }
-            }
-        }
-        let models = try await query.sort(\.$createdMs, .descending).sort(\.$id, .descending).limit(page.limit + 1).all()
+        let models = try await query.page(page, by: \.$createdMs, descending: true).all()
         let shown = Array(models.prefix(page.limit))
         var items: [DeclarationRecord] = []
         for model in shown { items.append(try await model.record(on: request.db, showRisk: user.mayReadRisk)) }
-        let next = models.count > page.limit ? shown.last.map { PageRequest.encode(["\($0.createdMs)", $0.id!.uuidString]) } : nil
+        let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
         return try WireJSON.response(Page(items: items, nextCursor: next))
     }
 
@@ -157,9 +147,7 @@ enum DeclarationsController {
         case .number(let number)? where number == Decimal(NSDecimalNumber(decimal: number).intValue) && number >= 1:
             givenVersion = NSDecimalNumber(decimal: number).intValue
         case nil:
-            guard let header = request.headers.first(name: .ifMatch),
-                  let parsed = Int(header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" ")))
-            else { throw AppError.validation(ValidationFailure([Issue(field: "version", .versionRequired)])) }
+            guard let parsed = request.ifMatchVersion else { throw AppError.validation(ValidationFailure([Issue(field: "version", .versionRequired)])) }
             givenVersion = parsed
         case let other?:
             throw AppError.validation(ValidationFailure([Issue(field: "version", .wrongType, ["expected": "a positive whole number", "actual": other.typeName])]))

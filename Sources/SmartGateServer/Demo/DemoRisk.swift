@@ -38,19 +38,8 @@ enum DemoRisk {
         for (name, json) in rules {
             guard try await RiskRuleModel.query(on: app.db).filter(\.$name == name).filter(\.$retiredMs == nil).first() == nil else { continue }
             let rule = try RiskRule.parse(try JSONValue.parse(Data(json.utf8)), knownGates: gates)
-            try await context.commits.perform { db in
-                let now = Date()
-                let model = RiskRuleModel()
-                model.id = UUID()
-                model.version = 1
-                model.createdBy = "demo"
-                model.createdMs = now.milliseconds
-                model.updatedMs = now.milliseconds
-                try model.apply(rule)
-                try await model.create(on: db)
-                try await audit.append(
-                    actor: "demo", action: "rule.created", subject: AuditSubject.rule(try model.requireID()).description,
-                    payload: Data(model.body.utf8), at: now, on: db)
+            _ = try await context.commits.perform { db in
+                try await RiskRuleModel.create(rule, by: "demo", at: Date(), audit: audit, on: db)
             }
         }
     }

@@ -74,3 +74,12 @@ enum WireJSON {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension Request {
+    /// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`); nil when absent or not a version.
+    var ifMatchVersion: Int? {
+        headers.first(name: .ifMatch).flatMap {
+            Int($0.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" ")))
+        }
+    }
+}

@@ -19,7 +19,7 @@ enum InspectionQueue {
         inspection.plate = trip.vehicle.plate.normalized
         // A green trip referred for what the lane found is at least a document check.
         inspection.channel = max(declaration.declarationChannel, .yellow).rawValue
-        inspection.quarantine = trip.goods.contains { (1...14).contains($0.hsCode.chapter) || $0.hsCode.chapter == 16 }
+        inspection.quarantine = trip.goods.contains { SanitaryControl.covers(chapter: $0.hsCode.chapter) }
         inspection.status = InspectionStatus.waiting.rawValue
         inspection.laneReasons = String(decoding: try WireJSON.encode(laneReasons), as: UTF8.self)
         inspection.queuedMs = now.milliseconds

@@ -22,23 +22,13 @@ enum InspectionsController {
             query.filter(\.$status == status)
         }
         if !issues.isEmpty { throw AppError.validation(ValidationFailure(issues)) }
-        if let after = page.after {
-            guard after.count == 2, let queuedMs = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw PageRequest.foreignCursor }
-            query.group(.or) { or in
-                or.filter(\.$queuedMs > queuedMs)
-                or.group(.and) { and in
-                    and.filter(\.$queuedMs == queuedMs)
-                    and.filter(\.$id > id)
-                }
-            }
-        }
-        let models = try await query.sort(\.$queuedMs).sort(\.$id).limit(page.limit + 1).all()
+        let models = try await query.page(page, by: \.$queuedMs, descending: false).all()
         let shown = Array(models.prefix(page.limit))
         let declarations = try await DeclarationModel.query(on: request.db).filter(\.$id ~~ shown.map(\.declarationId)).all()
         let byId = Dictionary(declarations.compactMap { model in model.id.map { ($0, model) } }, uniquingKeysWith: { first, _ in first })
         let now = Date()
         let items = try shown.map { try InspectionView($0, declaration: byId[$0.declarationId], showRisk: user.mayReadRisk, now: now) }
-        let next = models.count > page.limit ? shown.last.map { PageRequest.encode(["\($0.queuedMs)", $0.id!.uuidString]) } : nil
+        let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.queuedMs, id: $0.id) } : nil
         return try WireJSON.response(Page(items: items, nextCursor: next))
     }
 

@@ -1,3 +1,4 @@
+import Fluent
 import Vapor
 
 /// One page of a list: `{"items": [...], "nextCursor": "…" | null}`.
@@ -56,5 +57,35 @@ struct PageRequest: Sendable {
         while base64.count % 4 != 0 { base64 += "=" }
         guard cursor.count <= 256, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
         return text.components(separatedBy: "\n")
+    }
+}
+
+extension QueryBuilder where Model.IDValue == UUID {
+    /// Keyset paging over (a millisecond timestamp, id), the order every time-ordered list
+    /// uses: rows after the cursor's position, sorted, one more than a page (to know
+    /// whether another page follows).
+    func page(
+        _ page: PageRequest, by time: KeyPath<Model, FieldProperty<Model, Int64>>, descending: Bool
+    ) throws -> Self {
+        if let after = page.after {
+            guard after.count == 2, let ms = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw PageRequest.foreignCursor }
+            let beyond: DatabaseQuery.Filter.Method = descending ? .lessThan : .greaterThan
+            group(.or) { or in
+                or.filter(time, beyond, ms)
+                or.group(.and) { and in
+                    and.filter(time, .equal, ms)
+                    and.filter(\._$id, beyond, id)
+                }
+            }
+        }
+        let direction: DatabaseQuery.Sort.Direction = descending ? .descending : .ascending
+        return sort(time, direction).sort(\._$id, direction).limit(page.limit + 1)
+    }
+}
+
+extension PageRequest {
+    /// The cursor after a row at (`ms`, `id`), for `QueryBuilder.page(_:by:descending:)`.
+    static func cursor(ms: Int64, id: UUID?) -> String {
+        encode(["\(ms)", id?.uuidString ?? ""])
     }
 }

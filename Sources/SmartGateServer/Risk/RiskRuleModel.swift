@@ -29,6 +29,22 @@ final class RiskRuleModel: Model, @unchecked Sendable {
         body = String(decoding: try WireJSON.encode(rule), as: UTF8.self)
     }
 
+    /// Stores a new rule and chains `rule.created` in the same transaction.
+    static func create(_ rule: RiskRule, by actor: String, at now: Date, audit: AuditTrail, on db: any Database) async throws -> RiskRuleModel {
+        let model = RiskRuleModel()
+        model.id = UUID()
+        model.version = 1
+        model.createdBy = actor
+        model.createdMs = now.milliseconds
+        model.updatedMs = now.milliseconds
+        try model.apply(rule)
+        try await model.create(on: db)
+        try await audit.append(
+            actor: actor, action: "rule.created", subject: AuditSubject.rule(try model.requireID()).description,
+            payload: Data(model.body.utf8), at: now, on: db)
+        return model
+    }
+
     func view() throws -> RiskRuleView {
         RiskRuleView(
             id: try requireID(), version: version, rule: try rule(), createdBy: createdBy, createdAt: Date(milliseconds: createdMs),

@@ -23,17 +23,7 @@ enum RiskRulesController {
                 return earlier
             }
             let now = Date()
-            let model = RiskRuleModel()
-            model.id = UUID()
-            model.version = 1
-            model.createdBy = user.actor
-            model.createdMs = now.milliseconds
-            model.updatedMs = now.milliseconds
-            try model.apply(rule)
-            try await model.create(on: db)
-            try await audit.append(
-                actor: user.actor, action: "rule.created", subject: AuditSubject.rule(try model.requireID()).description,
-                payload: Data(model.body.utf8), at: now, on: db)
+            let model = try await RiskRuleModel.create(rule, by: user.actor, at: now, audit: audit, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try model.view()))
             if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
             return answer
@@ -53,22 +43,20 @@ enum RiskRulesController {
         let user = try request.requireUser()
         let page = try PageRequest(request)
         let query = RiskRuleModel.query(on: request.db)
-        if let gates = user.gateFilter {
-            // The caller's gates, and rules for every gate (stored as ",,").
+        // Rules that apply at one of `gates`: those naming it, and those for every gate (",,").
+        func applying(at gates: [String]) {
             query.group(.or) { or in
                 or.filter(\.$gates == ",,")
                 for gate in gates { or.filter(\.$gates, .contains(inverse: false, .anywhere), ",\(gate),") }
             }
         }
+        if let gates = user.gateFilter { applying(at: gates.sorted()) }
         if let gate = request.query[String.self, at: "gate"], !gate.isEmpty {
             let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
             guard directory.gateIds.contains(gate) else {
                 throw AppError.validation(ValidationFailure([Issue(field: "gate", .filterValue, ["actual": gate])]))
             }
-            query.group(.or) { or in
-                or.filter(\.$gates == ",,")
-                or.filter(\.$gates, .contains(inverse: false, .anywhere), ",\(gate),")
-            }
+            applying(at: [gate])
         }
         switch request.query[String.self, at: "active"] {
         case nil, "", "true": query.filter(\.$retiredMs == nil)
@@ -76,19 +64,9 @@ enum RiskRulesController {
         case "any": break
         case let other?: throw AppError.validation(ValidationFailure([Issue(field: "active", .filterValue, ["actual": other])]))
         }
-        if let after = page.after {
-            guard after.count == 2, let createdMs = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw PageRequest.foreignCursor }
-            query.group(.or) { or in
-                or.filter(\.$createdMs < createdMs)
-                or.group(.and) { and in
-                    and.filter(\.$createdMs == createdMs)
-                    and.filter(\.$id < id)
-                }
-            }
-        }
-        let models = try await query.sort(\.$createdMs, .descending).sort(\.$id, .descending).limit(page.limit + 1).all()
+        let models = try await query.page(page, by: \.$createdMs, descending: true).all()
         let shown = Array(models.prefix(page.limit))
-        let next = models.count > page.limit ? shown.last.map { PageRequest.encode(["\($0.createdMs)", $0.id!.uuidString]) } : nil
+        let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
         return try WireJSON.response(Page(items: try shown.map { try $0.view() }, nextCursor: next))
     }
 
@@ -106,9 +84,7 @@ enum RiskRulesController {
         let user = try request.requireUser()
         let id = request.parameters.get("id")
         let rule = try await parse(request)
-        let expected = request.headers.first(name: .ifMatch).flatMap {
-            Int($0.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" ")))
-        }
+        let expected = request.ifMatchVersion
         let context = request.application.smartGate
         let audit = context.audit
         let view = try await context.commits.perform { db in
