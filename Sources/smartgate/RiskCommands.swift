@@ -7,7 +7,26 @@ import SmartGateServer
 struct Risk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a risk history, train and evaluate the risk model.",
-        subcommands: [Generate.self, Train.self, Evaluate.self, Features.self])
+        subcommands: [Generate.self, Train.self, Evaluate.self, Features.self, Draw.self])
+
+    /// Where a history comes from: a CSV file, or the outcomes recorded in the database.
+    struct HistorySource: ParsableArguments {
+        @Option(help: "History CSV (from `risk generate`).") var input: String?
+        @Flag(help: "Use the inspections recorded in the database instead (--database, or $DATABASE_URL).") var fromDatabase = false
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard (input == nil) == fromDatabase else { throw ValidationError("give either --input FILE or --from-database") }
+        }
+
+        var name: String { input ?? "the recorded inspections" }
+
+        func rows() async throws -> [RiskHistoryRow] {
+            if let input { return try readHistory(input) }
+            bootstrapLogging()
+            return try await SmartGateHost.recordedOutcomes(try database.hostOptions())
+        }
+    }
 
     /// Which rows of a history a command uses: all, the older part (train) or the newest part (test).
     struct Split: ParsableArguments {
@@ -48,10 +67,10 @@ struct Risk: AsyncParsableCommand {
         }
     }
 
-    struct Train: ParsableCommand {
+    struct Train: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Train a model from a history file and write the model file.")
 
-        @Option(help: "History CSV (from `risk generate`, or exported inspections).") var input: String
+        @OptionGroup var source: HistorySource
         @Option(help: "Model file to write.") var output: String
         @Option(help: "boosted-trees or logistic.") var kind: String = RiskModelKind.boostedTrees.rawValue
         @Option(help: "Share of trips the thresholds send to yellow or red.") var inspectionRate = 0.08
@@ -65,8 +84,9 @@ struct Risk: AsyncParsableCommand {
             guard (1...5000).contains(rounds), (1...12).contains(depth) else { throw ValidationError("--rounds must be 1–5000 and --depth 1–12") }
         }
 
-        func run() throws {
-            let rows = split.rows(try readHistory(input), testPart: false)
+        func run() async throws {
+            let rows = split.rows(try await source.rows(), testPart: false)
+            guard !rows.isEmpty else { throw ValidationError("\(source.name): no trips to train on") }
             var settings = BoostedRiskTrees.Settings()
             settings.rounds = rounds
             settings.maxDepth = depth
@@ -80,18 +100,18 @@ struct Risk: AsyncParsableCommand {
         }
     }
 
-    struct Evaluate: ParsableCommand {
+    struct Evaluate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print AUC, precision at the inspection rate against random sampling, and the confusion at the thresholds.")
 
         @Option(help: "Model file.") var model: String
-        @Option(help: "History CSV to evaluate on (trips the model was not trained on).") var input: String
+        @OptionGroup var source: HistorySource
         @OptionGroup var split: Split
 
-        func run() throws {
+        func run() async throws {
             let loaded = try readModel(model)
-            let rows = split.rows(try readHistory(input), testPart: true)
-            guard !rows.isEmpty else { throw ValidationError("\(input) has no trips to evaluate") }
+            let rows = split.rows(try await source.rows(), testPart: true)
+            guard !rows.isEmpty else { throw ValidationError("\(source.name): no trips to evaluate") }
             for line in RiskEvaluation(model: loaded, rows: rows).report(model: loaded) { print(line) }
         }
     }
@@ -122,6 +142,27 @@ struct Risk: AsyncParsableCommand {
             }
             try write(Data(text.utf8), to: output)
             print("wrote \(rows.count) rows × \(RiskFeatures.names.count) features to \(output)")
+        }
+    }
+
+    struct Draw: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute a declaration's random-sampling draw with this server's secret (for auditors).")
+
+        @Option(help: "Declaration id.") var declaration: String
+        @Option(help: "A sampling rule's rate, to say whether the draw falls under it.") var rate: Double?
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard UUID(uuidString: declaration) != nil else { throw ValidationError("--declaration must be a UUID, not \(declaration)") }
+            if let rate, !(rate > 0 && rate <= 1) { throw ValidationError("--rate must be in (0, 1], not \(rate)") }
+        }
+
+        func run() throws {
+            let draw = try SmartGateHost.samplingDraw(try database.hostOptions().settings, declaration: UUID(uuidString: declaration)!)
+            var line = "declaration \(declaration.lowercased()) draw " + String(format: "%.6f", draw)
+            if let rate { line += draw < rate ? " < \(rate): sampled" : " ≥ \(rate): not sampled" }
+            print(line)
         }
     }
 }

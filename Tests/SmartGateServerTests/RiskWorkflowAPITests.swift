@@ -55,12 +55,14 @@ struct RiskWorkflowAPITests {
             #expect(incomplete.status == .unprocessableEntity)
             #expect(incomplete.problemFields.sorted() == ["corrections", "details"])
 
-            let outcome = try await app.send(
-                .POST, "/api/v1/inspections/\(inspectionId)/outcome",
-                json: #"{"outcome":"discrepancy","details":"4.5 t more durian than declared","corrections":[{"field":"goods[0].grossKg","declared":"19500","found":"24000"}]}"#,
-                as: .role(.customsOfficer))
+            let report = #"{"outcome":"discrepancy","details":"4.5 t more durian than declared","corrections":[{"field":"goods[0].grossKg","declared":"19500","found":"24000"}]}"#
+            let outcome = try await app.send(.POST, "/api/v1/inspections/\(inspectionId)/outcome", json: report, as: .role(.customsOfficer))
             #expect(outcome.status == .ok, "\(outcome.text)")
             #expect(outcome.object["status"] as? String == "done")
+            // A retry of the same outcome (its answer lost) answers the same again.
+            let retry = try await app.send(.POST, "/api/v1/inspections/\(inspectionId)/outcome", json: report, as: .role(.customsOfficer))
+            #expect(retry.status == .ok)
+            #expect(retry.object["decidedAt"] as? String == outcome.object["decidedAt"] as? String)
             let held = try await app.send(.GET, "/api/v1/declarations/\(id)").object
             #expect(held["status"] as? String == "held")
             let again = try await app.send(.POST, "/api/v1/inspections/\(inspectionId)/outcome", json: #"{"outcome":"cleared"}"#, as: .role(.customsOfficer))
@@ -72,6 +74,13 @@ struct RiskWorkflowAPITests {
             let model = try #require(try await DeclarationModel.find(UUID(uuidString: nextId)!, on: app.db))
             #expect(model.priorDiscrepancies == 1)
             #expect(model.priorTrips == 1)
+
+            // The outcome is training data, with the declarant record the score saw.
+            let recorded = try await RecordedOutcomes.rows(on: app.db)
+            #expect(recorded.map(\.trip) == [id.lowercased()])
+            #expect(recorded.first?.discrepancy == true)
+            #expect(recorded.first?.riskCase.history == DeclarantHistory(priorTrips: 0, priorDiscrepancies: 0))
+            #expect(recorded.first?.riskCase.lines.first?.hsCode == "081060")
         }
     }
 

@@ -38,6 +38,13 @@ public struct RiskHistoryRow: Sendable, Equatable {
     /// `none`, or the planted pattern behind a true discrepancy. Generated data only;
     /// never read by training.
     public var pattern: String
+
+    public init(trip: String, riskCase: RiskCase, discrepancy: Bool, pattern: String) {
+        self.trip = trip
+        self.riskCase = riskCase
+        self.discrepancy = discrepancy
+        self.pattern = pattern
+    }
 }
 
 /// Generates a realistic synthetic history of inspected trips through the Lào Cai gates,

@@ -79,6 +79,24 @@ public enum SmartGateHost {
         }
     }
 
+    /// Every inspected declaration with its recorded outcome, oldest outcome first
+    /// (`smartgate risk train --from-database`).
+    public static func recordedOutcomes(_ options: Options) async throws -> [RiskHistoryRow] {
+        try await withApplication(options, migrate: true) { app in try await RecordedOutcomes.rows(on: app.db) }
+    }
+
+    /// The random-sampling draw of a declaration with this server's secret, in [0, 1): an
+    /// auditor's check that a trip was, or was not, sampled (`smartgate risk draw`).
+    public static func samplingDraw(_ settings: ServerSettings, declaration: UUID) throws -> Double {
+        var settings = settings
+        settings.keyMode = .requireExisting  // a throwaway key would draw a number nobody drew
+        let keys = try ServerKeys.load(settings)
+        guard let sampling = RandomSampling(secret: keys.samplingSecret(settings)) else {
+            throw SettingsError("the sampling secret is shorter than 16 bytes")
+        }
+        return sampling.draw(for: declaration)
+    }
+
     /// Writes a new key file where the settings point (`smartgate keys create`).
     public static func createKeys(_ settings: ServerSettings) throws -> String {
         guard settings.tokenKeyBase64 == nil else { throw SettingsError("keys are set by SMARTGATE_TOKEN_KEY and SMARTGATE_AUDIT_KEY; no file needed") }

@@ -73,7 +73,10 @@ enum InspectionsController {
             throw AppError.validation(failure)
         }
         let metrics = request.application.smartGate.metrics
+        let recorded = String(decoding: try WireJSON.encode(report), as: UTF8.self)
         return try await change(request) { model, user, now, audit, db in
+            // The same officer sending the same outcome again (a lost answer) gets the answer again.
+            if model.inspectionStatus == .done, model.decidedBy == user.actor, model.report == recorded { return }
             guard model.inspectionStatus == .assigned, model.assignedTo == user.id else {
                 throw AppError.inspectionConflict(
                     model.inspectionStatus == .done
@@ -84,7 +87,7 @@ enum InspectionsController {
                 throw AppError.notFound(kind: "declaration", id: model.declarationId.uuidString)
             }
             model.outcome = report.outcome.rawValue
-            model.report = String(decoding: try WireJSON.encode(report), as: UTF8.self)
+            model.report = recorded
             model.decidedBy = user.actor
             try await InspectionQueue.move(model, to: .done, officer: user.id, actor: user.actor, reason: report.outcome.rawValue, at: now, audit: audit, on: db)
             try await declaration.move(
