@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "smartgate", targets: ["smartgate"]),
         .library(name: "GateKit", targets: ["GateKit"]),
+        .library(name: "CorridorKit", targets: ["CorridorKit"]),
         .library(name: "SmartGateServer", targets: ["SmartGateServer"]),
     ],
     dependencies: [
@@ -26,11 +27,19 @@ let package = Package(
             name: "GateKit",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Pure domain: the autonomous bridge corridor (plant, orders, dispatcher, blocks,
+        // VDA 5050-style messages, simulated shuttles, safety checker). No Vapor, no Fluent.
+        .target(
+            name: "CorridorKit",
+            dependencies: ["GateKit"],
+            resources: [.copy("Resources/kim-thanh-corridor.json")]
+        ),
         // Adapts the domain to HTTP and the database.
         .target(
             name: "SmartGateServer",
             dependencies: [
                 "GateKit",
+                "CorridorKit",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -46,6 +55,7 @@ let package = Package(
             name: "smartgate",
             dependencies: [
                 "GateKit",
+                "CorridorKit",
                 "SmartGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -55,6 +65,7 @@ let package = Package(
             name: "smartgate-bench",
             dependencies: [
                 "GateKit",
+                "CorridorKit",
                 "SmartGateServer",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -62,6 +73,7 @@ let package = Package(
             path: "Sources/SmartGateBench"
         ),
         .testTarget(name: "GateKitTests", dependencies: ["GateKit"]),
+        .testTarget(name: "CorridorKitTests", dependencies: ["CorridorKit", "GateKit"]),
         .testTarget(
             name: "SmartGateServerTests",
             dependencies: [

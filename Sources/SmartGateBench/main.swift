@@ -3,6 +3,8 @@
 //
 //   swift run -c release smartgate-bench [--seconds 10] [--rate 1000]
 //   swift run -c release smartgate-bench risk --model MODEL.json --input HISTORY.csv [--seconds 5]
+//   swift run -c release smartgate-bench corridor-scale [--orders 2000] [--vehicles 20] [--hours 24]
+//   swift run -c release smartgate-bench corridor-quality --dir DIR [--instances 20] [--seed 1]
 //
 // 1. In-process lane decisions per second (the pure engine on realistic trucks).
 // 2. HTTP on loopback against a real SQLite file (WAL, synchronous=FULL, group commit):
@@ -313,7 +315,11 @@ func runBenchmarks() async throws {
     try await app.asyncShutdown()
 }
 
-if CommandLine.arguments.dropFirst().first == "risk" {
+if CommandLine.arguments.dropFirst().first == "corridor-scale" {
+    try corridorScaleBenchmark(Array(CommandLine.arguments.dropFirst(2)))
+} else if CommandLine.arguments.dropFirst().first == "corridor-quality" {
+    try corridorQualityBenchmark(Array(CommandLine.arguments.dropFirst(2)))
+} else if CommandLine.arguments.dropFirst().first == "risk" {
     try riskScoringBenchmark(Array(CommandLine.arguments.dropFirst(2)))
 } else {
     try await runBenchmarks()

@@ -10,7 +10,7 @@ struct SmartGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartgate",
         abstract: "SmartGate: paperless, contactless clearance for the Lào Cai – Hekou border gates.",
-        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Audit.self, Risk.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Audit.self, Risk.self, Corridor.self])
 
     /// Parses and runs; a bad flag or a failing command prints one line and exits non-zero.
     static func main() async {

@@ -1,0 +1,224 @@
+import Foundation
+
+/// A breach of the corridor's safety or liveness rules, as seen from reported positions.
+public struct SafetyViolation: Sendable, Codable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        /// Two vehicles in a single-vehicle block or a location, or meeting head-on in a same-direction block.
+        case blockConflict = "block-conflict"
+        /// More vehicles on the span than the rules allow.
+        case bridgeCapacity = "bridge-capacity"
+        /// A vehicle entered the span while the corridor was closed.
+        case outsideWindow = "outside-window"
+        /// A vehicle not authorised by both sides on the span, or a state from a vehicle not in the fleet.
+        case unauthorisedVehicle = "unauthorised-vehicle"
+        /// A healthy vehicle waited longer than the bound (open-corridor time, not counting waits behind a fault).
+        case starvation
+        /// Vehicles waiting for each other in a cycle.
+        case deadlock
+    }
+
+    public var kind: Kind
+    /// Unix seconds.
+    public var time: Double
+    public var vehicles: [String]
+    public var detail: String
+
+    public var description: String { "\(kind.rawValue) at \(time): \(vehicles.joined(separator: ", ")): \(detail)" }
+}
+
+/// Observes every state the vehicles report and nothing the scheduler intends, and fails
+/// on a block conflict, a crossing outside the windows, an unauthorised vehicle, a wait
+/// beyond the bound, or a circular wait. Call ``tick(now:)`` at least every 5 seconds so a
+/// cycle is reported within 5 s.
+public final class SafetyChecker {
+    struct Seen {
+        var state: VDA5050.State
+        var at: Double
+        var occupies: [ResourceUse] = []
+        var onBridgePath: Int?
+        /// The remaining route as path indices and the end point, parsed once per change.
+        var ahead: [Int] = []
+        var end: Int?
+        var waited = 0.0
+        var flaggedStarving = false
+    }
+
+    public let network: CorridorNetwork
+    private var seen: [Seen?]
+    private var occupants: [[Int]]
+    private var activeConflicts = Set<String>()
+    private var lastTick: Double?
+    private var corridorPaused = false
+    public private(set) var violations: [SafetyViolation] = []
+    /// Crossings seen starting (a vehicle newly on a span path).
+    public private(set) var crossings = 0
+    /// Most vehicles seen on the span at once.
+    public private(set) var mostOnBridge = 0
+    /// Vehicle-seconds spent waiting behind a faulted or silent vehicle.
+    public private(set) var blockedByFaultSeconds = 0.0
+    /// Vehicle-seconds spent waiting for the corridor to open.
+    public private(set) var windowWaitSeconds = 0.0
+    /// The longest counted wait seen, in seconds.
+    public private(set) var longestWaitSeconds = 0.0
+
+    public init(network: CorridorNetwork) {
+        self.network = network
+        seen = Array(repeating: nil, count: network.shuttles.count)
+        occupants = Array(repeating: [], count: network.resources.count)
+    }
+
+    /// The operator paused the corridor: waiting then is not starvation.
+    public func noteCorridorPaused(_ paused: Bool) { corridorPaused = paused }
+
+    /// Checks one reported state against everyone else's last reported position.
+    public func observe(_ state: VDA5050.State, now: Double) {
+        guard let v = network.shuttleIndex[state.serialNumber] else {
+            record(.unauthorisedVehicle, now, [state.serialNumber], "state from a vehicle not in the fleet")
+            return
+        }
+        let previous = seen[v]
+        if var same = previous, same.state.lastNodeId == state.lastNodeId, same.state.driving == state.driving,
+           !state.driving, same.state.distanceSinceLastNode == state.distanceSinceLastNode,
+           same.state.nodeStates == state.nodeStates, same.state.errors == state.errors, same.state.paused == state.paused,
+           same.state.actionStates == state.actionStates {
+            // A heartbeat from a vehicle standing where it stood: nothing new to check.
+            same.state = state
+            same.at = now
+            seen[v] = same
+            return
+        }
+        var entry = Seen(state: state, at: now, waited: previous?.waited ?? 0, flaggedStarving: previous?.flaggedStarving ?? false)
+        let point = network.pointIndex[state.lastNodeId]
+        let onEdge = state.driving || state.distanceSinceLastNode > 0
+        if onEdge, let first = state.edgeStates.first, let path = network.pathIndex[first.edgeId] {
+            entry.occupies = network.paths[path].uses
+            if network.paths[path].onBridge { entry.onBridgePath = path }
+        } else if let point {
+            entry.occupies = network.pointResources[point]
+        }
+        entry.ahead = state.edgeStates.compactMap { network.pathIndex[$0.edgeId] }
+        entry.end = state.nodeStates.last.flatMap { network.pointIndex[$0.nodeId] }
+        for use in previous?.occupies ?? [] { occupants[use.resource].removeAll { $0 == v } }
+        for use in entry.occupies { occupants[use.resource].append(v) }
+        seen[v] = entry
+
+        if let path = entry.onBridgePath, previous?.onBridgePath != path {
+            crossings += 1
+            if !network.shuttles[v].mayCross {
+                record(.unauthorisedVehicle, now, [state.serialNumber], "on the span without authorisation from both sides")
+            }
+            if network.windows.window(containing: now) == nil {
+                record(.outsideWindow, now, [state.serialNumber], "entered \(network.paths[path].id) while the corridor was closed")
+            }
+        }
+        for use in entry.occupies { check(use.resource, now) }
+    }
+
+    private func direction(of v: Int, in resource: Int) -> Int8 {
+        seen[v]?.occupies.first { $0.resource == resource }?.direction ?? 0
+    }
+
+    private func check(_ resource: Int, _ now: Double) {
+        let list = occupants[resource]
+        let names = list.map { network.shuttles[$0].id }.sorted()
+        let key = "\(resource):" + names.joined(separator: ",")
+        var conflict = false
+        if list.count > 1 {
+            if network.resources[resource].admitsConvoys {
+                let directions = Set(list.map { direction(of: $0, in: resource) }.filter { $0 != 0 })
+                conflict = directions.count > 1
+            } else {
+                conflict = true
+            }
+        }
+        if resource == network.bridgeResource {
+            mostOnBridge = max(mostOnBridge, list.count)
+            if list.count > network.plant.bridge.maxVehicles, activeConflicts.insert("cap" + key).inserted {
+                record(.bridgeCapacity, now, names, "\(list.count) vehicles on the span, at most \(network.plant.bridge.maxVehicles)")
+            }
+        }
+        if conflict, activeConflicts.insert(key).inserted {
+            record(.blockConflict, now, names, "together in \(network.resources[resource].id)")
+        }
+        if !conflict { activeConflicts.remove(key) }
+    }
+
+    /// Accounts waiting time and looks for circular waits.
+    public func tick(now: Double) {
+        let elapsed = lastTick.map { max(0, now - $0) } ?? 0
+        lastTick = now
+        let silentAfter = network.plant.operations.silentAfterSeconds
+        func isDown(_ w: Int) -> Bool {
+            guard let s = seen[w] else { return false }
+            return now - s.at > silentAfter || s.state.errors.contains { $0.errorLevel == .fatal }
+        }
+        var needs: [Int: [Int]] = [:]
+        for v in seen.indices where seen[v] != nil {
+            guard seen[v]!.state.isWaitingForRelease, seen[v]!.state.errors.isEmpty, !seen[v]!.state.paused,
+                  now - seen[v]!.at <= silentAfter else {
+                seen[v]!.waited = 0
+                seen[v]!.flaggedStarving = false
+                continue
+            }
+            var entry = seen[v]!
+            let state = entry.state
+            // What stands in its way: the first resource along its remaining route that
+            // another vehicle occupies, else whoever is at the place it is going to.
+            var blockers = Set<Int>()
+            var bridgeAhead: Double = 0
+            var nextIsBridge = false
+            for (i, path) in entry.ahead.enumerated() {
+                if network.paths[path].onBridge {
+                    if i == 0 { nextIsBridge = true }
+                    bridgeAhead += network.seconds(along: path, kmh: network.shuttles[v].maxSpeedKmh)
+                }
+                if blockers.isEmpty {
+                    for use in network.paths[path].uses { blockers.formUnion(occupants[use.resource].filter { $0 != v }) }
+                }
+            }
+            if blockers.isEmpty, let point = entry.end {
+                for use in network.pointResources[point] { blockers.formUnion(occupants[use.resource].filter { $0 != v }) }
+            }
+            if nextIsBridge && !network.windows.admits(crossingAt: now, taking: bridgeAhead) {
+                windowWaitSeconds += elapsed
+            } else if corridorPaused {
+                // The operator's pause: not the scheduler's doing.
+            } else if blockers.contains(where: isDown) {
+                blockedByFaultSeconds += elapsed
+            } else {
+                entry.waited += elapsed
+                longestWaitSeconds = max(longestWaitSeconds, entry.waited)
+                if entry.waited > network.plant.operations.waitBoundSeconds && !entry.flaggedStarving {
+                    entry.flaggedStarving = true
+                    record(.starvation, now, [network.shuttles[v].id],
+                           "waited \(Int(entry.waited)) s at \(state.lastNodeId), bound \(Int(network.plant.operations.waitBoundSeconds)) s")
+                }
+            }
+            seen[v] = entry
+            needs[v] = Array(blockers)
+        }
+        // Wait-for graph among waiting vehicles: a cycle is a deadlock.
+        var colour: [Int: Int] = [:]
+        func visit(_ v: Int, _ path: [Int]) -> [Int]? {
+            colour[v] = 1
+            for w in needs[v] ?? [] where needs[w] != nil {
+                if colour[w] == 1 { return path + [v] }
+                if colour[w] == nil, let cycle = visit(w, path + [v]) { return cycle }
+            }
+            colour[v] = 2
+            return nil
+        }
+        for v in needs.keys.sorted() where colour[v] == nil {
+            if let cycle = visit(v, []) {
+                let names = cycle.map { network.shuttles[$0].id }.sorted()
+                if activeConflicts.insert("cycle:" + names.joined(separator: ",")).inserted {
+                    record(.deadlock, now, names, "waiting for each other")
+                }
+            }
+        }
+    }
+
+    private func record(_ kind: SafetyViolation.Kind, _ time: Double, _ vehicles: [String], _ detail: String) {
+        violations.append(SafetyViolation(kind: kind, time: time, vehicles: vehicles, detail: detail))
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+
+/// A fault the simulation (or a test) can inject into one shuttle.
+public enum ShuttleFault: Sendable, Equatable {
+    /// Stops reporting and hearing for a while; keeps driving what it was granted.
+    case silence(seconds: Double)
+    /// A drive fault: stands still with a fatal error until repaired.
+    case breakdown(seconds: Double)
+}
+
+/// Runs the fleet controller, the built-in shuttles and the safety checker together in
+/// event time. Used as fast as possible by `corridor simulate`, the tests and the twin,
+/// and in step with the clock by the server. Not thread-safe: one owner drives it.
+public final class CorridorEngine {
+    enum Event {
+        case timer(Int, ShuttleTimer)
+        case heartbeat(Int)
+        case tick
+        case fault(Int, ShuttleFault)
+        case recover(Int, ShuttleFault)
+        case emergency(Bool)
+        /// An index into `scheduled`: heap entries stay small.
+        case submit(Int)
+    }
+
+    public let network: CorridorNetwork
+    public let control: FleetControl
+    public let checker: SafetyChecker
+    public private(set) var shuttles: [SimulatedShuttle]
+    public private(set) var now: Double
+    private var queue = EventQueue<Event>()
+    private var scheduled: [TransportOrder] = []
+    /// Called for every controller event (order transitions, health, crossings).
+    public var onEvent: ((CorridorEvent) -> Void)?
+    /// Seconds between checker and controller ticks (at most 5, so a cycle shows within 5 s).
+    public let tickSeconds: Double
+
+    /// Builds the fleet at home, all batteries at `batteryFraction`, at Unix time `start`.
+    public init(network: CorridorNetwork, start: Double, batteryFraction: Double = 1, tickSeconds: Double = 5) {
+        self.network = network
+        now = start
+        self.tickSeconds = min(5, tickSeconds)
+        control = FleetControl(network: network, now: start, batteryFraction: batteryFraction)
+        checker = SafetyChecker(network: network)
+        shuttles = network.shuttles.map { spec in
+            SimulatedShuttle(spec: spec, network: network, at: network.locations[network.locationIndex[spec.home]!].point,
+                             batteryFraction: batteryFraction)
+        }
+        for v in shuttles.indices {
+            queue.push(start + network.plant.operations.reportEverySeconds * Double(v + 1) / Double(shuttles.count), .heartbeat(v))
+            shuttles[v].heartbeat(now: start)
+        }
+        queue.push(start + self.tickSeconds, .tick)
+        flush()
+    }
+
+    // MARK: time
+
+    /// Processes every event up to `time`, then stands at `time`.
+    public func run(until time: Double) {
+        while let next = queue.peekTime, next <= time {
+            let (at, event) = queue.pop()!
+            now = at
+            handle(event)
+        }
+        now = max(now, time)
+    }
+
+    /// Runs until every order has ended or `limit` is reached; returns the time reached.
+    public func runUntilSettled(limit: Double, step: Double = 600) -> Double {
+        while now < limit {
+            run(until: min(limit, now + step))
+            if control.openOrders.isEmpty && !queue.contains(where: { if case .submit = $0 { true } else { false } }) { break }
+        }
+        return now
+    }
+
+    // MARK: commands
+
+    /// Submits an order now.
+    public func submit(_ order: TransportOrder) {
+        control.submit(order, now: now)
+        flush()
+    }
+
+    /// Submits an order at a later time.
+    public func schedule(_ order: TransportOrder, at time: Double) {
+        scheduled.append(order)
+        queue.push(time, .submit(scheduled.count - 1))
+    }
+
+    /// Withdraws an order now.
+    public func withdraw(_ id: String) throws(CorridorCommandError) -> TransportOrder {
+        let order = try control.withdraw(id, now: now)
+        flush()
+        return order
+    }
+
+    public func pause() {
+        control.pause(now: now)
+        checker.noteCorridorPaused(true)
+    }
+
+    public func resume() {
+        control.resume(now: now)
+        checker.noteCorridorPaused(false)
+        flush()
+    }
+
+    /// An emergency stop now, released after `seconds` (nil: until ``releaseEmergencyStop()``).
+    public func emergencyStop(releaseAfter seconds: Double? = nil) {
+        control.emergencyStop(now: now)
+        flush()
+        if let seconds { queue.push(now + seconds, .emergency(false)) }
+    }
+
+    public func releaseEmergencyStop() {
+        control.releaseEmergencyStop(now: now)
+        flush()
+    }
+
+    public func setInService(_ vehicle: String, _ inService: Bool) throws(CorridorCommandError) {
+        try control.setInService(vehicle, inService, now: now)
+        flush()
+    }
+
+    /// Injects a fault at `time` into the shuttle at `index`.
+    public func inject(_ fault: ShuttleFault, into index: Int, at time: Double) { queue.push(time, .fault(index, fault)) }
+
+    /// Schedules an emergency stop from `time` for `seconds`.
+    public func scheduleEmergencyStop(at time: Double, seconds: Double) {
+        queue.push(time, .emergency(true))
+        queue.push(time + seconds, .emergency(false))
+    }
+
+    // MARK: events
+
+    private func handle(_ event: Event) {
+        switch event {
+        case .timer(let v, let timer):
+            shuttles[v].fire(timer, now: now)
+            return flush(v)
+        case .heartbeat(let v):
+            shuttles[v].heartbeat(now: now)
+            queue.push(now + network.plant.operations.reportEverySeconds, .heartbeat(v))
+            return flush(v)
+        case .tick:
+            control.tick(now: now)
+            checker.tick(now: now)
+            queue.push(now + tickSeconds, .tick)
+        case .fault(let v, let fault):
+            switch fault {
+            case .silence(let seconds):
+                shuttles[v].silent = true
+                queue.push(now + seconds, .recover(v, fault))
+            case .breakdown(let seconds):
+                shuttles[v].breakDown(now: now)
+                queue.push(now + seconds, .recover(v, fault))
+            }
+        case .recover(let v, let fault):
+            switch fault {
+            case .silence:
+                shuttles[v].silent = false
+                shuttles[v].heartbeat(now: now)
+            case .breakdown:
+                shuttles[v].repair(now: now)
+            }
+        case .emergency(let on):
+            if on { control.emergencyStop(now: now) } else { control.releaseEmergencyStop(now: now) }
+        case .submit(let index):
+            control.submit(scheduled[index], now: now)
+        }
+        flush()
+    }
+
+    /// Carries messages both ways until nothing is left to deliver. Only shuttles that
+    /// were spoken to or fired a timer can have anything to send.
+    private func flush(_ touched: Int? = nil) {
+        var pending: [Int] = touched.map { [$0] } ?? Array(shuttles.indices)
+        while true {
+            for v in pending {
+                let shuttle = shuttles[v]
+                if !shuttle.timers.isEmpty {
+                    for (time, timer) in shuttle.timers { queue.push(time, .timer(v, timer)) }
+                    shuttle.timers.removeAll(keepingCapacity: true)
+                }
+                guard !shuttle.outbox.isEmpty else { continue }
+                let states = shuttle.outbox
+                shuttle.outbox.removeAll(keepingCapacity: true)
+                if shuttle.silent { continue }
+                for state in states {
+                    checker.observe(state, now: now)
+                    control.receive(state, now: now)
+                }
+            }
+            if !control.events.isEmpty {
+                let events = control.events
+                control.events.removeAll(keepingCapacity: true)
+                if let onEvent { events.forEach(onEvent) }
+            }
+            guard !control.outbox.isEmpty else { return }
+            let commands = control.outbox
+            control.outbox.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+            for (v, command) in commands where !shuttles[v].silent {
+                switch command {
+                case .order(let order): shuttles[v].receive(order, now: now)
+                case .instantActions(let actions): shuttles[v].receive(actions, now: now)
+                }
+                if !pending.contains(v) { pending.append(v) }
+            }
+        }
+    }
+}
+
+/// A binary min-heap of timed events; ties keep insertion order.
+struct EventQueue<Element> {
+    private var heap: [(time: Double, seq: Int, element: Element)] = []
+    private var seq = 0
+
+    var peekTime: Double? { heap.first?.time }
+
+    func contains(where predicate: (Element) -> Bool) -> Bool { heap.contains { predicate($0.element) } }
+
+    mutating func push(_ time: Double, _ element: Element) {
+        seq += 1
+        heap.append((time, seq, element))
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard less(i, parent) else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Double, Element)? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var i = 0
+        while true {
+            let left = 2 * i + 1, right = left + 1
+            var smallest = i
+            if left < heap.count && less(left, smallest) { smallest = left }
+            if right < heap.count && less(right, smallest) { smallest = right }
+            if smallest == i { break }
+            heap.swapAt(i, smallest)
+            i = smallest
+        }
+        return (top.time, top.element)
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        heap[a].time < heap[b].time || (heap[a].time == heap[b].time && heap[a].seq < heap[b].seq)
+    }
+}
