@@ -240,7 +240,13 @@ public final class FleetControl {
                 order.reason = "withdrawn while loaded; the container is unloaded at the nearest free bay"
             } else {
                 release(reservationOf: v, for: order)
+                if vehicles[v].order == id {
+                    vehicles[v].order = vehicles[v].nextOrder
+                    vehicles[v].nextOrder = nil
+                    if vehicles[v].order == nil { endBusy(v, now) }
+                }
                 abandonWork(v, now: now)
+                needsDispatch = true
             }
         }
         order.state = .withdrawn
@@ -419,7 +425,9 @@ public final class FleetControl {
         guard vehicles[v].drive != nil else { return }
         vehicles[v].drive!.cancelled = true
         vehicles[v].drive!.requestedAt = nil
-        if vehicles[v].health == .ok { send(v, actions: [.cancelOrder], now: now) }
+        // Sent whatever its health: a silent vehicle cannot hear it (it is sent again when
+        // it is heard from), a faulted or out-of-service one must not drive on when it can.
+        send(v, actions: [.cancelOrder], now: now)
     }
 
     private func finishCancelled(_ v: Int) {
@@ -439,6 +447,13 @@ public final class FleetControl {
     /// is unloaded at the nearest free bay.
     private func reclaimLoad(_ v: Int, of id: String?, now: Double) {
         guard let id, var order = orders[id] else { return }
+        if vehicles[v].health == .outOfService, !order.state.isFinal {
+            order.state = .failed
+            order.reason = "container is on \(vehicles[v].spec.id), out of service; recover it by hand"
+            order.finishedAt = Date(timeIntervalSince1970: now)
+            set(order)
+            return
+        }
         if order.state.isFinal {
             redirectLoad(v, of: order, now: now)
             return

@@ -113,7 +113,7 @@ public struct TransportOrderRequest: Sendable, Equatable {
         for key in body.keys.sorted() where !fields.contains(key) {
             reader.add(Issue(field: key, .unknownField, ["allowed": fields.joined(separator: ", ")]))
         }
-        let container = reader.parse(body["container"], at: "container", maxLength: 11) { text throws(Issue) in
+        let container = reader.parse(body["container"], at: "container", maxLength: 20) { text throws(Issue) in
             try ContainerNumber(text)
         }
         let bays = network.locations.filter { $0.kind == .handoverBay }

@@ -40,11 +40,16 @@ public struct WindowCalendar: Sendable {
         for range in ranges(on: key) {
             let start = dayStart + range.lowerBound, end = dayStart + range.upperBound
             if time >= start && time < end {
-                // A window ending at 24:00 runs on into one starting at 00:00 the next day.
-                if range.upperBound == 86_400, let next = window(containing: end), next.lowerBound == end {
-                    return start..<next.upperBound
+                // A window ending at 24:00 runs on into one starting at 00:00 the next day
+                // (looked at up to two weeks ahead: a corridor open round the clock).
+                var until = end
+                for _ in 0..<14 {
+                    let (nextStart, nextKey) = day(of: until + 1)
+                    guard abs(nextStart - until) < 1, let first = ranges(on: nextKey).first, first.lowerBound == 0 else { break }
+                    until = nextStart + first.upperBound
+                    if first.upperBound < 86_400 { break }
                 }
-                return start..<end
+                return start..<until
             }
         }
         return nil
