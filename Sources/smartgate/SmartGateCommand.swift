@@ -108,6 +108,9 @@ struct Demo: AsyncParsableCommand {
         if options.environment == "production" { throw ValidationError("demo runs in development only") }
         bootstrapLogging()
         options.environment = "development"
+        // Shuttles cross in minutes of corridor time; the demo runs the corridor 30× faster
+        // than the wall clock so crossings show while you watch (SMARTGATE_CORRIDOR_SPEED overrides).
+        if ProcessInfo.processInfo.environment["SMARTGATE_CORRIDOR_SPEED"] == nil { options.settings.corridorSpeed = 30 }
         try await SmartGateHost.serve(options, demo: DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed))
     }
 }

@@ -85,6 +85,14 @@ struct AccessMatrixTests {
             allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
         "POST /api/v1/inspections/:id/outcome": Row(
             allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
+        // The corridor is Kim Thành's: staff posted elsewhere are refused, not hidden from.
+        "GET /api/v1/corridor/vehicles": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
+        "GET /api/v1/corridor/orders": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
+        "GET /api/v1/corridor/orders/:id": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
+        "POST /api/v1/corridor/orders": Row(allowed: [.role(.corridorOperator)]),
+        "POST /api/v1/corridor/orders/:id/withdraw": Row(allowed: [.role(.corridorOperator)]),
+        "POST /api/v1/corridor/pause": Row(allowed: [.role(.corridorOperator)]),
+        "POST /api/v1/corridor/resume": Row(allowed: [.role(.corridorOperator)]),
     ]
 
     static func key(_ route: Route) -> String {
@@ -112,7 +120,17 @@ struct AccessMatrixTests {
             let created = try await app.send(.POST, "/api/v1/risk/rules", json: Fixture.rule(), as: .role(.admin))
             return try #require(created.object["id"] as? String, "\(created.text)")
         }
+        func transportOrder() async throws -> String {
+            let created = try await app.send(.POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(), as: .role(.corridorOperator))
+            return try #require(created.object["id"] as? String, "\(created.text)")
+        }
         switch key {
+        case "POST /api/v1/corridor/orders":
+            return (.POST, "/api/v1/corridor/orders", Fixture.transportOrder())
+        case "GET /api/v1/corridor/orders/:id":
+            return (.GET, "/api/v1/corridor/orders/\(try await transportOrder())", nil)
+        case "POST /api/v1/corridor/orders/:id/withdraw":
+            return (.POST, "/api/v1/corridor/orders/\(try await transportOrder())/withdraw", nil)
         case "POST /api/v1/risk/rules":
             return (.POST, "/api/v1/risk/rules", Fixture.rule())
         case "GET /api/v1/risk/rules/:id":

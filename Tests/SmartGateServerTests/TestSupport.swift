@@ -284,6 +284,11 @@ enum Fixture {
     }
 
     /// A rule at kim-thanh sending fresh fruit (HS 0810) to `channel`.
+    /// A transport order over the corridor, Vietnamese bay to any free Chinese bay.
+    static func transportOrder(from: String = "VN-H1", to: String = "cn-handover", extra: String = "") -> String {
+        #"{"container":"CSQU3054383","from":"\#(from)","to":"\#(to)"\#(extra)}"#
+    }
+
     static func rule(channel: String = "yellow", gates: [String] = ["kim-thanh"], hs: String = "0810") -> String {
         let gateList = gates.map { "\"\($0)\"" }.joined(separator: ",")
         return #"{"name":"Fresh fruit","reason":"Seasonal fraud alert on fresh fruit","minChannel":"\#(channel)","gates":[\#(gateList)],"criteria":{"hsCodes":["\#(hs)"]}}"#

@@ -972,3 +972,41 @@ extension FleetControl {
         }
     }
 }
+
+/// One vehicle as operators see it.
+public struct VehicleStatus: Sendable, Codable, Equatable {
+    public var id: String
+    public var health: VehicleHealth
+    /// The last node it reported.
+    public var position: String
+    public var side: BorderSide?
+    /// Between nodes (driving, or stopped on a path by an emergency stop or a fault).
+    public var betweenNodes: Bool
+    public var onSpan: Bool
+    public var batteryPercent: Double
+    public var loaded: Bool
+    public var charging: Bool
+    public var order: String?
+    public var nextOrder: String?
+    public var authorisedBy: [BorderSide]
+    public var lastReportAt: Date
+}
+
+extension FleetControl {
+    /// Every vehicle, in fleet order.
+    public var vehicleStatus: [VehicleStatus] {
+        vehicles.map { x in
+            let onSpan = x.holds.contains { $0.resource == network.bridgeResource } && x.onEdge
+            return VehicleStatus(
+                id: x.spec.id, health: x.health, position: network.pointIDs[x.point], side: network.side(ofPoint: x.point),
+                betweenNodes: x.onEdge, onSpan: onSpan, batteryPercent: (x.batteryKWh / x.spec.batteryKWh * 1_000).rounded() / 10,
+                loaded: x.loaded, charging: x.charging, order: x.order, nextOrder: x.nextOrder, authorisedBy: x.spec.authorisedBy,
+                lastReportAt: Date(timeIntervalSince1970: x.lastReport))
+        }
+    }
+
+    /// Granting nothing new, by the operator's pause.
+    public var isPaused: Bool { paused }
+    /// Every vehicle held by an emergency stop.
+    public var isEmergencyStopped: Bool { emergency }
+}

@@ -77,6 +77,11 @@ extension IssueCode {
         en: "from and to are both on the {side} side; the corridor carries containers across the border",
         vi: "điểm đi và điểm đến đều ở phía {side}; hành lang chỉ chở container qua biên giới",
         zh: "起点和终点都在 {side} 一侧；该走廊只运送跨境集装箱")
+    public static let corridorUnknownOrder = IssueCode(
+        "corridor.unknown-order",
+        en: "no transport order {actual}",
+        vi: "không có lệnh vận chuyển {actual}",
+        zh: "没有运输指令 {actual}")
     public static let corridorDeadlinePast = IssueCode(
         "corridor.deadline-past",
         en: "the deadline has already passed",

@@ -186,11 +186,24 @@ public final class CorridorNetwork: Sendable {
         self.nextPath = nextPath
         self.travel = travel
         self.distance = distance
-        let time = travel.first ?? []
-        pointSides = (0..<n).map { point in
-            if let location = locationAtPoint[point] { return locations[location].side }
-            return locations.min { time[point * n + $0.point] < time[point * n + $1.point] }?.side
+        // A point's side: the side of the locations it reaches without crossing the span.
+        var sides = [BorderSide?](repeating: nil, count: n)
+        var neighbours = Array(repeating: [Int](), count: n)
+        for path in paths where !path.onBridge {
+            neighbours[path.from].append(path.to)
+            neighbours[path.to].append(path.from)
         }
+        for location in locations where sides[location.point] == nil {
+            var stack = [location.point]
+            sides[location.point] = location.side
+            while let point = stack.popLast() {
+                for next in neighbours[point] where sides[next] == nil {
+                    sides[next] = location.side
+                    stack.append(next)
+                }
+            }
+        }
+        pointSides = sides
     }
 
     /// Seconds a vehicle with top speed `kmh` takes along a path.
@@ -229,7 +242,7 @@ public final class CorridorNetwork: Sendable {
         speedClasses.firstIndex(of: kmh) ?? speedClasses.indices.min { abs(speedClasses[$0] - kmh) < abs(speedClasses[$1] - kmh) }!
     }
 
-    /// The side a point belongs to: that of the nearest location by travel.
+    /// The side a point belongs to: that of the locations it reaches without crossing the span.
     public func side(ofPoint point: Int) -> BorderSide? { pointSides[point] }
 
     /// Seconds to cross the span, from the first bridge path of `route` to the end of the last.

@@ -10,6 +10,7 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
     case device(UUID)
     case rule(UUID)
     case inspection(UUID)
+    case transportOrder(UUID)
 
     /// `declaration:3f0c…`, as stored in the chain.
     public var description: String {
@@ -20,6 +21,7 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         case .device(let id): "device:\(id.uuidString.lowercased())"
         case .rule(let id): "rule:\(id.uuidString.lowercased())"
         case .inspection(let id): "inspection:\(id.uuidString.lowercased())"
+        case .transportOrder(let id): "transport-order:\(id.uuidString.lowercased())"
         }
     }
 
@@ -34,6 +36,7 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         case "device": self = .device(id)
         case "rule": self = .rule(id)
         case "inspection": self = .inspection(id)
+        case "transport-order": self = .transportOrder(id)
         default: return nil
         }
     }

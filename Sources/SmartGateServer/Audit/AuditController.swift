@@ -67,6 +67,9 @@ enum AuditController {
             guard let rule = try await RiskRuleModel.find(id, on: request.db) else { return nil }
             let gates = rule.gates.split(separator: ",").map(String.init)
             return gates.count == 1 ? gates[0] : nil
+        case .transportOrder(let id)?:
+            // The corridor runs over the Kim Thành bridge: its orders belong to that gate.
+            return try await CorridorOrderModel.find(id, on: request.db) == nil ? nil : CorridorController.gate
         case .user?, .device?, nil:
             return nil
         }

@@ -92,6 +92,12 @@ public struct ServerSettings: Sendable {
     public var rateLimits: RateLimits
     /// `SMARTGATE_METRICS_TOKEN`: a bearer token that may read `/metrics` from off the host.
     public var metricsToken: String?
+    /// `SMARTGATE_CORRIDOR_PLANT`: the corridor plant file; unset: the shipped Kim Thành–Bắc
+    /// Sơn plant; `off`: no corridor on this server.
+    public var corridorPlant: CorridorPlantSource = .shipped
+    /// `SMARTGATE_CORRIDOR_SPEED`: corridor seconds per wall-clock second (1 in service;
+    /// the demo runs faster so crossings show within minutes).
+    public var corridorSpeed: Double = 1
     /// `SMARTGATE_RISK_MODEL`: the model file to score declarations with (from
     /// `smartgate risk train`); re-read when it changes. Without one, rules alone decide.
     public var riskModelPath: String?
@@ -165,6 +171,17 @@ public struct ServerSettings: Sendable {
         case let other?: throw SettingsError("SMARTGATE_LANE_CACHE=\(other) must be on or off")
         }
         settings.riskModelPath = environment["SMARTGATE_RISK_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
+        switch environment["SMARTGATE_CORRIDOR_PLANT"] {
+        case nil, "": break
+        case "off": settings.corridorPlant = .off
+        case let path?: settings.corridorPlant = .file(path)
+        }
+        if let raw = environment["SMARTGATE_CORRIDOR_SPEED"], !raw.isEmpty {
+            guard let speed = Double(raw), speed >= 1, speed <= 3_600 else {
+                throw SettingsError("SMARTGATE_CORRIDOR_SPEED=\(raw) must be a number from 1 to 3600")
+            }
+            settings.corridorSpeed = speed
+        }
         if let secret = environment["SMARTGATE_SAMPLING_SECRET"], !secret.isEmpty {
             guard let bytes = Data(base64Encoded: secret), bytes.count >= 16 else {
                 throw SettingsError("SMARTGATE_SAMPLING_SECRET must be base64 of at least 16 bytes")
@@ -210,4 +227,11 @@ public enum KeyMode: Sendable {
     case requireExisting
     /// Use the file if it exists, else keys for this process only (CLI commands that sign nothing).
     case useIfPresent
+}
+
+/// Where the corridor's plant comes from.
+public enum CorridorPlantSource: Sendable, Equatable {
+    case shipped
+    case file(String)
+    case off
 }

@@ -14,13 +14,16 @@ final class SmartGateContext: Sendable {
     let keys: ServerKeys
     /// Rules, random sampling and the risk model.
     let selectivity: Selectivity
+    /// The autonomous corridor; nil when no plant is in service.
+    let corridor: CorridorOperations?
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
     init(
         settings: ServerSettings, commits: CommitQueue, lanes: LaneStates, audit: AuditTrail, metrics: GateMetrics,
-        keys: ServerKeys, decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
+        keys: ServerKeys, corridor: CorridorOperations?, decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
     ) {
+        self.corridor = corridor
         self.settings = settings
         self.lanes = lanes
         self.audit = audit

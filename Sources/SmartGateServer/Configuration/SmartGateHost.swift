@@ -188,7 +188,10 @@ public enum SmartGateHost {
         do {
             let printDecisions = options.environment != "production" && options.environment != "testing"
             let log: @Sendable (LaneDecision, LaneProfile) -> Void = { decision, lane in if printDecisions { DemoTraffic.printDecision(decision, lane) } }
-            try await configure(app, settings: options.settings, decisionLog: log)
+            let corridorLog: @Sendable (String) -> Void = { line in
+                if printDecisions { DemoTraffic.console("          CORRIDOR  \(line)") } else { app.logger.info("corridor: \(line)") }
+            }
+            try await configure(app, settings: options.settings, decisionLog: log, corridorLog: corridorLog)
         } catch {
             try? await app.asyncShutdown()
             throw error

@@ -1,3 +1,4 @@
+import CorridorKit
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -13,7 +14,8 @@ import Vapor
 ///   - decisionLog: told about every lane decision after it is committed (the demo prints them).
 public func configure(
     _ app: Application, settings: ServerSettings,
-    decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void = { _, _ in }
+    decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void = { _, _ in },
+    corridorLog: (@Sendable (String) -> Void)? = nil
 ) async throws {
     switch settings.database {
     case .sqliteFile(let path):
@@ -48,8 +50,23 @@ public func configure(
         beforeCommit: { try await audit.flush(on: $0) })
     let keys = try ServerKeys.load(settings)
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
+    let corridor: CorridorOperations?
+    switch settings.corridorPlant {
+    case .off: corridor = nil
+    case .shipped: corridor = CorridorOperations(plant: CorridorPlant.kimThanh(), speed: settings.corridorSpeed)
+    case .file(let path):
+        // A plant that does not validate stops the start, with every problem on one line.
+        do { corridor = CorridorOperations(plant: try CorridorPlant.load(contentsOf: URL(fileURLWithPath: path)), speed: settings.corridorSpeed) } catch {
+            throw SettingsError("SMARTGATE_CORRIDOR_PLANT: \(error.description)")
+        }
+    }
     app.smartGate = SmartGateContext(
-        settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, keys: keys, decisionLog: decisionLog)
+        settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, keys: keys, corridor: corridor,
+        decisionLog: decisionLog)
+    if corridor != nil {
+        let logger = app.logger
+        app.lifecycle.use(CorridorClock(announce: corridorLog ?? { logger.info("corridor: \($0)") }))
+    }
 
     app.lifecycle.use(DeclarationExpiry())
     if let path = settings.riskModelPath {
@@ -88,6 +105,7 @@ public enum Migrations {
         CreateRiskRules(),
         CreateInspections(),
         CreateOfficerDuty(),
+        CreateCorridorOrders(),
     ]
 
     /// Names of the migrations not yet applied.

@@ -59,6 +59,18 @@ func routes(_ app: Application) throws {
         inspections.post(":id", "outcome", use: InspectionsController.outcome).access(.roles(inspectors))
     }
     do {
+        // Gate scoping (the corridor is Kim Thành's) is in the controller.
+        let corridor = api.grouped("corridor")
+        let readers: Set<Role> = Role.gateStaff.union([.corridorOperator, .boardViewer])
+        corridor.get("vehicles", use: CorridorController.vehicles).access(.roles(readers))
+        corridor.get("orders", use: CorridorController.list).access(.roles(readers))
+        corridor.post("orders", use: CorridorController.create).access(.roles([.corridorOperator]))
+        corridor.get("orders", ":id", use: CorridorController.read).access(.roles(readers))
+        corridor.post("orders", ":id", "withdraw", use: CorridorController.withdraw).access(.roles([.corridorOperator]))
+        corridor.post("pause", use: CorridorController.pause).access(.roles([.corridorOperator]))
+        corridor.post("resume", use: CorridorController.resume).access(.roles([.corridorOperator]))
+    }
+    do {
         api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))
         api.get("audit", "head", use: AuditController.head).access(.roles([.customsOfficer, .admin]))
     }

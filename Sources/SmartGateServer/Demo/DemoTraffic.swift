@@ -113,6 +113,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         let deadline = options.stopAfter.map { Date().addingTimeInterval($0) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.inspectionDesk(until: deadline) }
+            group.addTask { await self.corridorDesk(until: deadline) }
             for (index, lane) in lanes.enumerated() {
                 group.addTask {
                     var random = SplitMix64(seed: self.options.seed &+ UInt64(index) &* 7919)
@@ -128,6 +129,27 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// The corridor operator orders containers over the bridge through the API, one side
+    /// then the other, from a random handover bay to whichever far-side bay is free; the
+    /// controller's crossings print as they happen.
+    private func corridorDesk(until deadline: Date?) async {
+        guard app.smartGate.corridor != nil, let token = await signIn("corridor@demo.smartgate.vn") else { return }
+        let bearer = ("Authorization", "Bearer \(token)")
+        var random = SplitMix64(seed: options.seed &+ 4_242)
+        var count = 0
+        while !Task.isCancelled, deadline.map({ Date() < $0 }) ?? true {
+            count += 1
+            let fromVietnam = count % 2 == 1
+            let bay = "\(fromVietnam ? "VN" : "CN")-H\(Int(random.unit() * 6) + 1)"
+            let container = DemoTruck.containerNumber(&random)
+            if await post("/api/v1/corridor/orders", ["container": container, "from": bay, "to": fromVietnam ? "cn-handover" : "vn-handover"],
+                          credential: bearer, idempotencyKey: "demo-\(runId)-corridor-\(count)") {
+                Self.console("          CORRIDOR  order: \(container) from \(bay) to the \(fromVietnam ? "Chinese" : "Vietnamese") yard")
+            }
+            try? await Task.sleep(for: .milliseconds(Int(options.secondsPerTruck * 4_000 * (0.5 + random.unit()))))
         }
     }
 

@@ -56,7 +56,7 @@ enum InspectionQueue {
         audit: AuditTrail, on db: any Database
     ) async throws {
         guard inspection.inspectionStatus.canMove(to: next) else {
-            throw AppError.inspectionConflict("The inspection is \(inspection.status) and cannot become \(next.rawValue).")
+            throw AppError.conflict("The inspection is \(inspection.status) and cannot become \(next.rawValue).")
         }
         inspection.status = next.rawValue
         switch next {

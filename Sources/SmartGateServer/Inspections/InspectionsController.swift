@@ -46,7 +46,7 @@ enum InspectionsController {
         try await change(request) { model, user, now, audit, db in
             if model.assignedTo == user.id, model.inspectionStatus == .assigned { return }
             if model.inspectionStatus == .assigned {
-                throw AppError.inspectionConflict("The inspection is assigned to another officer; they release it first.")
+                throw AppError.conflict("The inspection is assigned to another officer; they release it first.")
             }
             try await InspectionQueue.move(model, to: .assigned, officer: user.id, actor: user.actor, reason: "claimed", at: now, audit: audit, on: db)
         }
@@ -57,7 +57,7 @@ enum InspectionsController {
     @Sendable static func release(_ request: Request) async throws -> Response {
         try await change(request) { model, user, now, audit, db in
             guard model.inspectionStatus == .assigned, model.assignedTo == user.id else {
-                throw AppError.inspectionConflict("Only the officer the inspection is assigned to can release it.")
+                throw AppError.conflict("Only the officer the inspection is assigned to can release it.")
             }
             try await InspectionQueue.move(model, to: .waiting, officer: nil, actor: user.actor, reason: "released", at: now, audit: audit, on: db)
             try await InspectionQueue.assign(model, excluding: user.id, at: now, audit: audit, on: db)
@@ -78,7 +78,7 @@ enum InspectionsController {
             // The same officer sending the same outcome again (a lost answer) gets the answer again.
             if model.inspectionStatus == .done, model.decidedBy == user.actor, model.report == recorded { return }
             guard model.inspectionStatus == .assigned, model.assignedTo == user.id else {
-                throw AppError.inspectionConflict(
+                throw AppError.conflict(
                     model.inspectionStatus == .done
                         ? "The inspection already has an outcome."
                         : "Claim the inspection before recording its outcome.")

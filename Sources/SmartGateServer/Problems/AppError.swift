@@ -33,7 +33,7 @@ enum AppError: Error, Sendable {
     /// A customs rule blocks declarations from this enterprise (403).
     case declarantBlocked
     /// The inspection is not in a state that allows this (409); the detail says why.
-    case inspectionConflict(String)
+    case conflict(String)
 }
 
 extension AppError {

@@ -78,7 +78,7 @@ struct ProblemMiddleware: AsyncMiddleware {
             return (.forbidden, .forbidden, detail, nil, [:])
         case AppError.declarantBlocked:
             return (.forbidden, .declarantBlocked, "Customs has blocked declarations from this enterprise; contact the customs office of the gate.", nil, [:])
-        case AppError.inspectionConflict(let detail):
+        case AppError.conflict(let detail):
             return (.conflict, .conflict, detail, nil, [:])
         case AppError.rateLimited(let retryAfter):
             refused(.rateLimited, status: .tooManyRequests, request: request)

@@ -92,7 +92,7 @@ enum RiskRulesController {
             let current = try model.rule()
             guard user.mayReadRule(gates: current.gates) else { throw AppError.notFound(kind: "rule", id: id ?? "") }
             guard user.mayManageRule(gates: current.gates), user.mayManageRule(gates: rule.gates) else { throw AppError.forbidden(.forbidden) }
-            guard model.retiredMs == nil else { throw AppError.inspectionConflict("The rule is retired; create a new one.") }
+            guard model.retiredMs == nil else { throw AppError.conflict("The rule is retired; create a new one.") }
             if let expected, expected != model.version { throw AppError.staleVersion(current: model.version, given: expected) }
             let now = Date()
             try model.apply(rule)

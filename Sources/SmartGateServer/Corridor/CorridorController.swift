@@ -1,0 +1,198 @@
+import CorridorKit
+import Fluent
+import Foundation
+import GateKit
+import Vapor
+
+/// The autonomous corridor over the Kim Thành bridge (`/api/v1/corridor/…`): the
+/// corridor operator orders and pauses; officers at Kim Thành and the board read.
+enum CorridorController {
+    /// The gate the corridor belongs to.
+    static let gate = "kim-thanh"
+    static let createScope = "POST /api/v1/corridor/orders"
+
+    /// Gate-scoped roles act on the corridor only when posted at its gate.
+    private static func requireCorridorAccess(_ request: Request) throws -> UserIdentity {
+        let user = try request.requireUser()
+        if user.role.isGateScoped && !user.gates.contains(gate) { throw AppError.forbidden(.forbidden) }
+        return user
+    }
+
+    private static func operations(_ request: Request) throws -> CorridorOperations {
+        guard let operations = request.application.smartGate.corridor else {
+            throw AppError.unavailable("The corridor is not in service on this server (no plant loaded).")
+        }
+        return operations
+    }
+
+    /// `GET /api/v1/corridor/vehicles`: every shuttle and the corridor's state.
+    @Sendable static func vehicles(_ request: Request) async throws -> Response {
+        _ = try requireCorridorAccess(request)
+        return try WireJSON.response(try operations(request).status())
+    }
+
+    /// `POST /api/v1/corridor/orders` → 201. Stored before the dispatcher sees it;
+    /// accepts `Idempotency-Key`.
+    @Sendable static func create(_ request: Request) async throws -> Response {
+        let user = try requireCorridorAccess(request)
+        let operations = try operations(request)
+        let key = try IdempotencyKeys.key(of: request)
+        let json = try request.jsonBody()
+        let parsed: TransportOrderRequest
+        do { parsed = try TransportOrderRequest.parse(json, network: operations.network, now: Date()) } catch {
+            throw AppError.validation(error)
+        }
+        let scope = "\(createScope) \(user.actor)"
+        let canonical = [parsed.container.value, parsed.from, parsed.to, "\(parsed.priority)",
+                         parsed.deadline.map { "\($0.milliseconds)" } ?? "", parsed.dependsOn.joined(separator: ",")]
+        let requestHash = WireJSON.digest(Data(canonical.joined(separator: "\n").utf8))
+        let context = request.application.smartGate
+        let audit = context.audit
+        let (answer, accepted) = try await context.commits.perform { db -> (StoredAnswer, TransportOrder?) in
+            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) {
+                return (earlier, nil)
+            }
+            var unknown: [Issue] = []
+            for (i, dependency) in parsed.dependsOn.enumerated() {
+                let found = try await UUID(uuidString: dependency).asyncMap { try await CorridorOrderModel.find($0, on: db) } ?? nil
+                if found == nil { unknown.append(Issue(field: "dependsOn[\(i)]", .corridorUnknownOrder, ["actual": dependency])) }
+            }
+            if !unknown.isEmpty { throw AppError.validation(ValidationFailure(unknown)) }
+            let now = Date()
+            let id = UUID()
+            let model = CorridorOrderModel(id: id, request: parsed, by: user.actor, at: now)
+            try await model.save(on: db)
+            try await audit.append(
+                actor: user.actor, action: "transport-order.created", subject: AuditSubject.transportOrder(id).description,
+                payload: Data("\(model.container)\n\(model.from)\n\(model.to)\n\(model.priority)".utf8), at: now, on: db)
+            let answer = StoredAnswer(status: 201, body: try WireJSON.encode(model.view))
+            if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
+            return (answer, model.order)
+        }
+        if let accepted { operations.submit(accepted) }
+        var headers = HTTPHeaders()
+        if let stored = try? JSONDecoder().decode(IdOnly.self, from: answer.body) {
+            headers.replaceOrAdd(name: .location, value: "/api/v1/corridor/orders/\(stored.id)")
+        }
+        return WireJSON.response(data: answer.body, status: HTTPStatus(statusCode: answer.status), headers: headers)
+    }
+
+    private struct IdOnly: Decodable { var id: UUID }
+
+    /// `GET /api/v1/corridor/orders?state=&limit=&cursor=`, newest first.
+    @Sendable static func list(_ request: Request) async throws -> Response {
+        _ = try requireCorridorAccess(request)
+        let changed = try operations(request).takeChangedOrders()
+        if !changed.isEmpty { try await CorridorClock.store(changed, request.application) }
+        let page = try PageRequest(request)
+        let query = CorridorOrderModel.query(on: request.db)
+        if let state = request.query[String.self, at: "state"], !state.isEmpty {
+            guard TransportOrderState(rawValue: state) != nil else {
+                throw AppError.validation(ValidationFailure([Issue(field: "state", .filterValue, ["actual": state])]))
+            }
+            query.filter(\.$state == state)
+        }
+        let models = try await query.page(page, by: \.$createdMs, descending: true).all()
+        let shown = Array(models.prefix(page.limit))
+        let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
+        return try WireJSON.response(Page(items: try await shown.asyncMap { try await current($0, request) }, nextCursor: next))
+    }
+
+    /// `GET /api/v1/corridor/orders/{id}`.
+    @Sendable static func read(_ request: Request) async throws -> Response {
+        _ = try requireCorridorAccess(request)
+        let model = try await find(request.parameters.get("id"), on: request.db)
+        return try WireJSON.response(try await current(model, request))
+    }
+
+    /// `POST /api/v1/corridor/orders/{id}/withdraw`: the order reaches `withdrawn` now;
+    /// an order already ended is a 409 naming its state.
+    @Sendable static func withdraw(_ request: Request) async throws -> Response {
+        let user = try requireCorridorAccess(request)
+        let operations = try operations(request)
+        let model = try await find(request.parameters.get("id"), on: request.db)
+        let id = try model.requireID()
+        let order: TransportOrder
+        do { order = try operations.withdraw(id.uuidString.lowercased()) } catch {
+            switch error {
+            case .finalState(let state): throw AppError.conflict("The order is \(state.rawValue) already; only an open order can be withdrawn.")
+            case .unknownOrder, .unknownVehicle:
+                throw AppError.conflict("The order is \(model.state) and no longer with the dispatcher.")
+            }
+        }
+        let context = request.application.smartGate
+        let audit = context.audit
+        let view = try await context.commits.perform { db in
+            guard let stored = try await CorridorOrderModel.find(id, on: db) else { throw AppError.notFound(kind: "transport order", id: id.uuidString) }
+            stored.update(from: order)
+            try await stored.save(on: db)
+            try await audit.append(
+                actor: user.actor, action: "transport-order.withdrawn", subject: AuditSubject.transportOrder(id).description,
+                payload: Data("withdrawn\n\(order.vehicle ?? "")".utf8), at: Date(), on: db)
+            return stored.view
+        }
+        return try WireJSON.response(view)
+    }
+
+    struct PauseBody: Decodable { var emergency: Bool? }
+
+    /// `POST /api/v1/corridor/pause`: nothing new is granted (vehicles finish what they
+    /// were granted); with `{"emergency": true}` every vehicle stops where it is.
+    @Sendable static func pause(_ request: Request) async throws -> Response {
+        let user = try requireCorridorAccess(request)
+        let operations = try operations(request)
+        var emergency = false
+        if request.body.data.map({ $0.readableBytes > 0 }) == true {
+            let json = try request.jsonBody()
+            var reader = FieldReader()
+            guard let body = reader.object(json, at: "") else { throw AppError.validation(ValidationFailure(reader.issues)) }
+            for key in body.keys.sorted() where key != "emergency" {
+                reader.add(Issue(field: key, .unknownField, ["allowed": "emergency"]))
+            }
+            emergency = reader.bool(body["emergency"], at: "emergency", required: false) ?? false
+            do { try reader.finish() } catch { throw AppError.validation(error) }
+        }
+        operations.pause(emergency: emergency)
+        request.logger.notice("corridor \(emergency ? "emergency stop" : "paused") by \(user.actor)")
+        return try WireJSON.response(operations.status().corridor)
+    }
+
+    /// `POST /api/v1/corridor/resume`: lifts a pause and an emergency stop.
+    @Sendable static func resume(_ request: Request) async throws -> Response {
+        let user = try requireCorridorAccess(request)
+        let operations = try operations(request)
+        operations.resume()
+        request.logger.notice("corridor resumed by \(user.actor)")
+        return try WireJSON.response(operations.status().corridor)
+    }
+
+    /// The stored order with the dispatcher's latest word on it.
+    private static func current(_ model: CorridorOrderModel, _ request: Request) async throws -> CorridorOrderView {
+        if let id = model.id, let live = request.application.smartGate.corridor?.order(id.uuidString.lowercased()) {
+            model.update(from: live)
+        }
+        return model.view
+    }
+
+    private static func find(_ raw: String?, on db: any Database) async throws -> CorridorOrderModel {
+        guard let raw, let id = UUID(uuidString: raw), let model = try await CorridorOrderModel.find(id, on: db) else {
+            throw AppError.notFound(kind: "transport order", id: raw ?? "")
+        }
+        return model
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
+extension Array {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}

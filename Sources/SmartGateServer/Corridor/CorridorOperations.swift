@@ -1,0 +1,214 @@
+import CorridorKit
+import Fluent
+import Foundation
+import GateKit
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The corridor in service: the fleet controller, the shuttles (SmartGate's simulated
+/// ones until real vehicles are connected) and the safety checker, advanced with the clock.
+///
+/// Orders are stored before the controller sees them, so an accepted order survives a
+/// crash; after a restart, orders that had not ended are dispatched again from the start
+/// (the simulated fleet restarts at its parking places).
+final class CorridorOperations: @unchecked Sendable {
+    // The engine is a single-owner state machine; every use goes through `lock`.
+    private let lock = NIOLock()
+    private let engine: CorridorEngine
+    private var changed: [String: TransportOrder] = [:]
+    private var announcements: [String] = []
+    let network: CorridorNetwork
+    /// Simulated seconds per wall-clock second (1 in service; faster in the demo).
+    let speed: Double
+    private let wallStart: Date
+    private let simStart: Double
+
+    init(plant: CorridorPlant, speed: Double = 1, start: Date = Date()) {
+        network = CorridorNetwork(plant)
+        self.speed = speed
+        wallStart = start
+        simStart = start.timeIntervalSince1970
+        engine = CorridorEngine(network: network, start: simStart)
+        engine.onEvent = { [unowned self] event in self.note(event) }
+    }
+
+    /// The corridor's time at a wall-clock instant.
+    func corridorTime(_ wall: Date = Date()) -> Double { simStart + wall.timeIntervalSince(wallStart) * speed }
+
+    private func note(_ event: CorridorEvent) {
+        switch event {
+        case .order(let order): changed[order.id] = order
+        case .crossing(let vehicle, let side, let at):
+            let onSpan = engine.checker.mostOnBridge
+            announcements.append("\(vehicle) enters the span \(side.rawValue)→\(side.opposite.rawValue) at \(Self.clock(at, network)) (most ever on the span: \(max(1, onSpan)))")
+        case .health(let vehicle, let health, let at):
+            announcements.append("\(vehicle) is \(health.rawValue) at \(Self.clock(at, network))")
+        }
+    }
+
+    static func clock(_ time: Double, _ network: CorridorNetwork) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        formatter.timeZone = TimeZone(identifier: network.plant.timeZone)
+        return formatter.string(from: Date(timeIntervalSince1970: time))
+    }
+
+    /// Runs the corridor up to `wall`; returns the orders that changed and what to announce.
+    func advance(to wall: Date = Date()) -> (orders: [TransportOrder], announcements: [String], violations: Int) {
+        lock.withLock {
+            engine.run(until: corridorTime(wall))
+            let orders = Array(changed.values)
+            let said = announcements
+            changed.removeAll()
+            announcements.removeAll()
+            return (orders, said, engine.checker.violations.count)
+        }
+    }
+
+    /// The orders that changed since the clock last stored them (a list filtered by state
+    /// stores them first, so it never shows a state a second old).
+    func takeChangedOrders() -> [TransportOrder] {
+        lock.withLock {
+            engine.run(until: corridorTime())
+            let orders = Array(changed.values)
+            changed.removeAll()
+            return orders
+        }
+    }
+
+    /// Hands a stored order to the controller.
+    func submit(_ order: TransportOrder) {
+        lock.withLock {
+            engine.run(until: corridorTime())
+            engine.submit(order)
+        }
+    }
+
+    func withdraw(_ id: String) throws(CorridorCommandError) -> TransportOrder {
+        lock.lock()
+        defer { lock.unlock() }
+        engine.run(until: corridorTime())
+        return try engine.withdraw(id)
+    }
+
+    func order(_ id: String) -> TransportOrder? { lock.withLock { engine.control.order(id) } }
+
+    /// Pauses grants, or with `emergency` stops every vehicle where it is.
+    func pause(emergency: Bool) {
+        lock.withLock {
+            engine.run(until: corridorTime())
+            if emergency { engine.emergencyStop() } else { engine.pause() }
+        }
+    }
+
+    /// Lifts a pause and an emergency stop.
+    func resume() {
+        lock.withLock {
+            engine.run(until: corridorTime())
+            if engine.control.isEmergencyStopped { engine.releaseEmergencyStop() }
+            if engine.control.isPaused { engine.resume() }
+        }
+    }
+
+    /// The fleet and the corridor's state, now.
+    func status() -> CorridorStatusView {
+        lock.withLock {
+            let now = corridorTime()
+            let window = network.windows.window(containing: now)
+            return CorridorStatusView(
+                items: engine.control.vehicleStatus, nextCursor: nil,
+                corridor: CorridorStateView(
+                    name: network.plant.name, paused: engine.control.isPaused, emergencyStop: engine.control.isEmergencyStopped,
+                    windowOpen: window != nil, windowClosesAt: window.map { Date(timeIntervalSince1970: $0.upperBound) },
+                    nextOpening: window == nil ? network.windows.nextOpening(atOrAfter: now).map(Date.init(timeIntervalSince1970:)) : nil,
+                    crossings: engine.checker.crossings, mostOnSpan: engine.checker.mostOnBridge,
+                    violations: engine.checker.violations.count))
+        }
+    }
+}
+
+/// `GET /api/v1/corridor/vehicles`: the fleet, and the corridor's state beside the list.
+struct CorridorStatusView: Encodable, Sendable {
+    var items: [VehicleStatus]
+    var nextCursor: String?
+    var corridor: CorridorStateView
+
+    private enum CodingKeys: String, CodingKey { case items, nextCursor, corridor }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)
+        try c.encode(corridor, forKey: .corridor)
+    }
+}
+
+struct CorridorStateView: Encodable, Sendable {
+    var name: String
+    var paused: Bool
+    var emergencyStop: Bool
+    var windowOpen: Bool
+    var windowClosesAt: Date?
+    var nextOpening: Date?
+    /// Crossings the safety checker saw start, and the most vehicles it ever saw on the span.
+    var crossings: Int
+    var mostOnSpan: Int
+    var violations: Int
+}
+
+/// Advances the corridor every second and stores what changed, each state change in the
+/// audit chain.
+final class CorridorClock: LifecycleHandler, Sendable {
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let announce: @Sendable (String) -> Void
+
+    init(announce: @escaping @Sendable (String) -> Void) { self.announce = announce }
+
+    func didBootAsync(_ application: Application) async throws {
+        guard let operations = application.smartGate.corridor else { return }
+        // Orders accepted before a restart and not ended go back to dispatch.
+        let open = try await CorridorOrderModel.query(on: application.db)
+            .filter(\.$state !~ [TransportOrderState.finished.rawValue, TransportOrderState.failed.rawValue, TransportOrderState.withdrawn.rawValue])
+            .sort(\.$createdMs).all()
+        for model in open { operations.submit(model.order) }
+        let announce = announce
+        task.withLockedValue {
+            $0 = Task {
+                while !Task.isCancelled {
+                    let (orders, said, _) = operations.advance()
+                    said.forEach(announce)
+                    if !orders.isEmpty {
+                        do { try await Self.store(orders, application) } catch {
+                            application.logger.warning("corridor orders not stored yet: \(String(describing: error))")
+                        }
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        let running = task.withLockedValue { $0 }
+        running?.cancel()
+        await running?.value
+    }
+
+    static func store(_ orders: [TransportOrder], _ application: Application) async throws {
+        let context = application.smartGate
+        let audit = context.audit
+        try await context.commits.perform { db in
+            for order in orders {
+                guard let id = UUID(uuidString: order.id), let model = try await CorridorOrderModel.find(id, on: db) else { continue }
+                let before = model.state
+                model.update(from: order)
+                try await model.save(on: db)
+                if before != model.state {
+                    try await audit.append(
+                        actor: "system", action: "transport-order.\(model.state)", subject: AuditSubject.transportOrder(id).description,
+                        payload: Data("\(model.state)\n\(model.vehicle ?? "")\n\(model.reason ?? "")".utf8), at: Date(), on: db)
+                }
+            }
+        }
+    }
+}

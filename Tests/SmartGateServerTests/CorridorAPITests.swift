@@ -1,0 +1,94 @@
+import Fluent
+import Foundation
+import GateKit
+import Testing
+import VaporTesting
+@testable import SmartGateServer
+
+/// The corridor operator orders containers over the bridge, withdraws and pauses; officers
+/// at Kim Thành and the board read; bad orders are refused field by field.
+@Suite("Corridor API")
+struct CorridorAPITests {
+    @Test("an order is stored, dispatched, listed, read and withdrawn; a second withdraw is a conflict",
+          arguments: TestDatabase.available)
+    func orderLifecycle(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let created = try await app.send(.POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(), as: .role(.corridorOperator))
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(created.object["id"] as? String)
+            #expect(created.headers.first(name: .location) == "/api/v1/corridor/orders/\(id)")
+            #expect(created.object["state"] as? String == "raw")
+            // Stored before the dispatcher took it.
+            #expect(try await CorridorOrderModel.find(UUID(uuidString: id), on: app.db) != nil)
+
+            let read = try await app.send(.GET, "/api/v1/corridor/orders/\(id)", as: .role(.customsOfficer))
+            #expect(read.status == .ok)
+            #expect(["dispatchable", "being-processed"].contains(read.object["state"] as? String ?? ""), "\(read.text)")
+            let list = try await app.send(.GET, "/api/v1/corridor/orders?state=being-processed", as: .role(.boardViewer))
+            #expect((list.object["items"] as? [[String: Any]])?.count == 1, "\(list.text)")
+
+            let withdrawn = try await app.send(.POST, "/api/v1/corridor/orders/\(id)/withdraw", as: .role(.corridorOperator))
+            #expect(withdrawn.status == .ok, "\(withdrawn.text)")
+            #expect(withdrawn.object["state"] as? String == "withdrawn")
+            let again = try await app.send(.POST, "/api/v1/corridor/orders/\(id)/withdraw", as: .role(.corridorOperator))
+            #expect(again.status == .conflict)
+            #expect(try await app.send(.POST, "/api/v1/corridor/orders/\(UUID())/withdraw", as: .role(.corridorOperator)).status == .notFound)
+
+            let trail = try await app.send(.GET, "/api/v1/audit?subject=transport-order:\(id.lowercased())", as: .role(.customsOfficer))
+            let actions = (trail.object["items"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            #expect(actions.contains("transport-order.created") && actions.contains("transport-order.withdrawn"), "\(trail.text)")
+        }
+    }
+
+    @Test("a retried order with the same Idempotency-Key is created once", arguments: TestDatabase.available)
+    func idempotent(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let headers: HTTPHeaders = ["Idempotency-Key": "corridor-retry-1"]
+            let first = try await app.send(.POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(), headers: headers, as: .role(.corridorOperator))
+            let second = try await app.send(.POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(), headers: headers, as: .role(.corridorOperator))
+            #expect(first.status == .created && second.status == .created)
+            #expect(first.object["id"] as? String == second.object["id"] as? String)
+            #expect(try await CorridorOrderModel.query(on: app.db).count() == 1)
+        }
+    }
+
+    static let badOrders: [(String, [String])] = [
+        (Fixture.transportOrder(from: "VN-H9"), ["from"]),
+        (Fixture.transportOrder(to: "VN-H2"), ["to"]),
+        (#"{"container":"CSQU3054384","from":"VN-H1","to":"CN-H1","priority":12,"colour":"red"}"#, ["colour", "container", "priority"]),
+        (Fixture.transportOrder(extra: #","deadline":"2001-01-01T00:00:00+07:00""#), ["deadline"]),
+        (Fixture.transportOrder(extra: #","dependsOn":["not-an-order"]"#), ["dependsOn[0]"]),
+        ("{}", ["container", "from", "to"]),
+    ]
+
+    @Test("a bad order gets 422 naming each bad field", arguments: badOrders)
+    func badOrder(_ row: (String, [String])) async throws {
+        try await withSmartGate(.sqlite) { app in
+            let response = try await app.send(.POST, "/api/v1/corridor/orders", json: row.0, as: .role(.corridorOperator))
+            #expect(response.status == .unprocessableEntity, "\(response.text)")
+            #expect(response.problemFields.sorted() == row.1, "\(response.text)")
+        }
+    }
+
+    @Test("pause, emergency stop and resume; the fleet list shows the corridor's state")
+    func pauseAndResume() async throws {
+        try await withSmartGate(.sqlite) { app in
+            let vehicles = try await app.send(.GET, "/api/v1/corridor/vehicles", as: .role(.borderGuard))
+            #expect(vehicles.status == .ok)
+            #expect((vehicles.object["items"] as? [[String: Any]])?.count == 6)
+            #expect((vehicles.object["corridor"] as? [String: Any])?["violations"] as? Int == 0)
+
+            let paused = try await app.send(.POST, "/api/v1/corridor/pause", as: .role(.corridorOperator))
+            #expect(paused.object["paused"] as? Bool == true && paused.object["emergencyStop"] as? Bool == false)
+            let stopped = try await app.send(.POST, "/api/v1/corridor/pause", json: #"{"emergency":true}"#, as: .role(.corridorOperator))
+            #expect(stopped.object["emergencyStop"] as? Bool == true)
+            let bad = try await app.send(.POST, "/api/v1/corridor/pause", json: #"{"emergency":"yes","now":1}"#, as: .role(.corridorOperator))
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.problemFields.sorted() == ["emergency", "now"])
+            let resumed = try await app.send(.POST, "/api/v1/corridor/resume", as: .role(.corridorOperator))
+            #expect(resumed.object["paused"] as? Bool == false && resumed.object["emergencyStop"] as? Bool == false)
+            // Staff posted at another gate are refused.
+            #expect(try await app.send(.GET, "/api/v1/corridor/vehicles", as: .elsewhere(.customsOfficer)).status == .forbidden)
+        }
+    }
+}
