@@ -69,6 +69,7 @@ create_user() { # EMAIL ROLE [OPTIONS…]
 create_user declarant@fuzz.test declarant --enterprise 5300100269
 create_user admin@fuzz.test admin
 create_user customs@fuzz.test customs-officer --gate kim-thanh
+create_user corridor@fuzz.test corridor-operator --gate kim-thanh
 "$bin" devices create --lane kim-thanh-out-1 --name fuzz-camera --json --database "$database" >"$work/device.json" \
     2>>"$work/cli.log" || { cat "$work/cli.log" >&2; exit 1; }
 device_key="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["key"])' "$work/device.json")"
@@ -115,7 +116,7 @@ call() {
 }
 member() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/response" "$1"; }
 declare -A tokens
-for who in declarant admin customs; do
+for who in declarant admin customs corridor; do
     body="$(EMAIL="$who@fuzz.test" PASSWORD="$password" python3 -c \
         'import json, os; print(json.dumps({"email": os.environ["EMAIL"], "password": os.environ["PASSWORD"]}))')"
     call 200 POST /api/v1/auth/login -H 'Content-Type: application/json' --data "$body"
@@ -123,7 +124,7 @@ for who in declarant admin customs; do
 done
 check_credentials() { # every credential works (before the runs) and is still valid (after them)
     local who
-    for who in declarant admin customs; do
+    for who in declarant admin customs corridor; do
         call 200 GET /api/v1/auth/me -H "Authorization: Bearer ${tokens[$who]}"
         echo "$who@fuzz.test: signed in as $(member role)"
     done
@@ -132,11 +133,12 @@ check_credentials() { # every credential works (before the runs) and is still va
 }
 check_credentials
 
-# fuzz NAME TOKEN DEVICE_KEY|"" "OPERATIONS NOT RUN" "OPERATIONS WITH NO 2xx FOR THIS ROLE" → 0 or 1
+# fuzz NAME TOKEN DEVICE_KEY|"" "OPERATIONS NOT RUN" "OPERATIONS WITH NO 2xx FOR THIS ROLE" [TAG] → 0 or 1
+# With TAG, only that tag's operations run.
 # Schemathesis's missing_auth warning fails the run when an operation never answered 2xx and
 # answered mostly 401/403; the last argument names the operations where that is by design.
 fuzz() {
-    local name="$1" token="$2" key="$3" excluded="$4" unserved="$5" config="$work/schemathesis-$1.toml" op
+    local name="$1" token="$2" key="$3" excluded="$4" unserved="$5" tag="${6:-}" config="$work/schemathesis-$1.toml" op
     # shellcheck disable=SC2016 # ${…} are placeholders Schemathesis fills from the environment
     {
         echo '[cache]'
@@ -165,6 +167,7 @@ fuzz() {
         --max-examples "$max_examples" --seed "$seed" --request-timeout 30 --no-color
     )
     for op in $excluded; do args+=(--exclude-operation-id "$op"); done
+    if [[ -n "$tag" ]]; then args+=(--include-tag "$tag"); fi
     echo
     echo "-- Schemathesis as $name (seed $seed, at most $max_examples examples per operation)"
     echo "$(basename "$venv")/bin/schemathesis ${args[*]}"
@@ -180,13 +183,19 @@ fuzz() {
 failed=()
 risk_ops="createRiskRule listRiskRules readRiskRule replaceRiskRule retireRiskRule riskModel"
 inspection_ops="listInspections setDuty readInspection claimInspection releaseInspection recordInspectionOutcome"
+corridor_writes="createTransportOrder withdrawTransportOrder pauseCorridor resumeCorridor"
+corridor_ops="listCorridorVehicles listTransportOrders readTransportOrder $corridor_writes"
 fuzz declarant "${tokens[declarant]}" "$device_key" "logout" \
-    "listDecisions listAuditEntries auditHead $risk_ops $inspection_ops" || failed+=(declarant)
+    "listDecisions listAuditEntries auditHead $risk_ops $inspection_ops $corridor_ops" || failed+=(declarant)
 fuzz admin "${tokens[admin]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration $inspection_ops" || failed+=(admin)
-# The officer's audit queries need an existing subject at kim-thanh: made-up ones are 404.
+    "createDeclaration amendDeclaration cancelDeclaration $inspection_ops $corridor_ops" || failed+=(admin)
+# The officer's audit queries need an existing subject at kim-thanh: made-up ones are 404
+# (so are made-up transport order ids).
 fuzz customs-officer "${tokens[customs]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries" || failed+=(customs-officer)
+    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder $corridor_writes" || failed+=(customs-officer)
+# The corridor operator's own operations: made-up order ids are 404.
+fuzz corridor-operator "${tokens[corridor]}" "" "logout login" \
+    "readTransportOrder withdrawTransportOrder" corridor || failed+=(corridor-operator)
 
 echo
 if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -201,4 +210,4 @@ if ((${#failed[@]})); then
     server_log_tail
     exit 1
 fi
-echo "fuzz-api: no server error and no response outside the OpenAPI document, as declarant, admin and customs officer"
+echo "fuzz-api: no server error and no response outside the OpenAPI document, as declarant, admin, customs officer and corridor operator"

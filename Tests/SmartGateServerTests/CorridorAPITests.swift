@@ -52,6 +52,22 @@ struct CorridorAPITests {
         }
     }
 
+    @Test("an order may name what it depends on in any spelling of its id")
+    func dependencySpelling() async throws {
+        try await withSmartGate(.sqlite) { app in
+            let first = try await app.send(.POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(), as: .role(.corridorOperator))
+            let id = try #require(first.object["id"] as? String)
+            let second = try await app.send(
+                .POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(from: "VN-H2", extra: #","dependsOn":["\#(id.lowercased())"]"#),
+                as: .role(.corridorOperator))
+            #expect(second.status == .created, "\(second.text)")
+            #expect(second.object["dependsOn"] as? [String] == [id])
+            let secondId = try #require(second.object["id"] as? String)
+            let read = try await app.send(.GET, "/api/v1/corridor/orders/\(secondId)", as: .role(.corridorOperator))
+            #expect(read.object["state"] as? String == "raw", "\(read.text)")
+        }
+    }
+
     static let badOrders: [(String, [String])] = [
         (Fixture.transportOrder(from: "VN-H9"), ["from"]),
         (Fixture.transportOrder(to: "VN-H2"), ["to"]),

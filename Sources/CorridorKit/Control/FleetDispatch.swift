@@ -41,15 +41,15 @@ extension FleetControl {
 
     /// Where and when a vehicle will be free, and with how much energy.
     private func availability(_ v: Int, now: Double) -> (time: Double, point: Int, kWh: Double)? {
-        let vehicle = vehicles[v]
-        guard vehicle.health == .ok, vehicle.nextOrder == nil else { return nil }
-        if vehicle.order == nil {
-            guard vehicle.tasks.isEmpty, vehicle.drive == nil || vehicle.drive?.order == nil else { return nil }
+        // Field by field: copying the whole vehicle here showed in profiles.
+        guard vehicles[v].health == .ok, vehicles[v].nextOrder == nil else { return nil }
+        if vehicles[v].order == nil {
             // A vehicle on its way to park or charge finishes that move first.
-            if vehicle.drive != nil { return nil }
-            if vehicle.charging, vehicle.batteryKWh < energy.good * vehicle.spec.batteryKWh { return nil }
-            return (now, vehicle.point, vehicle.batteryKWh)
+            guard vehicles[v].tasks.isEmpty, vehicles[v].drive == nil else { return nil }
+            if vehicles[v].charging, vehicles[v].batteryKWh < energy.good * vehicles[v].spec.batteryKWh { return nil }
+            return (now, vehicles[v].point, vehicles[v].batteryKWh)
         }
+        let vehicle = vehicles[v]
         // Busy and loaded: free after delivering, at the bay it delivers to.
         guard vehicle.loaded, vehicle.tasks.count == 1, let id = vehicle.order, let order = orders[id] else { return nil }
         let destination = vehicle.drive?.resolved ?? network.locationIndex[order.to] ?? network.groups[order.to]?.first ?? 0

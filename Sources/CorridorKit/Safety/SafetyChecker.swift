@@ -160,8 +160,7 @@ public final class SafetyChecker {
                 seen[v]!.flaggedStarving = false
                 continue
             }
-            var entry = seen[v]!
-            let state = entry.state
+            let entry = seen[v]!
             // What stands in its way: the first resource along its remaining route that
             // another vehicle occupies, else whoever is at the place it is going to.
             var blockers = Set<Int>()
@@ -186,15 +185,15 @@ public final class SafetyChecker {
             } else if blockers.contains(where: isDown) {
                 blockedByFaultSeconds += elapsed
             } else {
-                entry.waited += elapsed
-                longestWaitSeconds = max(longestWaitSeconds, entry.waited)
-                if entry.waited > network.plant.operations.waitBoundSeconds && !entry.flaggedStarving {
-                    entry.flaggedStarving = true
+                seen[v]!.waited += elapsed
+                let waited = seen[v]!.waited
+                longestWaitSeconds = max(longestWaitSeconds, waited)
+                if waited > network.plant.operations.waitBoundSeconds && !entry.flaggedStarving {
+                    seen[v]!.flaggedStarving = true
                     record(.starvation, now, [network.shuttles[v].id],
-                           "waited \(Int(entry.waited)) s at \(state.lastNodeId), bound \(Int(network.plant.operations.waitBoundSeconds)) s")
+                           "waited \(Int(waited)) s at \(entry.state.lastNodeId), bound \(Int(network.plant.operations.waitBoundSeconds)) s")
                 }
             }
-            seen[v] = entry
             needs[v] = Array(blockers)
         }
         // Wait-for graph among waiting vehicles: a cycle is a deadlock.

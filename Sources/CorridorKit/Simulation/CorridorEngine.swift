@@ -185,8 +185,8 @@ public final class CorridorEngine {
                     shuttle.timers.removeAll(keepingCapacity: true)
                 }
                 guard !shuttle.outbox.isEmpty else { continue }
-                let states = shuttle.outbox
-                shuttle.outbox.removeAll(keepingCapacity: true)
+                var states: [VDA5050.State] = []
+                swap(&states, &shuttle.outbox)
                 if shuttle.silent { continue }
                 for state in states {
                     checker.observe(state, now: now)
@@ -199,8 +199,8 @@ public final class CorridorEngine {
                 if let onEvent { events.forEach(onEvent) }
             }
             guard !control.outbox.isEmpty else { return }
-            let commands = control.outbox
-            control.outbox.removeAll(keepingCapacity: true)
+            var commands: [(vehicle: Int, command: VehicleCommand)] = []
+            swap(&commands, &control.outbox)
             pending.removeAll(keepingCapacity: true)
             for (v, command) in commands where !shuttles[v].silent {
                 switch command {

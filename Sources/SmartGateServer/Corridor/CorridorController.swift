@@ -113,7 +113,7 @@ enum CorridorController {
         let model = try await find(request.parameters.get("id"), on: request.db)
         let id = try model.requireID()
         let order: TransportOrder
-        do { order = try operations.withdraw(id.uuidString.lowercased()) } catch {
+        do { order = try operations.withdraw(id.uuidString) } catch {
             switch error {
             case .finalState(let state): throw AppError.conflict("The order is \(state.rawValue) already; only an open order can be withdrawn.")
             case .unknownOrder, .unknownVehicle:
@@ -168,7 +168,7 @@ enum CorridorController {
 
     /// The stored order with the dispatcher's latest word on it.
     private static func current(_ model: CorridorOrderModel, _ request: Request) async throws -> CorridorOrderView {
-        if let id = model.id, let live = request.application.smartGate.corridor?.order(id.uuidString.lowercased()) {
+        if let id = model.id, let live = request.application.smartGate.corridor?.order(id.uuidString) {
             model.update(from: live)
         }
         return model.view

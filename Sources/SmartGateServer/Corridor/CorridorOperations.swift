@@ -170,7 +170,19 @@ final class CorridorClock: LifecycleHandler, Sendable {
         let open = try await CorridorOrderModel.query(on: application.db)
             .filter(\.$state !~ [TransportOrderState.finished.rawValue, TransportOrderState.failed.rawValue, TransportOrderState.withdrawn.rawValue])
             .sort(\.$createdMs).all()
-        for model in open { operations.submit(model.order) }
+        // What they depended on and finished before the restart is satisfied already.
+        let openIDs = Set(open.compactMap { $0.id?.uuidString })
+        for model in open {
+            var order = model.order
+            var satisfied: [String] = []
+            for dependency in order.dependsOn where !openIDs.contains(dependency) {
+                if let id = UUID(uuidString: dependency), try await CorridorOrderModel.find(id, on: application.db)?.state == TransportOrderState.finished.rawValue {
+                    satisfied.append(dependency)
+                }
+            }
+            order.dependsOn.removeAll { satisfied.contains($0) }
+            operations.submit(order)
+        }
         let announce = announce
         task.withLockedValue {
             $0 = Task {

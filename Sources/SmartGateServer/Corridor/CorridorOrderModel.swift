@@ -33,7 +33,8 @@ final class CorridorOrderModel: Model, @unchecked Sendable {
         to = request.to
         priority = request.priority
         deadlineMs = request.deadline?.milliseconds
-        dependsOn = request.dependsOn.joined(separator: ",")
+        // Stored in one spelling (upper case, as ids are answered), whatever the client sent.
+        dependsOn = request.dependsOn.map { UUID(uuidString: $0)?.uuidString ?? $0 }.joined(separator: ",")
         state = TransportOrderState.raw.rawValue
         createdMs = time.milliseconds
         createdBy = actor
@@ -42,7 +43,7 @@ final class CorridorOrderModel: Model, @unchecked Sendable {
     /// The order as the corridor controller takes it.
     var order: TransportOrder {
         var order = TransportOrder(
-            id: id?.uuidString.lowercased() ?? "", container: container, from: from, to: to, priority: priority,
+            id: id?.uuidString ?? "", container: container, from: from, to: to, priority: priority,
             deadline: deadlineMs.map(Date.init(milliseconds:)), dependsOn: dependsOn.split(separator: ",").map(String.init),
             createdAt: Date(milliseconds: createdMs))
         order.state = TransportOrderState(rawValue: state) ?? .raw
