@@ -58,7 +58,10 @@ struct Corridor: ParsableCommand {
             } else {
                 print(Self.text(report, plant: plant))
             }
-            if report.violations > 0 { throw ExitCode(3) }
+            if report.violations > 0 {
+                FileHandle.standardError.write(Data("smartgate: the safety checker found \(report.violations) violation(s)\n".utf8))
+                throw ExitCode(3)
+            }
         }
 
         static func text(_ r: SimulationReport, plant: CorridorPlant) -> String {

@@ -699,6 +699,17 @@ public final class FleetControl {
         let index = drive.granted
         guard index < drive.segments.count else { return nil }
         let last = index == drive.segments.count - 1
+        // A crossing the window cannot take now is settled before any planning.
+        if let side = crossingSide(drive.route, drive.segments[index]) {
+            if !vehicles[v].spec.mayCross { return nil }
+            let seconds = network.bridgeSeconds(on: drive.route.paths[drive.segments[index]], kmh: vehicles[v].spec.maxSpeedKmh)
+            if !network.windows.admits(crossingAt: now, taking: seconds) {
+                let opening = network.windows.window(containing: now).map { $0.upperBound } ?? network.windows.nextOpening(atOrAfter: now) ?? now + 3_600
+                nextWindowCheck = min(nextWindowCheck, max(opening, now + 1))
+                return Plan(uses: [], target: nil, crossingFrom: side, grantable: false, blockedOnlyBySpan: false,
+                            blockedByHealthyHolders: false, route: drive.route, segment: drive.segments[index])
+            }
+        }
         var route = drive.route
         var target = drive.resolved
         if last, target == nil, case .group(let name) = drive.target {
@@ -737,26 +748,20 @@ public final class FleetControl {
             spanOnly = false
             healthyHolders = false
         }
-        if crossing != nil {
-            if !vehicles[v].spec.mayCross { return nil }
-            let seconds = network.bridgeSeconds(on: route.paths[segment], kmh: vehicles[v].spec.maxSpeedKmh)
-            if !network.windows.admits(crossingAt: now, taking: seconds) {
-                grantable = false
-                spanOnly = false
-                let opening = network.windows.window(containing: now).map { $0.upperBound } ?? network.windows.nextOpening(atOrAfter: now) ?? now + 3_600
-                nextWindowCheck = min(nextWindowCheck, max(opening, now + 1))
-            }
-        }
         for (use, _) in uses {
-            let others = holders[use.resource].filter { $0 != v }
-            guard !others.isEmpty else { continue }
-            let resource = network.resources[use.resource]
-            var conflict = !(resource.admitsConvoys && holderDirection[use.resource] == use.direction)
-            if use.resource == network.bridgeResource, others.count >= network.plant.bridge.maxVehicles { conflict = true }
+            var others = 0
+            var unhealthy = false
+            for holder in holders[use.resource] where holder != v {
+                others += 1
+                if vehicles[holder].health != .ok { unhealthy = true }
+            }
+            guard others > 0 else { continue }
+            var conflict = !(network.resources[use.resource].admitsConvoys && holderDirection[use.resource] == use.direction)
+            if use.resource == network.bridgeResource, others >= network.plant.bridge.maxVehicles { conflict = true }
             if conflict {
                 grantable = false
                 if use.resource != network.bridgeResource { spanOnly = false }
-                if others.contains(where: { vehicles[$0].health != .ok }) { healthyHolders = false }
+                if unhealthy { healthyHolders = false }
             }
         }
         return Plan(uses: uses, target: target, crossingFrom: crossing, grantable: grantable,

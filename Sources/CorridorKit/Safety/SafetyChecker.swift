@@ -77,10 +77,11 @@ public final class SafetyChecker {
             return
         }
         let previous = seen[v]
-        if var same = previous, same.state.lastNodeId == state.lastNodeId, same.state.driving == state.driving,
-           !state.driving, same.state.distanceSinceLastNode == state.distanceSinceLastNode,
-           same.state.nodeStates == state.nodeStates, same.state.errors == state.errors, same.state.paused == state.paused,
-           same.state.actionStates == state.actionStates {
+        if var same = previous, !state.driving, !same.state.driving, same.state.orderId == state.orderId,
+           same.state.orderUpdateId == state.orderUpdateId, same.state.lastNodeSequenceId == state.lastNodeSequenceId,
+           same.state.lastNodeId == state.lastNodeId, same.state.distanceSinceLastNode == state.distanceSinceLastNode,
+           same.state.nodeStates.count == state.nodeStates.count, same.state.errors.count == state.errors.count,
+           same.state.paused == state.paused, ReportDigest(same.state) == ReportDigest(state) {
             // A heartbeat from a vehicle standing where it stood: nothing new to check.
             same.state = state
             same.at = now
@@ -153,6 +154,7 @@ public final class SafetyChecker {
             return now - s.at > silentAfter || s.state.errors.contains { $0.errorLevel == .fatal }
         }
         var needs: [Int: [Int]] = [:]
+        let window = network.windows.window(containing: now)
         for v in seen.indices where seen[v] != nil {
             guard seen[v]!.state.isWaitingForRelease, seen[v]!.state.errors.isEmpty, !seen[v]!.state.paused,
                   now - seen[v]!.at <= silentAfter else {
@@ -161,26 +163,31 @@ public final class SafetyChecker {
                 continue
             }
             let entry = seen[v]!
-            // What stands in its way: the first resource along its remaining route that
-            // another vehicle occupies, else whoever is at the place it is going to.
-            var blockers = Set<Int>()
-            var bridgeAhead: Double = 0
-            var nextIsBridge = false
-            for (i, path) in entry.ahead.enumerated() {
-                if network.paths[path].onBridge {
-                    if i == 0 { nextIsBridge = true }
+            // Waiting at the span for the window: nobody to wait for.
+            if let first = entry.ahead.first, network.paths[first].onBridge {
+                var bridgeAhead = 0.0
+                for path in entry.ahead where network.paths[path].onBridge {
                     bridgeAhead += network.seconds(along: path, kmh: network.shuttles[v].maxSpeedKmh)
                 }
-                if blockers.isEmpty {
-                    for use in network.paths[path].uses { blockers.formUnion(occupants[use.resource].filter { $0 != v }) }
+                if !(window.map { now + bridgeAhead <= $0.upperBound } ?? false) {
+                    windowWaitSeconds += elapsed
+                    continue
+                }
+            }
+            // What stands in its way: the first resource along its remaining route that
+            // another vehicle occupies, else whoever is at the place it is going to.
+            var blockers: [Int] = []
+            for path in entry.ahead where blockers.isEmpty {
+                for use in network.paths[path].uses {
+                    for w in occupants[use.resource] where w != v && !blockers.contains(w) { blockers.append(w) }
                 }
             }
             if blockers.isEmpty, let point = entry.end {
-                for use in network.pointResources[point] { blockers.formUnion(occupants[use.resource].filter { $0 != v }) }
+                for use in network.pointResources[point] {
+                    for w in occupants[use.resource] where w != v && !blockers.contains(w) { blockers.append(w) }
+                }
             }
-            if nextIsBridge && !network.windows.admits(crossingAt: now, taking: bridgeAhead) {
-                windowWaitSeconds += elapsed
-            } else if corridorPaused {
+            if corridorPaused {
                 // The operator's pause: not the scheduler's doing.
             } else if blockers.contains(where: isDown) {
                 blockedByFaultSeconds += elapsed
@@ -194,9 +201,10 @@ public final class SafetyChecker {
                            "waited \(Int(waited)) s at \(entry.state.lastNodeId), bound \(Int(network.plant.operations.waitBoundSeconds)) s")
                 }
             }
-            needs[v] = Array(blockers)
+            if !blockers.isEmpty { needs[v] = blockers }
         }
         // Wait-for graph among waiting vehicles: a cycle is a deadlock.
+        guard needs.count > 1 else { return }
         var colour: [Int: Int] = [:]
         func visit(_ v: Int, _ path: [Int]) -> [Int]? {
             colour[v] = 1
@@ -219,5 +227,22 @@ public final class SafetyChecker {
 
     private func record(_ kind: SafetyViolation.Kind, _ time: Double, _ vehicles: [String], _ detail: String) {
         violations.append(SafetyViolation(kind: kind, time: time, vehicles: vehicles, detail: detail))
+    }
+}
+
+/// The action statuses of a report, counted: two reports of a vehicle standing still with
+/// the same counts and the same place say the same thing.
+struct ReportDigest: Equatable {
+    var running = 0, finished = 0, failed = 0
+
+    init(_ state: VDA5050.State) {
+        for action in state.actionStates {
+            switch action.actionStatus {
+            case .running: running += 1
+            case .finished: finished += 1
+            case .failed: failed += 1
+            case .waiting: break
+            }
+        }
     }
 }
