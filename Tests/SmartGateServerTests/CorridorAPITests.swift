@@ -68,6 +68,41 @@ struct CorridorAPITests {
         }
     }
 
+    @Test("a smart-mode trip released at the lane becomes a transport order for its container", arguments: TestDatabase.available)
+    func smartModeRelease(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let declared = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(crossing: "shuttle"))
+            #expect(declared.status == .created, "\(declared.text)")
+            #expect(declared.object["crossing"] as? String == "shuttle" || (declared.object["declaration"] as? [String: Any])?["crossing"] as? String == "shuttle",
+                    "\(declared.text)")
+            #expect(try await CorridorOrderModel.query(on: app.db).count() == 0)
+            let passage = try await LanesAPITests.drive(app, LanesAPITests.cleanTruck(prefix: "smart"))
+            #expect((passage["decision"] as? [String: Any])?["outcome"] as? String == "release")
+            let orders = try await CorridorOrderModel.query(on: app.db).all()
+            #expect(orders.count == 1)
+            #expect(orders.first?.container == "CSQU3054383" && orders.first?.to == "cn-handover")
+            #expect(orders.first?.from.hasPrefix("VN-H") == true)
+            let listed = try await app.send(.GET, "/api/v1/corridor/orders", as: .role(.corridorOperator))
+            #expect((listed.object["items"] as? [[String: Any]])?.count == 1, "\(listed.text)")
+        }
+    }
+
+    static let badSmartTrips: [(String, String)] = [
+        (Fixture.declaration(direction: "import", crossing: "shuttle"), "crossing.shuttle-export"),
+        (Fixture.declaration(gate: "muong-khuong", crossing: "shuttle"), "crossing.shuttle-gate"),
+        (Fixture.declaration(crossing: "ferry"), "field.value"),
+    ]
+
+    @Test("a smart-mode trip the corridor cannot carry is refused on the crossing field", arguments: badSmartTrips)
+    func badSmartTrip(_ row: (String, String)) async throws {
+        try await withSmartGate(.sqlite) { app in
+            let response = try await app.send(.POST, "/api/v1/declarations", json: row.0)
+            #expect(response.status == .unprocessableEntity, "\(response.text)")
+            #expect(response.problemFields == ["crossing"], "\(response.text)")
+            #expect(response.text.contains(row.1), "\(response.text)")
+        }
+    }
+
     static let badOrders: [(String, [String])] = [
         (Fixture.transportOrder(from: "VN-H9"), ["from"]),
         (Fixture.transportOrder(to: "VN-H2"), ["to"]),

@@ -269,9 +269,10 @@ enum Fixture {
     static func declaration(
         plate: String = "24C-123.45", trailer: String? = "24R-012.34", container: String = "CSQU3054383",
         seal: String = "VNLC0000123", gate: String = "kim-thanh", direction: String = "export",
-        plannedArrival: String = stamp(), tareKg: Int = 14000, grossKg: Int = 19500
+        plannedArrival: String = stamp(), tareKg: Int = 14000, grossKg: Int = 19500, crossing: String? = nil
     ) -> String {
         let trailerField = trailer.map { #","trailerPlate":"\#($0)""# } ?? ""
+        let crossingField = crossing.map { #","crossing":"\#($0)""# } ?? ""
         return """
         {"direction":"\(direction)","gate":"\(gate)","declarant":{"taxCode":"5300100269","name":"Cong ty Nong san Lao Cai"},\
         "vehicle":{"plate":"\(plate)"\(trailerField)},"driver":{"name":"Nguyen Van A","documentNumber":"C1234567","nationality":"VN"},\
@@ -279,7 +280,7 @@ enum Fixture {
         "goods":[{"hsCode":"081060","description":"Fresh durian","quantity":18000,"unit":"KGM","netKg":18000,"grossKg":\(grossKg),\
         "value":{"amount":"54000.00","currency":"USD"},"origin":"VN"}],\
         "documents":[{"kind":"commercialInvoice","reference":"INV-2026-001","sha256":"\(digest)"}],\
-        "plannedArrival":"\(plannedArrival)","tareKg":\(tareKg)}
+        "plannedArrival":"\(plannedArrival)","tareKg":\(tareKg)\(crossingField)}
         """
     }
 

@@ -1,6 +1,21 @@
 import Foundation
 
 extension IssueCode {
+    public static let shuttleExportOnly = IssueCode(
+        "crossing.shuttle-export",
+        en: "shuttles carry exports from the Vietnamese yard; a trip that is {actual} crosses by truck",
+        vi: "xe tự hành chỉ chở hàng xuất từ bãi phía Việt Nam; chuyến {actual} đi qua bằng xe tải",
+        zh: "无人驾驶车辆只从越南侧堆场运送出口货物；{actual} 车次须由卡车通过")
+    public static let shuttleNeedsContainer = IssueCode(
+        "crossing.shuttle-container",
+        en: "a shuttle carries containers; declare at least one",
+        vi: "xe tự hành chở container; hãy khai ít nhất một container",
+        zh: "无人驾驶车辆运送集装箱；请至少申报一个集装箱")
+    public static let shuttleGate = IssueCode(
+        "crossing.shuttle-gate",
+        en: "the shuttle corridor runs at {allowed} only",
+        vi: "hành lang xe tự hành chỉ hoạt động tại {allowed}",
+        zh: "无人驾驶走廊仅在 {allowed} 运行")
     public static let grossBelowNet = IssueCode(
         "goods.gross-below-net",
         en: "gross mass {gross} kg is below net mass {net} kg",
@@ -180,6 +195,12 @@ extension TripDeclaration {
 
         let plannedArrival = reader.timestamp(root["plannedArrival"], at: "plannedArrival")
         let tareKg = reader.number(root["tareKg"], at: "tareKg", minimum: 0, maximum: 100_000, exclusiveMinimum: true)
+        let crossing = reader.choice(root["crossing"], at: "crossing", required: false, as: CrossingMode.self)
+        if crossing == .shuttle {
+            // The shuttles take containers from the Vietnamese yard over to China.
+            if let direction, direction != .export { reader.add(Issue(field: "crossing", .shuttleExportOnly, ["actual": direction.rawValue])) }
+            if containers.isEmpty && containerItems.isEmpty { reader.add(Issue(field: "crossing", .shuttleNeedsContainer)) }
+        }
 
         try reader.finish()
         // Every field was present and valid, or `finish` would have thrown.
@@ -192,7 +213,7 @@ extension TripDeclaration {
             vehicle: DeclaredVehicle(plate: plate, trailerPlate: trailerPlate, seals: vehicleSeals),
             driver: DeclaredDriver(name: driverName, documentNumber: documentNumber, nationality: nationality),
             containers: containers, goods: goods, documents: documents,
-            plannedArrival: plannedArrival, tareKg: tareKg.doubleValue)
+            plannedArrival: plannedArrival, tareKg: tareKg.doubleValue, crossing: crossing)
     }
 
     private static func money(_ value: JSONValue?, at path: String, reader: inout FieldReader) -> Money? {

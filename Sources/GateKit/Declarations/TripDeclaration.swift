@@ -7,6 +7,13 @@ public enum TripDirection: String, Sendable, Codable, CaseIterable {
     case transit
 }
 
+/// How the goods cross the bridge: on the road truck itself, or handed to an autonomous
+/// shuttle at the Vietnamese handover yard (smart mode).
+public enum CrossingMode: String, Sendable, Codable, CaseIterable {
+    case truck
+    case shuttle
+}
+
 /// Customs selectivity channel: green is released automatically, yellow is a document
 /// check by an officer, red a physical inspection.
 public enum Channel: String, Sendable, Codable, CaseIterable {
@@ -126,6 +133,9 @@ public struct TripDeclaration: Sendable, Equatable, Codable {
     public var plannedArrival: Date
     /// Declared empty mass of tractor, trailer and containers.
     public var tareKg: Double
+    /// Smart mode (`shuttle`): released at the lane, each container becomes a transport
+    /// order over the corridor. Absent means `truck`.
+    public var crossing: CrossingMode? = nil
 
     /// Every seal the lane must find intact: those on containers and those on the vehicle.
     public var allSeals: [String] { containers.flatMap(\.seals) + vehicle.seals }

@@ -76,11 +76,24 @@ final class CorridorOperations: @unchecked Sendable {
         }
     }
 
-    /// Hands a stored order to the controller.
-    func submit(_ order: TransportOrder) {
+    /// The handover bay on `side` with the fewest open orders waiting to leave from it.
+    func quietestBay(_ side: BorderSide) -> String {
+        lock.withLock {
+            let bays = network.locations.filter { $0.kind == .handoverBay && $0.side == side }.map(\.id)
+            var waiting = Dictionary(uniqueKeysWithValues: bays.map { ($0, 0) })
+            for order in engine.control.allOrders where !order.state.isFinal && order.loadedAt == nil {
+                waiting[order.from]? += 1
+            }
+            return bays.min { (waiting[$0] ?? 0, $0) < (waiting[$1] ?? 0, $1) } ?? bays.first ?? ""
+        }
+    }
+
+    /// Hands a stored order to the controller; `note` is announced with the next changes.
+    func submit(_ order: TransportOrder, note: String? = nil) {
         lock.withLock {
             engine.run(until: corridorTime())
             engine.submit(order)
+            if let note { announcements.append(note) }
         }
     }
 

@@ -19,6 +19,7 @@ enum DeclarationsController {
         } catch {
             throw AppError.validation(error)
         }
+        try CorridorHandover.check(trip, corridor: context.corridor)
         guard user.mayChange(declarationOf: trip.declarant.taxCode.value) else { throw AppError.forbidden(.otherEnterprise) }
         // A key is the caller's own: another account reusing it must not get this answer.
         let scope = "\(createScope) \(user.actor)"
@@ -157,6 +158,7 @@ enum DeclarationsController {
         let audit = context.audit
         let selectivity = context.selectivity
         let floor = context.settings.defaultChannel
+        let corridor = context.corridor
         let record = try await context.commits.perform { db in
             guard let model = try await DeclarationModel.find(id, on: db), user.mayChange(declarationOf: model.declarantCode) else {
                 throw AppError.notFound(kind: "declaration", id: id.uuidString)
@@ -173,6 +175,7 @@ enum DeclarationsController {
             } catch {
                 throw AppError.validation(error)
             }
+            try CorridorHandover.check(amended, corridor: corridor)
             if amended.declarant.taxCode != current.declarant.taxCode {
                 throw AppError.validation(ValidationFailure([Issue(field: "declarant.taxCode", .immutableField)]))
             }

@@ -27,11 +27,13 @@ enum LanesController {
         let settings = context.settings
         let lanes = context.lanes
         let audit = context.audit
+        let corridor = context.corridor
         let result: ReadingIngest.Result
         do {
             result = try await context.commits.perform { db in
                 try await ReadingIngest.record(
-                    reading, lane: lane, device: device, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, audit: audit, on: db)
+                    reading, lane: lane, device: device, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, audit: audit,
+                    corridor: corridor, on: db)
             }
         } catch is ReadingIngest.AlreadyStored {
             // A device's retry: the first answer again (it may have been committed in the
@@ -43,6 +45,10 @@ enum LanesController {
             let first = try? await context.commits.perform { db in try await ReadingIngest.replay(reading, device: device, fingerprint: fingerprint, on: db) }
             guard let first else { throw AppError.noVehicleInLane(laneId: laneId) }
             return WireJSON.response(data: first)
+        }
+        // Committed: a smart-mode release's containers go to the dispatcher.
+        for order in result.corridorOrders {
+            corridor?.submit(order, note: "smart-mode trip released at \(lane.id): \(order.container) handed over at \(order.from)")
         }
         context.metrics.readingAccepted(kind: reading.payload.kind)
         if let decision = result.decision {

@@ -1,3 +1,4 @@
+import CorridorKit
 import Fluent
 import Foundation
 import GateKit
@@ -13,6 +14,8 @@ enum ReadingIngest {
         var response: Data
         /// The decision taken by this reading, if it was the `ready` that decided.
         var decision: LaneDecision?
+        /// Transport orders a smart-mode release wrote, for the dispatcher once committed.
+        var corridorOrders: [TransportOrder] = []
     }
 
     /// The `(device key, deviceId, eventId)` was stored before: the caller answers with the first answer.
@@ -23,7 +26,7 @@ enum ReadingIngest {
 
     static func record(
         _ reading: LaneReading, lane: LaneProfile, device: DeviceIdentity, fingerprint: String, receivedAt now: Date,
-        settings: ServerSettings, lanes: LaneStates, audit: AuditTrail, on db: any Database
+        settings: ServerSettings, lanes: LaneStates, audit: AuditTrail, corridor: CorridorOperations? = nil, on db: any Database
     ) async throws -> Result {
         let nowMs = now.milliseconds
         var current = try await lanes.current(lane.id, on: db)
@@ -147,8 +150,12 @@ enum ReadingIngest {
         let passageChanged = state.state != before.state || state.declarationId != before.declarationId
             || state.decisionId != before.decisionId
         if passageChanged { try await PassageModel.write(state, isNew: false, on: db) }
+        var corridorOrders: [TransportOrder] = []
         for (model, next, reason) in declarationMoves {
             try await model.move(to: next, actor: actor, reason: reason, at: now, audit: audit, on: db)
+            if next == .released {
+                corridorOrders += try await CorridorHandover.open(for: model, corridor: corridor, at: now, actor: actor, audit: audit, on: db)
+            }
             if next == .referred {
                 // Into the gate's queue, assigned to the least-loaded officer on duty.
                 let codes = (reason ?? "").split(separator: ",").map(String.init)
@@ -157,7 +164,7 @@ enum ReadingIngest {
         }
 
         lanes.store(state.state.isActive ? state : nil, for: lane.id)
-        return Result(response: response, decision: decision)
+        return Result(response: response, decision: decision, corridorOrders: corridorOrders)
     }
 
     /// The first answer given to `(device key, deviceId, eventId)`; 409 when this retry's body differs.
