@@ -184,7 +184,7 @@ failed=()
 risk_ops="createRiskRule listRiskRules readRiskRule replaceRiskRule retireRiskRule riskModel"
 inspection_ops="listInspections setDuty readInspection claimInspection releaseInspection recordInspectionOutcome"
 corridor_writes="createTransportOrder withdrawTransportOrder pauseCorridor resumeCorridor"
-corridor_ops="listCorridorVehicles listTransportOrders readTransportOrder $corridor_writes"
+corridor_ops="listCorridorVehicles listTransportOrders readTransportOrder corridorVehicleLink $corridor_writes"
 fuzz declarant "${tokens[declarant]}" "$device_key" "logout" \
     "listDecisions listAuditEntries auditHead $risk_ops $inspection_ops $corridor_ops" || failed+=(declarant)
 fuzz admin "${tokens[admin]}" "" "logout login postLaneReading" \
@@ -192,10 +192,10 @@ fuzz admin "${tokens[admin]}" "" "logout login postLaneReading" \
 # The officer's audit queries need an existing subject at kim-thanh: made-up ones are 404
 # (so are made-up transport order ids).
 fuzz customs-officer "${tokens[customs]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder $corridor_writes" || failed+=(customs-officer)
+    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder corridorVehicleLink $corridor_writes" || failed+=(customs-officer)
 # The corridor operator's own operations: made-up order ids are 404.
 fuzz corridor-operator "${tokens[corridor]}" "" "logout login" \
-    "readTransportOrder withdrawTransportOrder" corridor || failed+=(corridor-operator)
+    "readTransportOrder withdrawTransportOrder corridorVehicleLink" corridor || failed+=(corridor-operator)
 
 echo
 if ! kill -0 "$server_pid" 2>/dev/null; then

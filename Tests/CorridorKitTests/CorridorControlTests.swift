@@ -269,3 +269,37 @@ struct FleetControlTests {
         #expect(engine.control.order("O1")?.state == .finished)
     }
 }
+
+@Suite("External vehicles")
+struct ExternalVehicleTests {
+    static func state(_ vehicle: String, at node: String, time: Double) -> VDA5050.State {
+        report(vehicle, at: node, time: time)
+    }
+
+    @Test("an attached vehicle gets its orders over the link, and going silent hands the work back")
+    func attached() throws {
+        let engine = testEngine(vehicles: 1)
+        var received: [VehicleCommand] = []
+        try engine.attach("S1") { received.append($0) }
+        #expect(throws: CorridorEngine.LinkError.elsewhere(reported: "A-H1", known: "A-P1")) {
+            try engine.receiveExternal(Self.state("S1", at: "A-H1", time: 0), on: "S1", first: true)
+        }
+        try engine.receiveExternal(Self.state("S1", at: "A-P1", time: 0), on: "S1", first: true)
+        #expect(throws: CorridorEngine.LinkError.wrongVehicle(expected: "S1", got: "S2")) {
+            try engine.receiveExternal(Self.state("S2", at: "A-P1", time: 0), on: "S1", first: false)
+        }
+        engine.submit(order("O1", from: "A-H2", to: "B-H2"))
+        let orders = received.compactMap { command -> VDA5050.Order? in
+            if case .order(let order) = command { return order } else { return nil }
+        }
+        let first = try #require(orders.first)
+        #expect(first.serialNumber == "S1" && first.nodes.first?.nodeId == "A-P1" && first.nodes.last?.nodeId == "A-H2")
+        #expect(first.nodes.allSatisfy { $0.released })  // no span on the way to the bay: granted whole
+        #expect(first.nodes.last?.actions.first?.actionType == .pick)
+        // The simulated twin does not move it: only its own reports would.
+        engine.run(until: 200)
+        #expect(engine.control.vehicleStatus[0].health == .unknown)
+        #expect(engine.control.order("O1")?.state == .dispatchable)
+        #expect(engine.checker.violations.isEmpty)
+    }
+}

@@ -90,6 +90,7 @@ struct AccessMatrixTests {
         "GET /api/v1/corridor/orders": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
         "GET /api/v1/corridor/orders/:id": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
         "POST /api/v1/corridor/orders": Row(allowed: [.role(.corridorOperator)]),
+        "GET /api/v1/corridor/vehicles/:id/link": Row(allowed: [.role(.corridorOperator)]),
         "POST /api/v1/corridor/orders/:id/withdraw": Row(allowed: [.role(.corridorOperator)]),
         "POST /api/v1/corridor/pause": Row(allowed: [.role(.corridorOperator)]),
         "POST /api/v1/corridor/resume": Row(allowed: [.role(.corridorOperator)]),
@@ -127,6 +128,8 @@ struct AccessMatrixTests {
         switch key {
         case "POST /api/v1/corridor/orders":
             return (.POST, "/api/v1/corridor/orders", Fixture.transportOrder())
+        case "GET /api/v1/corridor/vehicles/:id/link":
+            return (.GET, "/api/v1/corridor/vehicles/SH-01/link", nil)
         case "GET /api/v1/corridor/orders/:id":
             return (.GET, "/api/v1/corridor/orders/\(try await transportOrder())", nil)
         case "POST /api/v1/corridor/orders/:id/withdraw":

@@ -138,6 +138,10 @@ struct CorridorAPITests {
             #expect(bad.problemFields.sorted() == ["emergency", "now"])
             let resumed = try await app.send(.POST, "/api/v1/corridor/resume", as: .role(.corridorOperator))
             #expect(resumed.object["paused"] as? Bool == false && resumed.object["emergencyStop"] as? Bool == false)
+            // A vehicle's link, asked without a WebSocket upgrade, says how to connect.
+            let link = try await app.send(.GET, "/api/v1/corridor/vehicles/SH-02/link", as: .role(.corridorOperator))
+            #expect(link.status == .ok && (link.object["vehicle"] as? [String: Any])?["id"] as? String == "SH-02", "\(link.text)")
+            #expect(try await app.send(.GET, "/api/v1/corridor/vehicles/SH-99/link", as: .role(.corridorOperator)).status == .notFound)
             // Staff posted at another gate are refused.
             #expect(try await app.send(.GET, "/api/v1/corridor/vehicles", as: .elsewhere(.customsOfficer)).status == .forbidden)
         }

@@ -29,6 +29,9 @@ public final class CorridorEngine {
     public private(set) var shuttles: [SimulatedShuttle]
     public private(set) var now: Double
     private var queue = EventQueue<Event>()
+    /// Vehicles driven from outside (a real shuttle over a link): their commands go to
+    /// the sink, and their simulated twin stands still.
+    private var external: [Int: (VehicleCommand) -> Void] = [:]
     private var scheduled: [TransportOrder] = []
     /// Called for every controller event (order transitions, health, crossings).
     public var onEvent: ((CorridorEvent) -> Void)?
@@ -133,16 +136,64 @@ public final class CorridorEngine {
         queue.push(time + seconds, .emergency(false))
     }
 
+    // MARK: external vehicles
+
+    /// Why an external vehicle's message was refused.
+    public enum LinkError: Error, Sendable, Equatable, CustomStringConvertible {
+        case unknownVehicle(String)
+        case wrongVehicle(expected: String, got: String)
+        case elsewhere(reported: String, known: String)
+
+        public var description: String {
+            switch self {
+            case .unknownVehicle(let id): "no vehicle \(id) in the fleet"
+            case .wrongVehicle(let expected, let got): "this link is \(expected)'s; the state is \(got)'s"
+            case .elsewhere(let reported, let known):
+                "the vehicle reports itself at \(reported), where the controller holds it at \(known); bring it there before connecting"
+            }
+        }
+    }
+
+    /// Hands the vehicle `id` to an outside link: from now on its commands go to `sink`
+    /// and only the states given to ``receiveExternal(_:)`` move it. Its first state must
+    /// put it where the controller holds it.
+    public func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(LinkError) {
+        guard let v = network.shuttleIndex[id] else { throw .unknownVehicle(id) }
+        external[v] = sink
+        shuttles[v].silent = true
+    }
+
+    /// The link dropped: the vehicle stays external and, silent, becomes UNKNOWN.
+    public func detach(_ id: String) {
+        guard let v = network.shuttleIndex[id] else { return }
+        external[v] = { _ in }
+    }
+
+    /// A state from an external vehicle's link.
+    public func receiveExternal(_ state: VDA5050.State, on id: String, first: Bool) throws(LinkError) {
+        guard let v = network.shuttleIndex[id], external[v] != nil else { throw .unknownVehicle(id) }
+        guard state.serialNumber == id else { throw .wrongVehicle(expected: id, got: state.serialNumber) }
+        if first {
+            let known = network.pointIDs[control.vehicles[v].point]
+            guard state.lastNodeId == known else { throw .elsewhere(reported: state.lastNodeId, known: known) }
+        }
+        checker.observe(state, now: now)
+        control.receive(state, now: now)
+        flush(v)
+    }
+
     // MARK: events
 
     private func handle(_ event: Event) {
         switch event {
         case .timer(let v, let timer):
+            if external[v] != nil { return }
             shuttles[v].fire(timer, now: now)
             return flush(v)
         case .heartbeat(let v):
-            shuttles[v].heartbeat(now: now)
             queue.push(now + network.plant.operations.reportEverySeconds, .heartbeat(v))
+            if external[v] != nil { return }
+            shuttles[v].heartbeat(now: now)
             return flush(v)
         case .tick:
             control.tick(now: now)
@@ -202,7 +253,12 @@ public final class CorridorEngine {
             var commands: [(vehicle: Int, command: VehicleCommand)] = []
             swap(&commands, &control.outbox)
             pending.removeAll(keepingCapacity: true)
-            for (v, command) in commands where !shuttles[v].silent {
+            for (v, command) in commands {
+                if let sink = external[v] {
+                    sink(command)
+                    continue
+                }
+                if shuttles[v].silent { continue }
                 switch command {
                 case .order(let order): shuttles[v].receive(order, now: now)
                 case .instantActions(let actions): shuttles[v].receive(actions, now: now)

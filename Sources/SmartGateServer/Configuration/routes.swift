@@ -63,6 +63,8 @@ func routes(_ app: Application) throws {
         let corridor = api.grouped("corridor")
         let readers: Set<Role> = Role.gateStaff.union([.corridorOperator, .boardViewer])
         corridor.get("vehicles", use: CorridorController.vehicles).access(.roles(readers))
+        // A real shuttle's VDA 5050 link (WebSocket); its gateway signs in as the operator.
+        corridor.get("vehicles", ":id", "link", use: VehicleLink.link).access(.roles([.corridorOperator]))
         corridor.get("orders", use: CorridorController.list).access(.roles(readers))
         corridor.post("orders", use: CorridorController.create).access(.roles([.corridorOperator]))
         corridor.get("orders", ":id", use: CorridorController.read).access(.roles(readers))

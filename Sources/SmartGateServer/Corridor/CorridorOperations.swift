@@ -76,6 +76,29 @@ final class CorridorOperations: @unchecked Sendable {
         }
     }
 
+    /// Connects a real vehicle's link: its commands go to `sink` from now on.
+    func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) {
+        lock.lock()
+        defer { lock.unlock() }
+        engine.run(until: corridorTime())
+        try engine.attach(id, sink: sink)
+    }
+
+    func detach(_ id: String) { lock.withLock { engine.detach(id) } }
+
+    /// A state the vehicle sent over its link.
+    func receive(_ state: VDA5050.State, from id: String, first: Bool) throws(CorridorEngine.LinkError) {
+        lock.lock()
+        defer { lock.unlock() }
+        engine.run(until: corridorTime())
+        try engine.receiveExternal(state, on: id, first: first)
+    }
+
+    /// One vehicle's status, or nil when there is no such vehicle.
+    func vehicle(_ id: String) -> VehicleStatus? {
+        lock.withLock { engine.control.vehicleStatus.first { $0.id == id } }
+    }
+
     /// The handover bay on `side` with the fewest open orders waiting to leave from it.
     func quietestBay(_ side: BorderSide) -> String {
         lock.withLock {
