@@ -118,6 +118,11 @@ public final class FleetControl {
         var driveCount = 0
         var runningAction: Bool = false
         var lastSignature: ReportSignature?
+        /// The last order message sent, resent if the vehicle's reports show it never arrived.
+        var lastOrder: VDA5050.Order?
+        var lastResend = -Double.infinity
+        /// The order whose container is on board, from its pick until its drop.
+        var carrying: String?
     }
 
     /// What in a state report matters for planning; heartbeats repeat it unchanged.
@@ -313,6 +318,7 @@ public final class FleetControl {
     public func receive(_ state: VDA5050.State, now: Double) {
         guard let v = network.shuttleIndex[state.serialNumber] else { return }
         vehicles[v].lastReport = now
+        reconcile(v, with: state, now: now)
         // A heartbeat that changes nothing but time and battery needs no planning.
         let signature = ReportSignature(state)
         if signature == vehicles[v].lastSignature, vehicles[v].health == .ok {
@@ -385,10 +391,45 @@ public final class FleetControl {
             events.append(.health(vehicle: vehicles[v].spec.id, .unknown, at: now))
             loseVehicle(v, now: now)
         }
+        for v in vehicles.indices { repairInvariants(v, now: now) }
         if needsAllocation || now >= nextWindowCheck { allocate(now) }
         ticks += 1
         // Idle placement and parked orders are retried each minute even if nothing changed.
         if needsDispatch || ticks % 12 == 0 { dispatch(now) }
+    }
+
+    /// Messages can be lost (a vehicle that is briefly unreachable hears nothing, without
+    /// being silent long enough to be UNKNOWN). What the vehicle reports says what it got:
+    /// an order it has not acknowledged, a cancel it has not obeyed, an emergency stop in
+    /// the wrong state are sent again.
+    private func reconcile(_ v: Int, with state: VDA5050.State, now: Double) {
+        guard vehicles[v].health == .ok, !state.driving else { return }
+        if let drive = vehicles[v].drive, !drive.cancelled, state.orderId != drive.id,
+           state.errors.contains(where: { $0.errorType == "orderError" }), let point = network.pointIndex[state.lastNodeId] {
+            // It refused the drive: it stands elsewhere than the drive was planned from
+            // (it moved while unheard). Plan again from where it says it is.
+            vehicles[v].point = point
+            vehicles[v].onEdge = state.distanceSinceLastNode > 0
+            finishCancelled(v)
+            advance(v, now: now)
+            return
+        }
+        // Once per half report period at most: a vehicle answers every message with a
+        // state, and resending on each would never end.
+        guard now - vehicles[v].lastResend >= rules.reportEverySeconds / 2 else { return }
+        let before = outbox.count
+        if let drive = vehicles[v].drive {
+            if drive.cancelled {
+                if state.orderId == drive.id, !state.nodeStates.isEmpty { send(v, actions: [.cancelOrder], now: now) }
+            } else if let sent = vehicles[v].lastOrder, sent.orderId == drive.id,
+                      state.orderId != drive.id || state.orderUpdateId < sent.orderUpdateId {
+                outbox.append((v, .order(sent)))
+            }
+        }
+        let stopped = state.safetyState.eStop == "REMOTE"
+        if stopped && !emergency { send(v, actions: [.releaseEmergencyStop], now: now) }
+        if !stopped && emergency { send(v, actions: [.emergencyStop], now: now) }
+        if outbox.count > before { vehicles[v].lastResend = now }
     }
 
     // MARK: losing and recovering vehicles
@@ -422,12 +463,32 @@ public final class FleetControl {
         }
         if let resolved = vehicles[v].drive?.resolved, reservedBy[resolved] == v { reservedBy[resolved] = nil }
         vehicles[v].tasks.removeAll()
-        guard vehicles[v].drive != nil else { return }
+        guard let drive = vehicles[v].drive else { return }
+        if drive.granted == 0 {
+            // Never sent: nothing for the vehicle to stop, nothing granted to give back.
+            vehicles[v].drive = nil
+            return
+        }
         vehicles[v].drive!.cancelled = true
         vehicles[v].drive!.requestedAt = nil
         // Sent whatever its health: a silent vehicle cannot hear it (it is sent again when
         // it is heard from), a faulted or out-of-service one must not drive on when it can.
         send(v, actions: [.cancelOrder], now: now)
+    }
+
+    /// Stops the drive alone (its task is gone already).
+    private func abandonDrive(_ v: Int, now: Double) {
+        guard let drive = vehicles[v].drive else { return }
+        if let resolved = drive.resolved, reservedBy[resolved] == v { reservedBy[resolved] = nil }
+        if drive.granted == 0 {
+            vehicles[v].drive = nil
+        } else if drive.reached == drive.route.points.count - 1 && !vehicles[v].runningAction {
+            finishCancelled(v)
+        } else {
+            vehicles[v].drive!.cancelled = true
+            vehicles[v].drive!.requestedAt = nil
+            send(v, actions: [.cancelOrder], now: now)
+        }
     }
 
     private func finishCancelled(_ v: Int) {
@@ -446,7 +507,15 @@ public final class FleetControl {
     /// to it (whoever it was re-dispatched to is freed); a container whose order has ended
     /// is unloaded at the nearest free bay.
     private func reclaimLoad(_ v: Int, of id: String?, now: Double) {
-        guard let id, var order = orders[id] else { return }
+        guard let id, var order = orders[id] else {
+            // A container nobody ordered: put it down at a free bay on this side.
+            let side = network.side(ofPoint: vehicles[v].point) ?? .vn
+            let bays = network.locations.indices.filter { network.locations[$0].kind == .handoverBay && network.locations[$0].side == side }
+            if let group = network.groups.first(where: { $0.value == bays })?.key {
+                vehicles[v].tasks.insert(Task(kind: .drop(""), target: .group(group)), at: 0)
+            }
+            return
+        }
         if vehicles[v].health == .outOfService, !order.state.isFinal {
             order.state = .failed
             order.reason = "container is on \(vehicles[v].spec.id), out of service; recover it by hand"
@@ -492,11 +561,14 @@ public final class FleetControl {
             vehicles[v].drive = drive
         } else {
             side = network.side(ofPoint: vehicles[v].point) ?? .vn
+            // The next order's steps stay; only the withdrawn one's drive stops.
+            let kept = vehicles[v].tasks.filter { $0.orderID != order.id }
             if vehicles[v].drive != nil { abandonWork(v, now: now) }
+            vehicles[v].tasks = kept
         }
         let bays = network.locations.indices.filter { network.locations[$0].kind == .handoverBay && network.locations[$0].side == side }
         let group = network.groups.first { $0.value == bays }?.key
-        vehicles[v].tasks.append(Task(kind: .drop(order.id), target: group.map(Target.group) ?? .location(bays[0])))
+        vehicles[v].tasks.insert(Task(kind: .drop(order.id), target: group.map(Target.group) ?? .location(bays[0])), at: 0)
         vehicles[v].order = order.id
     }
 
@@ -505,22 +577,42 @@ public final class FleetControl {
     /// Starts the vehicle's next step when it has none under way.
     private func advance(_ v: Int, now: Double) {
         guard vehicles[v].health == .ok else { return }
+        repairInvariants(v, now: now)
         if let drive = vehicles[v].drive {
-            if drive.cancelled { return }
-            let last = drive.route.points.count - 1
-            if drive.reached == last && (drive.action == nil || drive.actionDone) {
-                vehicles[v].drive = nil
-                for i in vehicles[v].holds.indices { vehicles[v].holds[i].releaseAt = .max }
-                complete(v, now: now)
-            } else if drive.requestedAt == nil, drive.granted < drive.segments.count,
-                      drive.granted == 0 || drive.reached == drive.segments[drive.granted - 1].upperBound {
-                vehicles[v].drive!.requestedAt = now
-                needsAllocation = true
-            }
+            advanceDrive(v, drive, now: now)
             return
         }
         guard let task = vehicles[v].tasks.first else { return }
         start(task, v, now: now)
+    }
+
+    /// Invariants, repaired rather than trusted: a drive for work the vehicle no longer
+    /// has is stopped; a container on board always belongs to an order here. Checked on
+    /// every report and every tick, since an idle vehicle's heartbeats change nothing.
+    func repairInvariants(_ v: Int, now: Double) {
+        guard vehicles[v].health == .ok else { return }
+        if let drive = vehicles[v].drive, !drive.cancelled, let id = drive.order, !id.isEmpty,
+           vehicles[v].order != id, vehicles[v].nextOrder != id {
+            abandonDrive(v, now: now)
+        }
+        if vehicles[v].loaded, vehicles[v].order == nil, vehicles[v].drive == nil {
+            reclaimLoad(v, of: vehicles[v].carrying, now: now)
+            if vehicles[v].drive == nil, let task = vehicles[v].tasks.first { start(task, v, now: now) }
+        }
+    }
+
+    private func advanceDrive(_ v: Int, _ drive: Drive, now: Double) {
+        if drive.cancelled { return }
+        let last = drive.route.points.count - 1
+        if drive.reached == last && (drive.action == nil || drive.actionDone) {
+            vehicles[v].drive = nil
+            for i in vehicles[v].holds.indices { vehicles[v].holds[i].releaseAt = .max }
+            complete(v, now: now)
+        } else if drive.requestedAt == nil, drive.granted < drive.segments.count,
+                  drive.granted == 0 || drive.reached == drive.segments[drive.granted - 1].upperBound {
+            vehicles[v].drive!.requestedAt = now
+            needsAllocation = true
+        }
     }
 
     private func start(_ task: Task, _ v: Int, now: Double) {
@@ -602,11 +694,13 @@ public final class FleetControl {
         for l in reservedBy.indices where reservedBy[l] == v && network.locations[l].point == vehicles[v].point { reservedBy[l] = nil }
         switch task.kind {
         case .pick(let id):
+            vehicles[v].carrying = id
             if var order = orders[id] {
                 order.loadedAt = Date(timeIntervalSince1970: now)
                 set(order)
             }
         case .drop(let id):
+            vehicles[v].carrying = nil
             if var order = orders[id] {
                 if !order.state.isFinal {
                     order.state = .finished
@@ -829,8 +923,10 @@ public final class FleetControl {
             }
         }
         headerId += 1
-        outbox.append((v, .order(VDA5050.Order(headerId: headerId, timestamp: WireTime(now), serialNumber: vehicles[v].spec.id,
-                                               orderId: drive.id, orderUpdateId: drive.updateId, nodes: nodes, edges: edges))))
+        let order = VDA5050.Order(headerId: headerId, timestamp: WireTime(now), serialNumber: vehicles[v].spec.id,
+                                  orderId: drive.id, orderUpdateId: drive.updateId, nodes: nodes, edges: edges)
+        vehicles[v].lastOrder = order
+        outbox.append((v, .order(order)))
     }
 
     private func send(_ v: Int, actions: [VDA5050.ActionType], now: Double) {

@@ -197,7 +197,11 @@ public final class CorridorEngine {
             return flush(v)
         case .tick:
             control.tick(now: now)
+            let before = checker.violations.count
             checker.tick(now: now)
+            if before == 0, !checker.violations.isEmpty, ProcessInfo.processInfo.environment["CORRIDOR_DEBUG"] != nil {
+                print(control.diagnosis.joined(separator: "\n"))
+            }
             queue.push(now + tickSeconds, .tick)
         case .fault(let v, let fault):
             switch fault {
