@@ -163,17 +163,16 @@ public final class FleetControl {
     public let network: CorridorNetwork
     var vehicles: [Vehicle]
     var orders: [String: TransportOrder] = [:]
-    /// Orders not yet final, oldest first, and those waiting on dependencies or for a vehicle.
+    /// Orders not yet final, oldest first, and those waiting on dependencies.
     var openOrders = OrderedIDs()
     var rawOrders = OrderedIDs()
-    var dispatchableOrders = OrderedIDs()
     /// Dispatchable orders by source bay, oldest first, so dispatch looks only at bays it can use.
     var waitingAtBay: [OrderedIDs]
     /// Something changed that dispatch or allocation should look at again.
     var needsDispatch = true
     var needsAllocation = true
+    /// An order became raw or final, so raw orders may now be ready or failed.
     var dependenciesChanged = true
-    var needsDependencyCheck = true
     var holders: [[Int]]
     var holderDirection: [Int8]
     var reservedBy: [Int?]
@@ -237,19 +236,15 @@ public final class FleetControl {
         guard !order.state.isFinal else { throw .finalState(order.state) }
         if let name = order.vehicle, let v = network.shuttleIndex[name] {
             if vehicles[v].nextOrder == id {
-                vehicles[v].nextOrder = nil
-                vehicles[v].tasks.removeAll { $0.kind == .pick(id) || $0.kind == .drop(id) }
+                forget(id, from: v, now: now)
+                vehicles[v].tasks.removeAll { $0.orderID == id }
                 release(reservationOf: v, for: order)
             } else if vehicles[v].loaded {
                 redirectLoad(v, of: order, now: now)
                 order.reason = "withdrawn while loaded; the container is unloaded at the nearest free bay"
             } else {
                 release(reservationOf: v, for: order)
-                if vehicles[v].order == id {
-                    vehicles[v].order = vehicles[v].nextOrder
-                    vehicles[v].nextOrder = nil
-                    if vehicles[v].order == nil { endBusy(v, now) }
-                }
+                forget(id, from: v, now: now)
                 abandonWork(v, now: now)
                 needsDispatch = true
             }
@@ -304,9 +299,10 @@ public final class FleetControl {
                 order.reason = "container is on \(name), taken out of service; recover it by hand"
                 order.finishedAt = Date(timeIntervalSince1970: now)
                 set(order)
-                vehicles[v].order = nil
-                vehicles[v].tasks.removeAll()
-                endBusy(v, now)
+                forget(id, from: v, now: now)
+                // A next order it was to take goes back to dispatch.
+                if let next = vehicles[v].order { handBack(next, from: v, now: now) }
+                abandonWork(v, now: now)
             }
         }
         dispatch(now)
@@ -323,11 +319,7 @@ public final class FleetControl {
         let signature = ReportSignature(state)
         if signature == vehicles[v].lastSignature, vehicles[v].health == .ok {
             vehicles[v].batteryKWh = state.batteryState.batteryCharge / 100 * vehicles[v].spec.batteryKWh
-            if vehicles[v].charging, vehicles[v].batteryKWh >= energy.full * vehicles[v].spec.batteryKWh {
-                send(v, actions: [.stopCharging], now: now)
-                vehicles[v].charging = false
-                needsDispatch = true
-            }
+            stopChargingIfFull(v, now: now)
             if needsAllocation { allocate(now) }
             if needsDispatch { dispatch(now) }
             return
@@ -374,11 +366,7 @@ public final class FleetControl {
                 if vehicles[v].loaded { reclaimLoad(v, of: drive.order, now: now) }
             }
         }
-        if vehicles[v].charging, vehicles[v].batteryKWh >= energy.full * vehicles[v].spec.batteryKWh {
-            send(v, actions: [.stopCharging], now: now)
-            vehicles[v].charging = false
-            needsDispatch = true
-        }
+        stopChargingIfFull(v, now: now)
         advance(v, now: now)
         if needsAllocation { allocate(now) }
         if needsDispatch { dispatch(now) }
@@ -455,13 +443,30 @@ public final class FleetControl {
         abandonWork(v, now: now)
     }
 
+    /// Takes an order off the vehicle: a next order moves up when the current one goes,
+    /// and a vehicle left with none stops counting busy time.
+    private func forget(_ id: String, from v: Int, now: Double) {
+        if vehicles[v].order == id {
+            vehicles[v].order = vehicles[v].nextOrder
+            vehicles[v].nextOrder = nil
+        } else if vehicles[v].nextOrder == id {
+            vehicles[v].nextOrder = nil
+        }
+        if vehicles[v].order == nil { endBusy(v, now) }
+    }
+
+    /// Gives up `v`'s reservation of a location, if it has one.
+    private func unreserve(_ location: Int?, by v: Int) {
+        if let location, reservedBy[location] == v { reservedBy[location] = nil }
+    }
+
     /// Drops a vehicle's tasks; a drive under way is cancelled (the vehicle stops at its
     /// next node and keeps what it holds until it reports from there).
     private func abandonWork(_ v: Int, now: Double) {
         for task in vehicles[v].tasks {
-            if case .location(let l) = task.target, reservedBy[l] == v { reservedBy[l] = nil }
+            if case .location(let l) = task.target { unreserve(l, by: v) }
         }
-        if let resolved = vehicles[v].drive?.resolved, reservedBy[resolved] == v { reservedBy[resolved] = nil }
+        unreserve(vehicles[v].drive?.resolved, by: v)
         vehicles[v].tasks.removeAll()
         guard let drive = vehicles[v].drive else { return }
         if drive.granted == 0 {
@@ -474,21 +479,6 @@ public final class FleetControl {
         // Sent whatever its health: a silent vehicle cannot hear it (it is sent again when
         // it is heard from), a faulted or out-of-service one must not drive on when it can.
         send(v, actions: [.cancelOrder], now: now)
-    }
-
-    /// Stops the drive alone (its task is gone already).
-    private func abandonDrive(_ v: Int, now: Double) {
-        guard let drive = vehicles[v].drive else { return }
-        if let resolved = drive.resolved, reservedBy[resolved] == v { reservedBy[resolved] = nil }
-        if drive.granted == 0 {
-            vehicles[v].drive = nil
-        } else if drive.reached == drive.route.points.count - 1 && !vehicles[v].runningAction {
-            finishCancelled(v)
-        } else {
-            vehicles[v].drive!.cancelled = true
-            vehicles[v].drive!.requestedAt = nil
-            send(v, actions: [.cancelOrder], now: now)
-        }
     }
 
     private func finishCancelled(_ v: Int) {
@@ -509,9 +499,7 @@ public final class FleetControl {
     private func reclaimLoad(_ v: Int, of id: String?, now: Double) {
         guard let id, var order = orders[id] else {
             // A container nobody ordered: put it down at a free bay on this side.
-            let side = network.side(ofPoint: vehicles[v].point) ?? .vn
-            let bays = network.locations.indices.filter { network.locations[$0].kind == .handoverBay && network.locations[$0].side == side }
-            if let group = network.groups.first(where: { $0.value == bays })?.key {
+            if let group = network.bayGroups[network.side(ofPoint: vehicles[v].point) ?? .vn] {
                 vehicles[v].tasks.insert(Task(kind: .drop(""), target: .group(group)), at: 0)
             }
             return
@@ -529,13 +517,11 @@ public final class FleetControl {
         }
         if let other = order.vehicle.flatMap({ network.shuttleIndex[$0] }), other != v {
             if vehicles[other].nextOrder == id {
-                vehicles[other].nextOrder = nil
+                forget(id, from: other, now: now)
                 vehicles[other].tasks.removeAll { $0.orderID == id }
             } else {
-                vehicles[other].order = vehicles[other].nextOrder
-                vehicles[other].nextOrder = nil
+                forget(id, from: other, now: now)
                 abandonWork(other, now: now)
-                if vehicles[other].order == nil { endBusy(other, now) }
             }
             release(reservationOf: other, for: order)
         }
@@ -566,9 +552,8 @@ public final class FleetControl {
             if vehicles[v].drive != nil { abandonWork(v, now: now) }
             vehicles[v].tasks = kept
         }
-        let bays = network.locations.indices.filter { network.locations[$0].kind == .handoverBay && network.locations[$0].side == side }
-        let group = network.groups.first { $0.value == bays }?.key
-        vehicles[v].tasks.insert(Task(kind: .drop(order.id), target: group.map(Target.group) ?? .location(bays[0])), at: 0)
+        let target = network.bayGroups[side].map(Target.group) ?? .location(network.bays[side]![0])
+        vehicles[v].tasks.insert(Task(kind: .drop(order.id), target: target), at: 0)
         vehicles[v].order = order.id
     }
 
@@ -586,15 +571,11 @@ public final class FleetControl {
         start(task, v, now: now)
     }
 
-    /// Invariants, repaired rather than trusted: a drive for work the vehicle no longer
-    /// has is stopped; a container on board always belongs to an order here. Checked on
-    /// every report and every tick, since an idle vehicle's heartbeats change nothing.
+    /// What the vehicle reports wins: a container on board always belongs to an order
+    /// here (the one it was picked for, or a put-down at a free bay). Checked on every
+    /// report and every tick, since an idle vehicle's heartbeats change nothing.
     func repairInvariants(_ v: Int, now: Double) {
         guard vehicles[v].health == .ok else { return }
-        if let drive = vehicles[v].drive, !drive.cancelled, let id = drive.order, !id.isEmpty,
-           vehicles[v].order != id, vehicles[v].nextOrder != id {
-            abandonDrive(v, now: now)
-        }
         if vehicles[v].loaded, vehicles[v].order == nil, vehicles[v].drive == nil {
             reclaimLoad(v, of: vehicles[v].carrying, now: now)
             if vehicles[v].drive == nil, let task = vehicles[v].tasks.first { start(task, v, now: now) }
@@ -669,13 +650,7 @@ public final class FleetControl {
     /// Returns an order the vehicle has not loaded to dispatch.
     private func handBack(_ id: String, from v: Int, now: Double) {
         vehicles[v].tasks.removeAll { $0.orderID == id }
-        if vehicles[v].order == id {
-            vehicles[v].order = vehicles[v].nextOrder
-            vehicles[v].nextOrder = nil
-        } else if vehicles[v].nextOrder == id {
-            vehicles[v].nextOrder = nil
-        }
-        if vehicles[v].order == nil { endBusy(v, now) }
+        forget(id, from: v, now: now)
         if var order = orders[id] {
             release(reservationOf: v, for: order)
             order.state = .dispatchable
@@ -690,8 +665,8 @@ public final class FleetControl {
         needsDispatch = true
         guard !vehicles[v].tasks.isEmpty else { return }
         let task = vehicles[v].tasks.removeFirst()
-        if case .location(let l) = task.target, reservedBy[l] == v { reservedBy[l] = nil }
-        for l in reservedBy.indices where reservedBy[l] == v && network.locations[l].point == vehicles[v].point { reservedBy[l] = nil }
+        if case .location(let l) = task.target { unreserve(l, by: v) }
+        unreserve(network.locationAtPoint[vehicles[v].point], by: v)
         switch task.kind {
         case .pick(let id):
             vehicles[v].carrying = id
@@ -710,9 +685,8 @@ public final class FleetControl {
                 if order.state == .withdrawn, let here = order.deliveredTo { order.reason = "withdrawn; container left at \(here)" }
                 set(order)
             }
-            vehicles[v].order = vehicles[v].nextOrder
-            vehicles[v].nextOrder = nil
-            if vehicles[v].order == nil { endBusy(v, now) }
+            // The current order is done (a put-down with no order leaves the slots as they are).
+            forget(vehicles[v].order ?? id, from: v, now: now)
         case .charge, .park:
             break
         }
@@ -794,7 +768,8 @@ public final class FleetControl {
         guard index < drive.segments.count else { return nil }
         let last = index == drive.segments.count - 1
         // A crossing the window cannot take now is settled before any planning.
-        if let side = crossingSide(drive.route, drive.segments[index]) {
+        let crossing = crossingSide(drive.route, drive.segments[index])
+        if let side = crossing {
             if !vehicles[v].spec.mayCross { return nil }
             let seconds = network.bridgeSeconds(on: drive.route.paths[drive.segments[index]], kmh: vehicles[v].spec.maxSpeedKmh)
             if !network.windows.admits(crossingAt: now, taking: seconds) {
@@ -832,7 +807,6 @@ public final class FleetControl {
                 uses.append((ResourceUse(resource: resource, direction: 0), .max))
             }
         }
-        let crossing = crossingSide(route, segment)
         var grantable = true
         var spanOnly = true
         var healthyHolders = true
@@ -936,6 +910,12 @@ public final class FleetControl {
                                                                    serialNumber: vehicles[v].spec.id, actions: list))))
     }
 
+    private func stopChargingIfFull(_ v: Int, now: Double) {
+        guard vehicles[v].charging, vehicles[v].batteryKWh >= energy.full * vehicles[v].spec.batteryKWh else { return }
+        outboxStopCharging(v, now: now)
+        needsDispatch = true
+    }
+
     func outboxStopCharging(_ v: Int, now: Double) {
         send(v, actions: [.stopCharging], now: now)
         vehicles[v].charging = false
@@ -969,7 +949,7 @@ public final class FleetControl {
     }
 
     private func release(reservationOf v: Int, for order: TransportOrder) {
-        if let source = network.locationIndex[order.from], reservedBy[source] == v { reservedBy[source] = nil }
+        unreserve(network.locationIndex[order.from], by: v)
     }
 
     // MARK: bookkeeping
@@ -982,18 +962,12 @@ public final class FleetControl {
             if previous == nil { openOrders.append(order.id) }
             if previous == .raw { rawOrders.remove(order.id) }
             let bay = network.locationIndex[order.from]
-            if previous == .dispatchable {
-                dispatchableOrders.remove(order.id)
-                if let bay { waitingAtBay[bay].remove(order.id) }
-            }
+            if previous == .dispatchable, let bay { waitingAtBay[bay].remove(order.id) }
             if order.state == .raw {
                 rawOrders.append(order.id)
-                needsDependencyCheck = true
+                dependenciesChanged = true
             }
-            if order.state == .dispatchable {
-                dispatchableOrders.insert(order.id, createdAt: order.createdAt, in: orders)
-                if let bay { waitingAtBay[bay].insert(order.id, createdAt: order.createdAt, in: orders) }
-            }
+            if order.state == .dispatchable, let bay { waitingAtBay[bay].insert(order.id, createdAt: order.createdAt, in: orders) }
             if order.state.isFinal {
                 openOrders.remove(order.id)
                 dependenciesChanged = true
@@ -1110,4 +1084,13 @@ extension FleetControl {
     public var isPaused: Bool { paused }
     /// Every vehicle held by an emergency stop.
     public var isEmergencyStopped: Bool { emergency }
+}
+
+extension FleetControl {
+    /// Open orders whose container still waits at `bay` (not yet loaded).
+    public func ordersToCollect(at bay: String) -> Int {
+        var count = 0
+        for id in openOrders where orders[id]?.from == bay && orders[id]?.loadedAt == nil { count += 1 }
+        return count
+    }
 }

@@ -17,9 +17,8 @@ extension FleetControl {
     }
 
     private func resolveDependencies(_ now: Double) {
-        guard dependenciesChanged || needsDependencyCheck, !rawOrders.isEmpty else { return }
+        guard dependenciesChanged, !rawOrders.isEmpty else { return }
         dependenciesChanged = false
-        needsDependencyCheck = false
         for id in rawOrders {
             guard var order = orders[id], order.state == .raw else { continue }
             var ready = true

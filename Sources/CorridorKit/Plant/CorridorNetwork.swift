@@ -64,6 +64,10 @@ public final class CorridorNetwork: Sendable {
     public let locationIndex: [String: Int]
     public let locationAtPoint: [Int?]
     public let groups: [String: [Int]]
+    /// Each side's handover bays, in plant order.
+    public let bays: [BorderSide: [Int]]
+    /// Each side's bay group (one whose members are all that side's handover bays), if any.
+    public let bayGroups: [BorderSide: String]
     public let bridgeResource: Int
     public let windows: WindowCalendar
     public let shuttles: [ShuttleSpec]
@@ -117,6 +121,16 @@ public final class CorridorNetwork: Sendable {
         self.locationAtPoint = locationAtPoint
         self.groups = groups
         locationIndex = Dictionary(uniqueKeysWithValues: locations.enumerated().map { ($1.id, $0) })
+        var bays: [BorderSide: [Int]] = [:]
+        var bayGroups: [BorderSide: String] = [:]
+        for side in BorderSide.allCases {
+            bays[side] = locations.indices.filter { locations[$0].kind == .handoverBay && locations[$0].side == side }
+            bayGroups[side] = groups.keys.sorted().first { name in
+                groups[name]!.allSatisfy { locations[$0].kind == .handoverBay && locations[$0].side == side }
+            }
+        }
+        self.bays = bays
+        self.bayGroups = bayGroups
 
         let bridgePaths = Set(plant.blocks.first { $0.id == plant.bridge.block }.map { $0.paths + ($0.reverse ?? []) } ?? [])
         paths = plant.paths.enumerated().map { i, path in

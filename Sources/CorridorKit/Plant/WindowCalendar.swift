@@ -1,4 +1,5 @@
 import Foundation
+import GateKit
 
 /// The agreed crossing windows as absolute time: is the corridor open at an instant, until
 /// when, and when does it open next. Times are Unix seconds.
@@ -82,16 +83,7 @@ public struct WindowCalendar: Sendable {
         let offset = fixedOffset ?? Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: time)))
         let localDay = ((time + offset) / 86_400).rounded(.down)
         let start = localDay * 86_400 - offset
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), no Calendar.
-        let z = Int(localDay) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = Timestamp.civilFromDays(Int(localDay))
         return (start, year * 10_000 + month * 100 + day)
     }
 

@@ -165,10 +165,7 @@ public final class SafetyChecker {
             let entry = seen[v]!
             // Waiting at the span for the window: nobody to wait for.
             if let first = entry.ahead.first, network.paths[first].onBridge {
-                var bridgeAhead = 0.0
-                for path in entry.ahead where network.paths[path].onBridge {
-                    bridgeAhead += network.seconds(along: path, kmh: network.shuttles[v].maxSpeedKmh)
-                }
+                let bridgeAhead = network.bridgeSeconds(on: entry.ahead[...], kmh: network.shuttles[v].maxSpeedKmh)
                 if !(window.map { now + bridgeAhead <= $0.upperBound } ?? false) {
                     windowWaitSeconds += elapsed
                     continue

@@ -90,10 +90,8 @@ public enum CorridorSimulation {
     /// random bay to the far side's bay group, one in ten urgent (priority 5), deadline 4 h.
     public static func orders(for network: CorridorNetwork, count: Int, hours: Double, start: Double,
                               random: inout SeededGenerator) -> [TransportOrder] {
-        let bays = BorderSide.allCases.map { side in network.locations.filter { $0.kind == .handoverBay && $0.side == side } }
-        let groups = BorderSide.allCases.map { side in
-            network.groups.first { $0.value.allSatisfy { network.locations[$0].kind == .handoverBay && network.locations[$0].side == side } }?.key
-        }
+        let bays = BorderSide.allCases.map { network.bays[$0]!.map { network.locations[$0] } }
+        let groups = BorderSide.allCases.map { network.bayGroups[$0] }
         var times = (0..<count).map { _ in start + Double.random(in: 0..<(hours * 3_600), using: &random) }
         times.sort()
         return times.enumerated().map { i, time in

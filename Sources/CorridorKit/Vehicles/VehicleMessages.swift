@@ -1,4 +1,5 @@
 import Foundation
+import GateKit
 
 /// VDA 5050-style messages between the fleet controller and a shuttle, following the
 /// standard's topics (order, instantActions, state, connection) and field names.
@@ -194,18 +195,13 @@ public struct WireTime: Sendable, Codable, Equatable, Comparable, ExpressibleByF
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        let precise = ISO8601DateFormatter()
-        precise.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = precise.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
+        do { seconds = try Timestamp.parse(text).timeIntervalSince1970 } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "timestamp is not RFC 3339: \(text)")
         }
-        seconds = date.timeIntervalSince1970
     }
 
     public func encode(to encoder: any Encoder) throws {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var container = encoder.singleValueContainer()
-        try container.encode(formatter.string(from: Date(timeIntervalSince1970: seconds)))
+        try container.encode(Timestamp.format(Date(timeIntervalSince1970: seconds)))
     }
 }

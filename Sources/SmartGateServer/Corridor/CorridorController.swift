@@ -12,13 +12,13 @@ enum CorridorController {
     static let createScope = "POST /api/v1/corridor/orders"
 
     /// Gate-scoped roles act on the corridor only when posted at its gate.
-    private static func requireCorridorAccess(_ request: Request) throws -> UserIdentity {
+    static func requireCorridorAccess(_ request: Request) throws -> UserIdentity {
         let user = try request.requireUser()
         if user.role.isGateScoped && !user.gates.contains(gate) { throw AppError.forbidden(.forbidden) }
         return user
     }
 
-    private static func operations(_ request: Request) throws -> CorridorOperations {
+    static func operations(_ request: Request) throws -> CorridorOperations {
         guard let operations = request.application.smartGate.corridor else {
             throw AppError.unavailable("The corridor is not in service on this server (no plant loaded).")
         }
@@ -53,9 +53,10 @@ enum CorridorController {
                 return (earlier, nil)
             }
             var unknown: [Issue] = []
-            for (i, dependency) in parsed.dependsOn.enumerated() {
-                let found = try await UUID(uuidString: dependency).asyncMap { try await CorridorOrderModel.find($0, on: db) } ?? nil
-                if found == nil { unknown.append(Issue(field: "dependsOn[\(i)]", .corridorUnknownOrder, ["actual": dependency])) }
+            let named = parsed.dependsOn.compactMap(UUID.init(uuidString:))
+            let known = named.isEmpty ? [] : Set(try await CorridorOrderModel.query(on: db).filter(\.$id ~~ named).all().compactMap(\.id))
+            for (i, dependency) in parsed.dependsOn.enumerated() where !(UUID(uuidString: dependency).map(known.contains) ?? false) {
+                unknown.append(Issue(field: "dependsOn[\(i)]", .corridorUnknownOrder, ["actual": dependency]))
             }
             if !unknown.isEmpty { throw AppError.validation(ValidationFailure(unknown)) }
             let now = Date()
@@ -70,14 +71,8 @@ enum CorridorController {
             return (answer, model.order)
         }
         if let accepted { operations.submit(accepted) }
-        var headers = HTTPHeaders()
-        if let stored = try? JSONDecoder().decode(IdOnly.self, from: answer.body) {
-            headers.replaceOrAdd(name: .location, value: "/api/v1/corridor/orders/\(stored.id)")
-        }
-        return WireJSON.response(data: answer.body, status: HTTPStatus(statusCode: answer.status), headers: headers)
+        return answer.created { "/api/v1/corridor/orders/\($0)" }
     }
-
-    private struct IdOnly: Decodable { var id: UUID }
 
     /// `GET /api/v1/corridor/orders?state=&limit=&cursor=`, newest first.
     @Sendable static func list(_ request: Request) async throws -> Response {
@@ -95,14 +90,14 @@ enum CorridorController {
         let models = try await query.page(page, by: \.$createdMs, descending: true).all()
         let shown = Array(models.prefix(page.limit))
         let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
-        return try WireJSON.response(Page(items: try await shown.asyncMap { try await current($0, request) }, nextCursor: next))
+        return try WireJSON.response(Page(items: shown.map { current($0, request) }, nextCursor: next))
     }
 
     /// `GET /api/v1/corridor/orders/{id}`.
     @Sendable static func read(_ request: Request) async throws -> Response {
         _ = try requireCorridorAccess(request)
         let model = try await find(request.parameters.get("id"), on: request.db)
-        return try WireJSON.response(try await current(model, request))
+        return try WireJSON.response(current(model, request))
     }
 
     /// `POST /api/v1/corridor/orders/{id}/withdraw`: the order reaches `withdrawn` now;
@@ -167,7 +162,7 @@ enum CorridorController {
     }
 
     /// The stored order with the dispatcher's latest word on it.
-    private static func current(_ model: CorridorOrderModel, _ request: Request) async throws -> CorridorOrderView {
+    private static func current(_ model: CorridorOrderModel, _ request: Request) -> CorridorOrderView {
         if let id = model.id, let live = request.application.smartGate.corridor?.order(id.uuidString) {
             model.update(from: live)
         }
@@ -179,20 +174,5 @@ enum CorridorController {
             throw AppError.notFound(kind: "transport order", id: raw ?? "")
         }
         return model
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}
-
-extension Array {
-    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var result: [T] = []
-        for element in self { result.append(try await transform(element)) }
-        return result
     }
 }

@@ -22,12 +22,17 @@ final class CorridorOperations: @unchecked Sendable {
     let speed: Double
     private let wallStart: Date
     private let simStart: Double
+    /// Local clock time for announcements (used under `lock` only).
+    private let clockFormat: DateFormatter
 
     init(plant: CorridorPlant, speed: Double = 1, start: Date = Date()) {
         network = CorridorNetwork(plant)
         self.speed = speed
         wallStart = start
         simStart = start.timeIntervalSince1970
+        clockFormat = DateFormatter()
+        clockFormat.dateFormat = "HH:mm:ss"
+        clockFormat.timeZone = TimeZone(identifier: plant.timeZone)
         engine = CorridorEngine(network: network, start: simStart)
         engine.onEvent = { [unowned self] event in self.note(event) }
     }
@@ -40,28 +45,30 @@ final class CorridorOperations: @unchecked Sendable {
         case .order(let order): changed[order.id] = order
         case .crossing(let vehicle, let side, let at):
             let onSpan = engine.checker.mostOnBridge
-            announcements.append("\(vehicle) enters the span \(side.rawValue)→\(side.opposite.rawValue) at \(Self.clock(at, network)) (most ever on the span: \(max(1, onSpan)))")
+            announcements.append("\(vehicle) enters the span \(side.rawValue)→\(side.opposite.rawValue) at \(clock(at)) (most ever on the span: \(max(1, onSpan)))")
         case .health(let vehicle, let health, let at):
-            announcements.append("\(vehicle) is \(health.rawValue) at \(Self.clock(at, network))")
+            announcements.append("\(vehicle) is \(health.rawValue) at \(clock(at))")
         }
     }
 
-    static func clock(_ time: Double, _ network: CorridorNetwork) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss"
-        formatter.timeZone = TimeZone(identifier: network.plant.timeZone)
-        return formatter.string(from: Date(timeIntervalSince1970: time))
-    }
+    private func clock(_ time: Double) -> String { clockFormat.string(from: Date(timeIntervalSince1970: time)) }
 
     /// Runs the corridor up to `wall`; returns the orders that changed and what to announce.
-    func advance(to wall: Date = Date()) -> (orders: [TransportOrder], announcements: [String], violations: Int) {
+    func advance(to wall: Date = Date()) -> (orders: [TransportOrder], announcements: [String]) {
         lock.withLock {
             engine.run(until: corridorTime(wall))
             let orders = Array(changed.values)
             let said = announcements
             changed.removeAll()
             announcements.removeAll()
-            return (orders, said, engine.checker.violations.count)
+            return (orders, said)
+        }
+    }
+
+    /// Puts back changes that could not be stored, unless the order changed again since.
+    func requeue(_ orders: [TransportOrder]) {
+        lock.withLock {
+            for order in orders where changed[order.id] == nil { changed[order.id] = order }
         }
     }
 
@@ -102,12 +109,9 @@ final class CorridorOperations: @unchecked Sendable {
     /// The handover bay on `side` with the fewest open orders waiting to leave from it.
     func quietestBay(_ side: BorderSide) -> String {
         lock.withLock {
-            let bays = network.locations.filter { $0.kind == .handoverBay && $0.side == side }.map(\.id)
-            var waiting = Dictionary(uniqueKeysWithValues: bays.map { ($0, 0) })
-            for order in engine.control.allOrders where !order.state.isFinal && order.loadedAt == nil {
-                waiting[order.from]? += 1
-            }
-            return bays.min { (waiting[$0] ?? 0, $0) < (waiting[$1] ?? 0, $1) } ?? bays.first ?? ""
+            let bays = network.bays[side]!.map { network.locations[$0].id }
+            let waiting = Dictionary(uniqueKeysWithValues: bays.map { ($0, engine.control.ordersToCollect(at: $0)) })
+            return bays.min { (waiting[$0]!, $0) < (waiting[$1]!, $1) } ?? ""
         }
     }
 
@@ -208,26 +212,25 @@ final class CorridorClock: LifecycleHandler, Sendable {
             .sort(\.$createdMs).all()
         // What they depended on and finished before the restart is satisfied already.
         let openIDs = Set(open.compactMap { $0.id?.uuidString })
+        let elsewhere = Set(open.flatMap(\.dependencyIDs)).subtracting(openIDs).compactMap(UUID.init(uuidString:))
+        let finished = elsewhere.isEmpty ? [] : Set(try await CorridorOrderModel.query(on: application.db)
+            .filter(\.$id ~~ elsewhere).filter(\.$state == TransportOrderState.finished.rawValue).all()
+            .compactMap { $0.id?.uuidString })
         for model in open {
             var order = model.order
-            var satisfied: [String] = []
-            for dependency in order.dependsOn where !openIDs.contains(dependency) {
-                if let id = UUID(uuidString: dependency), try await CorridorOrderModel.find(id, on: application.db)?.state == TransportOrderState.finished.rawValue {
-                    satisfied.append(dependency)
-                }
-            }
-            order.dependsOn.removeAll { satisfied.contains($0) }
+            order.dependsOn.removeAll { finished.contains($0) }
             operations.submit(order)
         }
         let announce = announce
         task.withLockedValue {
             $0 = Task {
                 while !Task.isCancelled {
-                    let (orders, said, _) = operations.advance()
+                    let (orders, said) = operations.advance()
                     said.forEach(announce)
                     if !orders.isEmpty {
                         do { try await Self.store(orders, application) } catch {
-                            application.logger.warning("corridor orders not stored yet: \(String(describing: error))")
+                            operations.requeue(orders)
+                            application.logger.warning("corridor orders not stored yet, retried in a second: \(String(describing: error))")
                         }
                     }
                     try? await Task.sleep(for: .seconds(1))
@@ -245,9 +248,13 @@ final class CorridorClock: LifecycleHandler, Sendable {
     static func store(_ orders: [TransportOrder], _ application: Application) async throws {
         let context = application.smartGate
         let audit = context.audit
+        let ids = orders.compactMap { UUID(uuidString: $0.id) }
         try await context.commits.perform { db in
+            // One read for the whole batch, not one per order.
+            let models = Dictionary(uniqueKeysWithValues: try await CorridorOrderModel.query(on: db).filter(\.$id ~~ ids).all()
+                .compactMap { model in model.id.map { ($0.uuidString, model) } })
             for order in orders {
-                guard let id = UUID(uuidString: order.id), let model = try await CorridorOrderModel.find(id, on: db) else { continue }
+                guard let model = models[order.id], let id = model.id else { continue }
                 let before = model.state
                 model.update(from: order)
                 try await model.save(on: db)

@@ -40,11 +40,14 @@ final class CorridorOrderModel: Model, @unchecked Sendable {
         createdBy = actor
     }
 
+    /// The ids it depends on.
+    var dependencyIDs: [String] { dependsOn.split(separator: ",").map(String.init) }
+
     /// The order as the corridor controller takes it.
     var order: TransportOrder {
         var order = TransportOrder(
             id: id?.uuidString ?? "", container: container, from: from, to: to, priority: priority,
-            deadline: deadlineMs.map(Date.init(milliseconds:)), dependsOn: dependsOn.split(separator: ",").map(String.init),
+            deadline: deadlineMs.map(Date.init(milliseconds:)), dependsOn: dependencyIDs,
             createdAt: Date(milliseconds: createdMs))
         order.state = TransportOrderState(rawValue: state) ?? .raw
         return order
@@ -63,7 +66,7 @@ final class CorridorOrderModel: Model, @unchecked Sendable {
     var view: CorridorOrderView {
         CorridorOrderView(
             id: id ?? UUID(), container: container, from: from, to: to, priority: priority,
-            deadline: deadlineMs.map(Date.init(milliseconds:)), dependsOn: dependsOn.split(separator: ",").map(String.init),
+            deadline: deadlineMs.map(Date.init(milliseconds:)), dependsOn: dependencyIDs,
             state: state, vehicle: vehicle, deliveredTo: deliveredTo, loadedAt: loadedMs.map(Date.init(milliseconds:)),
             finishedAt: finishedMs.map(Date.init(milliseconds:)), reason: reason, createdAt: Date(milliseconds: createdMs))
     }

@@ -27,11 +27,8 @@ enum VehicleLink {
 
     /// `GET /api/v1/corridor/vehicles/{id}/link`.
     @Sendable static func link(_ request: Request) async throws -> Response {
-        let user = try request.requireUser()
-        if !user.gates.contains(CorridorController.gate) { throw AppError.forbidden(.forbidden) }
-        guard let operations = request.application.smartGate.corridor else {
-            throw AppError.unavailable("The corridor is not in service on this server (no plant loaded).")
-        }
+        let user = try CorridorController.requireCorridorAccess(request)
+        let operations = try CorridorController.operations(request)
         let id = request.parameters.get("id") ?? ""
         guard let status = operations.vehicle(id) else { throw AppError.notFound(kind: "vehicle", id: id) }
         let upgrade = request.headers.first(name: .upgrade)?.lowercased() == "websocket"
@@ -78,10 +75,10 @@ enum VehicleLink {
                     let connection = try VDA5050.decode(Frame<VDA5050.Connection>.self, from: data).message
                     if connection.connectionState != .online { _ = socket.close(code: .normalClosure) }
                 default:
-                    socket.send(#"{"topic":"error","message":{"errorDescription":"unknown topic; send state or connection"}}"#)
+                    sendError(socket, "unknown topic; send state or connection")
                 }
             } catch {
-                socket.send(#"{"topic":"error","message":{"errorDescription":"not a VDA 5050 frame: "# + "\(String(describing: error).prefix(200))\"}}")
+                sendError(socket, "not a VDA 5050 frame: \(String(describing: error).prefix(200))")
             }
         }
         socket.onClose.whenComplete { _ in
@@ -90,9 +87,17 @@ enum VehicleLink {
         }
     }
 
+    struct ErrorMessage: Codable { var errorDescription: String }
+
+    /// An `error` frame, encoded like every other frame (so any text is escaped properly).
+    private static func sendError(_ socket: WebSocket, _ description: String) {
+        if let data = try? VDA5050.encode(Frame(topic: "error", message: ErrorMessage(errorDescription: description))) {
+            socket.send(String(decoding: data, as: UTF8.self))
+        }
+    }
+
     private static func refuse(_ socket: WebSocket, _ reason: String) {
-        let escaped = reason.replacingOccurrences(of: "\"", with: "'")
-        socket.send(#"{"topic":"error","message":{"errorDescription":""# + escaped + "\"}}")
+        sendError(socket, reason)
         _ = socket.close(code: .policyViolation)
     }
 }

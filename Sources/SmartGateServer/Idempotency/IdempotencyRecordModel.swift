@@ -44,6 +44,17 @@ struct CreateIdempotencyRecords: AsyncMigration {
 struct StoredAnswer: Sendable {
     var status: Int
     var body: Data
+
+    /// The answer to a create, first time or replayed, with `Location` from the stored
+    /// body's `id`.
+    func created(at path: (UUID) -> String) -> Response {
+        struct IdOnly: Decodable { var id: UUID }
+        var headers = HTTPHeaders()
+        if let stored = try? JSONDecoder().decode(IdOnly.self, from: body) {
+            headers.replaceOrAdd(name: .location, value: path(stored.id))
+        }
+        return WireJSON.response(data: body, status: HTTPStatus(statusCode: status), headers: headers)
+    }
 }
 
 enum IdempotencyKeys {

@@ -28,14 +28,8 @@ enum RiskRulesController {
             if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
             return answer
         }
-        var headers = HTTPHeaders()
-        if let stored = try? JSONDecoder().decode(IdOnly.self, from: answer.body) {
-            headers.replaceOrAdd(name: .location, value: "/api/v1/risk/rules/\(stored.id)")
-        }
-        return WireJSON.response(data: answer.body, status: HTTPStatus(statusCode: answer.status), headers: headers)
+        return answer.created { "/api/v1/risk/rules/\($0)" }
     }
-
-    private struct IdOnly: Decodable { var id: UUID }
 
     /// `GET /api/v1/risk/rules?gate=&active=&limit=&cursor=`, newest first; retired rules
     /// only with `active=false`.
