@@ -85,10 +85,12 @@ struct AccessMatrixTests {
             allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
         "POST /api/v1/inspections/:id/outcome": Row(
             allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)]),
-        // The corridor is Kim Thành's: staff posted elsewhere are refused, not hidden from.
+        // The corridor is Kim Thành's: staff posted elsewhere are refused its fleet, see an
+        // empty order list, and its orders answer them 404.
         "GET /api/v1/corridor/vehicles": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
-        "GET /api/v1/corridor/orders": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
-        "GET /api/v1/corridor/orders/:id": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)])),
+        "GET /api/v1/corridor/orders": Row(allowed: staffHere.union(staffElsewhere).union([.role(.corridorOperator), .role(.boardViewer)])),
+        "GET /api/v1/corridor/orders/:id": Row(
+            allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)]), hidden: staffElsewhere),
         "POST /api/v1/corridor/orders": Row(allowed: [.role(.corridorOperator)]),
         "GET /api/v1/corridor/vehicles/:id/link": Row(allowed: [.role(.corridorOperator)]),
         "POST /api/v1/corridor/orders/:id/withdraw": Row(allowed: [.role(.corridorOperator)]),

@@ -956,6 +956,9 @@ public final class FleetControl {
 
     func set(_ order: TransportOrder) {
         let previous = orders[order.id]?.state
+        // The lifecycle table is the rule: a move it does not allow is a controller bug.
+        assert(previous.map { $0 == order.state || $0.allows(order.state) } ?? (order.state == .raw),
+               "order \(order.id): \(previous?.rawValue ?? "new") → \(order.state.rawValue) is not in the lifecycle table")
         orders[order.id] = order
         if previous != order.state {
             needsDispatch = true
