@@ -75,7 +75,8 @@ def declaration(n):
     return {
         "direction": "export", "gate": "kim-thanh",
         "declarant": {"taxCode": "5300100269", "name": "Cong ty Nong san Lao Cai"},
-        "vehicle": {"plate": f"24C-{n // 100 % 1000:03d}.{n % 100:02d}"},
+        # Numbers run from 000.01: 000.00 is never issued (Circular 24/2023/TT-BCA).
+        "vehicle": {"plate": f"24C-{(n % 99_999 + 1) // 100:03d}.{(n % 99_999 + 1) % 100:02d}"},
         "driver": {"name": "Nguyen Van A", "documentNumber": "C1234567", "nationality": "VN"},
         "containers": [],
         "goods": [{"hsCode": "081060", "description": "Fresh durian", "quantity": 18000, "unit": "KGM",

@@ -80,7 +80,7 @@ func decisionsPerSecond(seconds: Double) throws -> (rate: Double, cases: Int) {
         var candidates: [DeclarationCandidate] = []
         if let body = truck.declaration {
             let json = try JSONValue.parse(JSONSerialization.data(withJSONObject: body))
-            candidates.append(DeclarationCandidate(id: UUID(), status: .atLane, channel: .green, declaration: try TripDeclaration.parse(json, knownGates: gates)))
+            candidates.append(DeclarationCandidate(id: UUID(), status: .atLane, channel: .green, declaration: try TripDeclaration.parse(json, knownGates: gates, now: now)))
         }
         let readings = try truck.readings.enumerated().map { offset, body in
             var body = body

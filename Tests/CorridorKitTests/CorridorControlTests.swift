@@ -47,7 +47,7 @@ struct TransportOrderTests {
 
     @Test("a bad order is refused naming each field", arguments: badRequests)
     func badRequest(_ row: (String, String, String)) throws {
-        let json = try JSONDecoder().decode(JSONValue.self, from: Data(row.0.utf8))
+        let json = try JSONValue.parse(Data(row.0.utf8))
         do {
             _ = try TransportOrderRequest.parse(json, network: Self.network, now: Self.now)
             Issue.record("accepted \(row.0)")
@@ -58,7 +58,7 @@ struct TransportOrderTests {
 
     @Test("a good order reads, to a bay or to a bay group")
     func goodRequest() throws {
-        let json = try JSONDecoder().decode(JSONValue.self, from: Data(
+        let json = try JSONValue.parse(Data(
             #"{"container":"csqu 305438-3","from":"A-H1","to":"b-bays","priority":5,"deadline":"2030-01-01T08:00:00+07:00","dependsOn":["TO-1"]}"#.utf8))
         let request = try TransportOrderRequest.parse(json, network: Self.network, now: Self.now)
         #expect(request.container.value == "CSQU3054383")
@@ -301,5 +301,82 @@ struct ExternalVehicleTests {
         #expect(engine.control.vehicleStatus[0].health == .unknown)
         #expect(engine.control.order("O1")?.state == .dispatchable)
         #expect(engine.checker.violations.isEmpty)
+    }
+
+    /// A real shuttle outside the engine, driven by the link: a second simulated shuttle
+    /// that hears the link's commands and whose reports go back over it.
+    final class LinkedShuttle {
+        let shuttle: SimulatedShuttle
+        let engine: CorridorEngine
+        var linked = true
+
+        init(_ engine: CorridorEngine, id: String) throws {
+            self.engine = engine
+            let spec = engine.network.shuttles.first { $0.id == id }!
+            shuttle = SimulatedShuttle(spec: spec, network: engine.network, at: engine.network.locations[engine.network.locationIndex[spec.home]!].point)
+            try engine.attach(id) { [unowned self] command in
+                guard self.linked else { return }
+                switch command {
+                case .order(let order): self.shuttle.receive(order, now: engine.now)
+                case .instantActions(let actions): self.shuttle.receive(actions, now: engine.now)
+                }
+            }
+        }
+
+        /// Runs the engine and the real shuttle together, a second at a time.
+        func run(until end: Double, while condition: () -> Bool = { true }) throws {
+            var first = true
+            while engine.now < end && condition() {
+                let next = engine.now + 1
+                while let due = shuttle.timers.indices.filter({ shuttle.timers[$0].0 <= next }).min(by: { shuttle.timers[$0].0 < shuttle.timers[$1].0 }) {
+                    let (time, timer) = shuttle.timers.remove(at: due)
+                    engine.run(until: max(engine.now, time))
+                    shuttle.fire(timer, now: max(engine.now, time))
+                }
+                if Int(next) % 2 == 0 { shuttle.heartbeat(now: next) }
+                engine.run(until: next)
+                let states = shuttle.outbox
+                shuttle.outbox.removeAll()
+                if linked { for state in states { try engine.receiveExternal(state, on: shuttle.spec.id, first: first); first = false } }
+            }
+        }
+    }
+
+    @Test("a real shuttle whose link closes goes back to its simulated twin after the silence timeout, load and all")
+    func linkClosesThenSimulationTakesOver() throws {
+        let engine = testEngine(vehicles: 1)
+        let real = try LinkedShuttle(engine, id: "S1")
+        real.shuttle.heartbeat(now: 0)
+        engine.submit(order("O1", from: "A-H2", to: "B-H2"))
+        // Linked, the real shuttle drives to the bay and picks the container up.
+        try real.run(until: 3_600) { real.shuttle.load == nil }
+        try #require(real.shuttle.load != nil, "the real shuttle never picked up")
+        #expect(engine.isLinked("S1"))
+        // The link closes with the container on board.
+        real.linked = false
+        engine.detach("S1")
+        let closedAt = engine.now
+        let silence = engine.network.plant.operations.silentAfterSeconds
+        engine.run(until: closedAt + silence - 1)
+        #expect(engine.isLinked("S1"), "still waiting for the silence timeout")
+        engine.run(until: closedAt + silence + 1)
+        #expect(!engine.isLinked("S1"))
+        #expect(engine.control.vehicleStatus[0].health == .ok)
+        #expect(engine.shuttles[0].load != nil, "the twin carries the container the real shuttle reported")
+        // The twin finishes the work.
+        _ = engine.runUntilSettled(limit: closedAt + 6 * 3_600)
+        #expect(engine.control.order("O1")?.state == .finished)
+        #expect(engine.checker.violations.isEmpty, "\(engine.checker.violations)")
+    }
+
+    @Test("a link opened again before the timeout keeps the vehicle on the link")
+    func relinkedInTime() throws {
+        let engine = testEngine(vehicles: 1)
+        try engine.attach("S1") { _ in }
+        engine.detach("S1")
+        engine.run(until: 10)
+        try engine.attach("S1") { _ in }
+        engine.run(until: 10 + engine.network.plant.operations.silentAfterSeconds * 2)
+        #expect(engine.isLinked("S1"))
     }
 }

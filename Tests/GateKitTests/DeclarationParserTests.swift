@@ -149,7 +149,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
             ("documents[0].sha256", "\"\(DomainFixtures.documentDigest.uppercased())\""),
             ("plannedArrival", #""2026-11-23T01:00:00Z""#),
         ])
-        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates)
+        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates, now: DomainFixtures.now)
         #expect(declaration.vehicle.plate.normalized == "24C12345")
         #expect(declaration.driver.name == "Nguyen Van A")
         #expect(declaration.driver.nationality == .vn)
@@ -169,7 +169,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
             ("documents", nil),
             ("vehicle.seals", #"["VNLC0000900", "VNLC0000901"]"#),
         ])
-        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates)
+        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates, now: DomainFixtures.now)
         #expect(declaration.vehicle.trailerPlate == nil)
         #expect(declaration.containers == [])
         #expect(declaration.documents == [])
@@ -186,7 +186,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
                "netKg": 450, "grossKg": 500.5, "value": {"amount": "31500000", "currency": "VND"}, "origin": "VN"}
             ]
             """)
-        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates)
+        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates, now: DomainFixtures.now)
         #expect(declaration.goods.map(\.grossKg) == [19_500, 500.5])
         #expect(declaration.expectedGrossKg == 14_000 + 19_500 + 500.5)
         #expect(declaration.goods.map(\.value.formattedAmount) == ["54000.00", "31500000"])
@@ -202,15 +202,15 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
             ("tareKg", #""14000""#),
         ])
         let failure = #expect(throws: ValidationFailure.self) {
-            try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates)
+            try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates, now: DomainFixtures.now)
         }
         // In reading order, as FieldReader promises.
         #expect(failure?.issues.map(\.fieldAndCode) == [
             "driver.name|field.required",
             "containers[0].number|container.check-digit",
+            "plannedArrival|timestamp.offset-missing",
             "goods[0].hsCode|hs.chapter",
             "goods[0].value.currency|currency.unknown",
-            "plannedArrival|timestamp.offset-missing",
             "tareKg|field.type",
         ])
         let byField = Dictionary(uniqueKeysWithValues: (failure?.issues ?? []).map { ($0.field, $0) })
@@ -285,6 +285,42 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
         DeclarationMutation("tareKg", "0", "field.range"),
         DeclarationMutation("tareKg", "100001", "field.range"),
         DeclarationMutation("tareKg", #""14000""#, "field.type"),
+        // Hardening (issue 13): server-owned and unknown members, at every level.
+        DeclarationMutation("status", #""released""#, "field.unknown"),
+        DeclarationMutation("channel", #""green""#, "field.unknown"),
+        DeclarationMutation("id", #""3f0c1d9e-0000-4000-8000-000000000000""#, "field.unknown"),
+        DeclarationMutation("unknownField", "1", "field.unknown"),
+        DeclarationMutation("declarant.vatNumber", #""x""#, "field.unknown"),
+        DeclarationMutation("vehicle.colour", #""red""#, "field.unknown"),
+        DeclarationMutation("driver.phone", #""0912""#, "field.unknown"),
+        DeclarationMutation("containers[0].sealed", "true", "field.unknown"),
+        DeclarationMutation("goods[0].hsDescription", #""x""#, "field.unknown"),
+        DeclarationMutation("goods[0].value.rate", "1", "field.unknown"),
+        DeclarationMutation("documents[0].url", #""http://x""#, "field.unknown"),
+        // Valid JSON numbers beyond what the field can hold name the field (not a 400).
+        DeclarationMutation("goods[0].quantity", "1e308", "field.range"),
+        DeclarationMutation("tareKg", "1e-320", "field.range"),
+        DeclarationMutation("goods[0].value.amount", "1e308", "field.range"),
+        // Times: RFC 3339 only, and within the plausible window of the server's time.
+        DeclarationMutation("plannedArrival", #""2026-11-23 08:00:00+07:00""#, "timestamp.invalid"),
+        DeclarationMutation("plannedArrival", #""2026-11-23T08:00:60+07:00""#, "timestamp.invalid"),
+        DeclarationMutation("plannedArrival", #""9999-12-31T00:00:00Z""#, "timestamp.implausible"),
+        DeclarationMutation("plannedArrival", #""0000-01-01T00:00:00Z""#, "timestamp.implausible"),
+        DeclarationMutation("plannedArrival", #""1970-01-01T00:00:00Z""#, "timestamp.implausible"),
+        DeclarationMutation("plannedArrival", #""2027-12-23T08:00:00+07:00""#, "timestamp.implausible"),
+        // Identifiers as the registries issue them.
+        DeclarationMutation("goods[0].value.currency", #""BGN""#, "currency.withdrawn"),
+        DeclarationMutation("goods[0].value.currency", #""ANG""#, "currency.withdrawn"),
+        DeclarationMutation("goods[0].hsCode", #""851712""#, "hs.unknown-subheading"),
+        DeclarationMutation("goods[0].hsCode", #""0810.61.00""#, "hs.unknown-subheading"),
+        DeclarationMutation("vehicle.plate", #""13A-123.45""#, "plate.vn-province-unassigned"),
+        DeclarationMutation("vehicle.plate", #""24W-123.45""#, "plate.vn-series-not-issued"),
+        DeclarationMutation("vehicle.plate", #""29-B1 123.45""#, "plate.motorcycle"),
+        DeclarationMutation("vehicle.plate", #""云AD1234F""#, "plate.cn-new-energy"),
+        // Text that would show officers something other than what is stored.
+        DeclarationMutation("driver.name", #""Nguyen Van \u202EA""#, "field.invisible-character"),
+        DeclarationMutation("declarant.name", #""Cong ty\u200B Lao Cai""#, "field.invisible-character"),
+        DeclarationMutation("goods[0].description", #""Fresh durian\u2066""#, "field.invisible-character"),
     ])
     func singleFieldMutationCausesExactlyOneIssue(_ mutation: DeclarationMutation) throws {
         let issues = DomainFixtures.declarationIssues(try parserMutated(mutation.path, mutation.json))
@@ -313,7 +349,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
         let json = try parserMutated([
             ("goods[0].value.amount", amount), ("goods[0].value.currency", "\"\(currency)\""),
         ])
-        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates)
+        let declaration = try TripDeclaration.parse(json, knownGates: DomainFixtures.knownGates, now: DomainFixtures.now)
         let money = try #require(declaration.goods.first?.value)
         #expect(money.currency.value == currency)
         #expect(money.amount == Decimal(string: exact, locale: Locale(identifier: "en_US_POSIX")))
@@ -397,7 +433,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
 
     @Test(arguments: [
         ("vehicle.plate", "24R-012.34", "plate.trailer-as-vehicle", "24R-012.34"),
-        ("vehicle.plate", "24RM01234", "plate.trailer-as-vehicle", "24RM-012.34"),
+        ("vehicle.plate", "29B1-123.45", "plate.motorcycle", "29B1-123.45"),
         ("vehicle.plate", "云A·1234挂", "plate.trailer-as-vehicle", "云A·1234挂"),
         ("vehicle.trailerPlate", "24C-999.99", "plate.not-trailer", "24C-999.99"),
         ("vehicle.trailerPlate", "云A12345", "plate.not-trailer", "云A·12345"),
@@ -426,7 +462,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
 
         // The same document is fine where the gate is known.
         let json = try parserMutated("gate", #""mong-cai""#)
-        let declaration = try TripDeclaration.parse(json, knownGates: ["mong-cai"])
+        let declaration = try TripDeclaration.parse(json, knownGates: ["mong-cai"], now: DomainFixtures.now)
         #expect(declaration.gate == "mong-cai")
     }
 
@@ -446,8 +482,8 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
             "declarant|field.required",
             "vehicle|field.required",
             "driver|field.required",
-            "goods|field.required",
             "plannedArrival|field.required",
+            "goods|field.required",
             "tareKg|field.required",
         ])
     }
@@ -467,7 +503,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
         #expect(issues.first?.message() == "gross mass 17999.5 kg is below net mass 18000 kg")
 
         // Gross equal to net (no packaging) is allowed.
-        let equal = try TripDeclaration.parse(try parserMutated("goods[0].grossKg", "18000"), knownGates: DomainFixtures.knownGates)
+        let equal = try TripDeclaration.parse(try parserMutated("goods[0].grossKg", "18000"), knownGates: DomainFixtures.knownGates, now: DomainFixtures.now)
         #expect(equal.goods.first?.grossKg == 18_000)
         #expect(equal.expectedGrossKg == 32_000)
     }

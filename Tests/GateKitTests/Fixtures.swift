@@ -45,6 +45,9 @@ enum DomainFixtures {
     /// `plannedArrival` of the valid declaration: 2026-11-23T01:00:00Z.
     static let plannedArrival = Date(timeIntervalSince1970: 1_795_395_600)
 
+    /// The server's time in the declaration tests: the day before the planned arrival.
+    static let now = Date(timeIntervalSince1970: 1_795_395_600 - 86_400)
+
     /// `tareKg` + Σ `grossKg` of the valid declaration.
     static let expectedGrossKg = 33_500.0
 
@@ -69,13 +72,13 @@ enum DomainFixtures {
 
     /// The valid declaration, parsed and validated.
     static func validDeclaration() throws -> TripDeclaration {
-        try TripDeclaration.parse(validDeclarationJSON(), knownGates: knownGates)
+        try TripDeclaration.parse(validDeclarationJSON(), knownGates: knownGates, now: DomainFixtures.now)
     }
 
     /// The issues `TripDeclaration.parse` reports for `json`, or `[]` when it parses.
     static func declarationIssues(_ json: JSONValue) -> [GateKit.Issue] {
         do {
-            _ = try TripDeclaration.parse(json, knownGates: knownGates)
+            _ = try TripDeclaration.parse(json, knownGates: knownGates, now: DomainFixtures.now)
             return []
         } catch {
             return error.issues

@@ -136,7 +136,7 @@ struct LanesAPITests {
                     for event in 0..<20 {
                         // Every event twice, racing itself: the retry must not be stored twice.
                         for _ in 0..<2 {
-                            let body = Fixture.reading("scale-\(index)", "ev-\(event)", "weight", #""grossKg":\#(30_000 + event)"#, at: "2026-11-24T08:00:00Z")
+                            let body = Fixture.reading("scale-\(index)", "ev-\(event)", "weight", #""grossKg":\#(30_000 + event)"#, at: stamp())
                             group.addTask { try await app.send(.POST, "/api/v1/lanes/\(lane)/readings", json: body).status }
                         }
                     }

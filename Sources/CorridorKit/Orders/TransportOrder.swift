@@ -146,7 +146,7 @@ public struct TransportOrderRequest: Sendable, Equatable {
                 reader.add(Issue(field: "priority", .wrongType, ["expected": "a whole number", "actual": "\(value)"]))
             }
         }
-        let deadline = reader.timestamp(body["deadline"], at: "deadline", required: false)
+        let deadline = reader.timestamp(body["deadline"], at: "deadline", required: false, within: .calendar)
         if let deadline, deadline <= now { reader.add(Issue(field: "deadline", .corridorDeadlinePast)) }
         var dependsOn: [String] = []
         if let list = reader.array(body["dependsOn"], at: "dependsOn", required: false, maxCount: 20) {

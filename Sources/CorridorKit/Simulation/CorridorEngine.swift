@@ -21,6 +21,9 @@ public final class CorridorEngine {
         case emergency(Bool)
         /// An index into `scheduled`: heap entries stay small.
         case submit(Int)
+        /// A closed link's vehicle goes back to its simulated twin, unless linked again
+        /// since (the link generation no longer matches).
+        case returnToSimulation(Int, generation: Int)
     }
 
     public let network: CorridorNetwork
@@ -32,6 +35,11 @@ public final class CorridorEngine {
     /// Vehicles driven from outside (a real shuttle over a link): their commands go to
     /// the sink, and their simulated twin stands still.
     private var external: [Int: (VehicleCommand) -> Void] = [:]
+    /// Counts each vehicle's attaches and detaches, so a return scheduled by an old
+    /// detach does not take a vehicle from a link opened since.
+    private var linkGeneration: [Int: Int] = [:]
+    /// The last state each external vehicle reported, where its twin takes over.
+    private var lastExternalState: [Int: VDA5050.State] = [:]
     private var scheduled: [TransportOrder] = []
     /// Called for every controller event (order transitions, health, crossings).
     public var onEvent: ((CorridorEvent) -> Void)?
@@ -160,13 +168,25 @@ public final class CorridorEngine {
     public func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(LinkError) {
         guard let v = network.shuttleIndex[id] else { throw .unknownVehicle(id) }
         external[v] = sink
+        linkGeneration[v, default: 0] += 1
         shuttles[v].silent = true
     }
 
-    /// The link dropped: the vehicle stays external and, silent, becomes UNKNOWN.
+    /// The link dropped: the vehicle stays external and, silent, becomes UNKNOWN after the
+    /// plant's silence timeout; at that moment, unless linked again, its simulated twin
+    /// takes over from its last report (a corridor without its real shuttle keeps a
+    /// working fleet instead of an obstacle that stays UNKNOWN for ever).
     public func detach(_ id: String) {
-        guard let v = network.shuttleIndex[id] else { return }
+        guard let v = network.shuttleIndex[id], external[v] != nil else { return }
         external[v] = { _ in }
+        linkGeneration[v, default: 0] += 1
+        queue.push(now + network.plant.operations.silentAfterSeconds, .returnToSimulation(v, generation: linkGeneration[v]!))
+    }
+
+    /// Whether the vehicle `id` is driven over a link (or its link closed and its twin has
+    /// not yet taken over).
+    public func isLinked(_ id: String) -> Bool {
+        network.shuttleIndex[id].map { external[$0] != nil } ?? false
     }
 
     /// A state from an external vehicle's link.
@@ -177,6 +197,7 @@ public final class CorridorEngine {
             let known = network.pointIDs[control.vehicles[v].point]
             guard state.lastNodeId == known else { throw .elsewhere(reported: state.lastNodeId, known: known) }
         }
+        lastExternalState[v] = state
         checker.observe(state, now: now)
         control.receive(state, now: now)
         flush(v)
@@ -224,6 +245,11 @@ public final class CorridorEngine {
             if on { control.emergencyStop(now: now) } else { control.releaseEmergencyStop(now: now) }
         case .submit(let index):
             control.submit(scheduled[index], now: now)
+        case .returnToSimulation(let v, let generation):
+            guard linkGeneration[v] == generation, external[v] != nil else { break }
+            external[v] = nil
+            shuttles[v].takeOver(from: lastExternalState.removeValue(forKey: v), now: now)
+            return flush(v)
         }
         flush()
     }

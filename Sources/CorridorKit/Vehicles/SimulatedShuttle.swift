@@ -158,6 +158,38 @@ public final class SimulatedShuttle {
         report(now)
     }
 
+    // MARK: a real vehicle's link dropped
+
+    /// Takes over from a real shuttle whose link closed: from where and as it last reported
+    /// (node, load, battery, paused or stopped), standing, with no order. The controller
+    /// sees an order it sent go missing and sends or replans it from here, as after any
+    /// lost message. Without a last report, the twin carries on from where it stood.
+    public func takeOver(from state: VDA5050.State?, now: Double) {
+        silent = false
+        guard let state else { return report(now) }
+        generation += 1  // timers from before the link are stale
+        moving = false
+        edge = nil
+        edgeDone = 0
+        runningAction = nil
+        point = network.pointIndex[state.lastNodeId] ?? point
+        load = state.loads.first?.loadId
+        batteryKWh = spec.batteryKWh * min(100, max(0, state.batteryState.batteryCharge)) / 100
+        charging = state.batteryState.charging
+        chargeSince = now
+        emergencyStopped = state.safetyState.eStop != "NONE"
+        paused = state.paused && !emergencyStopped
+        broken = false
+        orderId = ""
+        orderUpdateId = 0
+        nodes = []
+        edges = []
+        nodePoints = []
+        at = 0
+        actionStates = []
+        report(now)
+    }
+
     // MARK: timers
 
     /// Handles a timer set earlier; stale ones (superseded by a stop) are ignored.

@@ -35,6 +35,14 @@ public enum AccountRules {
         return raw
     }
 
+    /// Whether a password given at login could be one that was set. bcrypt reads a password
+    /// only up to its first NUL, so `right-password\0anything` would match the hash of
+    /// `right-password`; no password is ever set with a control character (`newPassword`),
+    /// so a login password with one never matches, and bcrypt is not even asked.
+    public static func couldHaveBeenSet(_ password: String) -> Bool {
+        !password.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
     /// A password being set: 10 to 72 bytes, no control characters.
     public static func newPassword(_ raw: String) throws(Issue) -> String {
         guard (passwordMinimumBytes...passwordMaximumBytes).contains(raw.utf8.count) else {

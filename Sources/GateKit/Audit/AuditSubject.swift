@@ -25,11 +25,11 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Reads `kind:uuid`; nil for anything else.
+    /// Reads `kind:uuid` in any letter case; nil for anything else.
     public init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let id = UUID(uuidString: parts[1]) else { return nil }
-        switch parts[0] {
+        switch parts[0].lowercased() {
         case "declaration": self = .declaration(id)
         case "passage": self = .passage(id)
         case "user": self = .user(id)

@@ -41,6 +41,11 @@ extension IssueCode {
         en: "{actual} is a trailer plate; give it as vehicle.trailerPlate",
         vi: "{actual} là biển số rơ moóc; hãy khai tại vehicle.trailerPlate",
         zh: "{actual} 是挂车号牌，请填写在 vehicle.trailerPlate")
+    public static let motorcycleAsVehicle = IssueCode(
+        "plate.motorcycle",
+        en: "{actual} is a motorcycle plate (a series letter and digit); a truck's series is letters only",
+        vi: "{actual} là biển số xe mô tô (chữ cái sê-ri kèm chữ số); sê-ri biển số xe tải chỉ gồm chữ cái",
+        zh: "{actual} 是摩托车号牌（系列字母后带数字）；货车号牌的系列只有字母")
     public static let sealFormat = IssueCode(
         "seal.format",
         en: "an e-seal id is 4 to 32 letters, digits or dashes (got \"{actual}\")",
@@ -74,14 +79,31 @@ public enum SealIdentifier {
 }
 
 extension TripDeclaration {
+    /// The members a declaration document may have, per object. Anything else, the
+    /// server-owned `id`, `status` and `channel` among them, is refused by name.
+    enum Fields {
+        static let root = ["direction", "gate", "declarant", "vehicle", "driver", "containers", "goods", "documents", "plannedArrival", "tareKg", "crossing"]
+        static let declarant = ["taxCode", "name"]
+        static let vehicle = ["plate", "trailerPlate", "seals"]
+        static let driver = ["name", "documentNumber", "nationality"]
+        static let container = ["number", "seals"]
+        static let goods = ["hsCode", "description", "quantity", "unit", "netKg", "grossKg", "value", "origin"]
+        static let money = ["amount", "currency"]
+        static let document = ["kind", "reference", "sha256"]
+    }
+
     /// Validates a declaration document and reports every invalid field at once.
     ///
-    /// - Parameter knownGates: ids of the gates this deployment serves.
-    public static func parse(_ json: JSONValue, knownGates: Set<String>) throws(ValidationFailure) -> TripDeclaration {
+    /// - Parameters:
+    ///   - knownGates: ids of the gates this deployment serves.
+    ///   - now: the server's time, against which `plannedArrival` must be plausible and
+    ///     the currencies in force.
+    public static func parse(_ json: JSONValue, knownGates: Set<String>, now: Date) throws(ValidationFailure) -> TripDeclaration {
         guard case .object(let root) = json else {
             throw ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName])])
         }
         var reader = FieldReader()
+        reader.refuseUnknown(in: root, allowed: Fields.root)
 
         let direction = reader.choice(root["direction"], at: "direction", as: TripDirection.self)
         let gate = reader.string(root["gate"], at: "gate", maxLength: 64)
@@ -92,6 +114,7 @@ extension TripDeclaration {
         // A missing or mistyped parent is one issue; its children are only checked inside an object.
         let declarantGiven = reader.object(root["declarant"], at: "declarant")
         let declarantObject = declarantGiven ?? [:]
+        reader.refuseUnknown(in: declarantObject, allowed: Fields.declarant, at: "declarant")
         let taxCode = reader.parse(
             declarantObject["taxCode"], at: "declarant.taxCode", required: declarantGiven != nil, maxLength: 32, EnterpriseCode.init)
         let declarantName = reader.string(
@@ -117,9 +140,13 @@ extension TripDeclaration {
 
         let vehicleGiven = reader.object(root["vehicle"], at: "vehicle")
         let vehicleObject = vehicleGiven ?? [:]
+        reader.refuseUnknown(in: vehicleObject, allowed: Fields.vehicle, at: "vehicle")
         let plate = reader.parse(vehicleObject["plate"], at: "vehicle.plate", required: vehicleGiven != nil, maxLength: 32, VehiclePlate.init)
         if let plate, plate.isTrailer {
             reader.add(Issue(field: "vehicle.plate", .trailerAsVehicle, ["actual": plate.display]))
+        }
+        if let plate, plate.isMotorcycle {
+            reader.add(Issue(field: "vehicle.plate", .motorcycleAsVehicle, ["actual": plate.display]))
         }
         let trailerPlate = reader.parse(vehicleObject["trailerPlate"], at: "vehicle.trailerPlate", required: false, maxLength: 32, VehiclePlate.init)
         if let trailerPlate, !trailerPlate.isTrailer {
@@ -129,6 +156,7 @@ extension TripDeclaration {
 
         let driverGiven = reader.object(root["driver"], at: "driver")
         let driverObject = driverGiven ?? [:]
+        reader.refuseUnknown(in: driverObject, allowed: Fields.driver, at: "driver")
         let driverPresent = driverGiven != nil
         let driverName = reader.string(driverObject["name"], at: "driver.name", required: driverPresent, maxLength: DeclarationLimits.nameLength)
         let documentNumber = reader.string(driverObject["documentNumber"], at: "driver.documentNumber", required: driverPresent, maxLength: 32)
@@ -140,6 +168,7 @@ extension TripDeclaration {
         for (index, item) in containerItems.enumerated() {
             let path = "containers[\(index)]"
             guard let object = reader.object(item, at: path) else { continue }
+            reader.refuseUnknown(in: object, allowed: Fields.container, at: path)
             let number = reader.parse(object["number"], at: "\(path).number", maxLength: 20, ContainerNumber.init)
             let containerSeals = seals(object["seals"], at: "\(path).seals", reader: &reader)
             guard let number else { continue }
@@ -151,11 +180,15 @@ extension TripDeclaration {
             containers.append(DeclaredContainer(number: number, seals: containerSeals))
         }
 
+        let plannedArrival = reader.timestamp(root["plannedArrival"], at: "plannedArrival", within: .plannedArrival(around: now))
+        // Money is judged in the currencies in force on the day of the trip.
+        let tripDate = plannedArrival ?? now
         var goods: [GoodsLine] = []
         let goodsItems = reader.array(root["goods"], at: "goods", minCount: 1, maxCount: DeclarationLimits.maxGoodsLines) ?? []
         for (index, item) in goodsItems.enumerated() {
             let path = "goods[\(index)]"
             guard let object = reader.object(item, at: path) else { continue }
+            reader.refuseUnknown(in: object, allowed: Fields.goods, at: path)
             let hsCode = reader.parse(object["hsCode"], at: "\(path).hsCode", maxLength: 16, HSCode.init)
             let description = reader.string(object["description"], at: "\(path).description", maxLength: DeclarationLimits.descriptionLength)
             let quantity = reader.number(object["quantity"], at: "\(path).quantity", minimum: 0, maximum: 1_000_000_000, exclusiveMinimum: true)
@@ -171,7 +204,7 @@ extension TripDeclaration {
             if let netKg, let grossKg, grossKg < netKg {
                 reader.add(Issue(field: "\(path).grossKg", .grossBelowNet, ["gross": "\(grossKg)", "net": "\(netKg)"]))
             }
-            let value = money(object["value"], at: "\(path).value", reader: &reader)
+            let value = money(object["value"], at: "\(path).value", on: tripDate, reader: &reader)
             let origin = reader.parse(object["origin"], at: "\(path).origin", maxLength: 8, CountryCode.init)
             if let hsCode, let description, let quantity, let unit, let netKg, let grossKg, let value, let origin {
                 goods.append(GoodsLine(
@@ -185,6 +218,7 @@ extension TripDeclaration {
         for (index, item) in documentItems.enumerated() {
             let path = "documents[\(index)]"
             guard let object = reader.object(item, at: path) else { continue }
+            reader.refuseUnknown(in: object, allowed: Fields.document, at: path)
             let kind = reader.choice(object["kind"], at: "\(path).kind", as: DocumentKind.self)
             let reference = reader.string(object["reference"], at: "\(path).reference", maxLength: DeclarationLimits.referenceLength)
             let digest = reader.parse(object["sha256"], at: "\(path).sha256", maxLength: 80, SHA256Digest.init)
@@ -193,7 +227,6 @@ extension TripDeclaration {
             }
         }
 
-        let plannedArrival = reader.timestamp(root["plannedArrival"], at: "plannedArrival")
         let tareKg = reader.number(root["tareKg"], at: "tareKg", minimum: 0, maximum: 100_000, exclusiveMinimum: true)
         let crossing = reader.choice(root["crossing"], at: "crossing", required: false, as: CrossingMode.self)
         if crossing == .shuttle {
@@ -216,9 +249,14 @@ extension TripDeclaration {
             plannedArrival: plannedArrival, tareKg: tareKg.doubleValue, crossing: crossing)
     }
 
-    private static func money(_ value: JSONValue?, at path: String, reader: inout FieldReader) -> Money? {
+    private static func money(_ value: JSONValue?, at path: String, on date: Date, reader: inout FieldReader) -> Money? {
         guard let object = reader.object(value, at: path) else { return nil }
-        let currency = reader.parse(object["currency"], at: "\(path).currency", maxLength: 8, CurrencyCode.init)
+        reader.refuseUnknown(in: object, allowed: Fields.money, at: path)
+        let currency = reader.parse(object["currency"], at: "\(path).currency", maxLength: 8) { text throws(Issue) in
+            let code = try CurrencyCode(text)
+            try code.checkInForce(on: date)
+            return code
+        }
         let amountPath = "\(path).amount"
         let amount: Decimal?
         switch object["amount"] {

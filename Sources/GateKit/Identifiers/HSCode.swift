@@ -33,6 +33,14 @@ extension IssueCode {
         vi: "chương {chapter} là chương dự phòng trong Hệ thống hài hòa, không dùng để phân loại hàng hóa",
         zh: "第 {chapter} 章为协调制度的保留章，不能用于商品归类"
     )
+
+    /// A six-digit subheading the HS 2022 nomenclature does not have.
+    public static let hsCodeUnknownSubheading = IssueCode(
+        "hs.unknown-subheading",
+        en: "subheading {subheading} does not exist in HS 2022; the closest are {closest}",
+        vi: "phân nhóm {subheading} không có trong HS 2022; gần nhất là {closest}",
+        zh: "HS 2022 中没有子目 {subheading}；最接近的是 {closest}"
+    )
 }
 
 /// A Harmonized System commodity code: 6 digits internationally, 8 in the ASEAN and
@@ -60,8 +68,35 @@ public struct HSCode: Hashable, Sendable, Codable, CustomStringConvertible {
         case 77, 98, 99:
             throw Issue(.hsCodeChapterReserved, ["chapter": chapter])
         default:
-            value = digits
+            break
         }
+        let subheading = String(digits.prefix(6))
+        guard Self.hs2022.contains(subheading) else {
+            let closest = Self.closest(to: subheading).map { "\($0.prefix(4)).\($0.suffix(2))" }.joined(separator: ", ")
+            throw Issue(.hsCodeUnknownSubheading, ["subheading": "\(subheading.prefix(4)).\(subheading.suffix(2))", "closest": closest])
+        }
+        value = digits
+    }
+
+    /// The HS 2022 subheadings (the edition in force since 2022-01-01 and in both
+    /// countries' tariffs), from `hs2022Text`. The 8- and 10-digit national lines under a
+    /// subheading are the Vietnamese and Chinese tariffs' own and are not checked here.
+    static let hs2022: Set<String> = Set(hs2022Sorted)
+
+    private static let hs2022Sorted: [String] = hs2022Text.split(separator: "\n").flatMap { line -> [String] in
+        let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":")
+        return parts[1].split(separator: " ").map { "\(parts[0])\($0)" }
+    }
+
+    /// Up to five subheadings nearest to a missing one: those of its own heading when the
+    /// heading exists (a wrong last digit pair is the usual slip), else the numerically
+    /// nearest in the nomenclature.
+    static func closest(to subheading: String) -> [String] {
+        let heading = subheading.prefix(4)
+        let target = Int(subheading) ?? 0
+        let sameHeading = hs2022Sorted.filter { $0.hasPrefix(heading) }
+        let pool = sameHeading.isEmpty ? hs2022Sorted : sameHeading
+        return pool.sorted { abs((Int($0) ?? 0) - target) < abs((Int($1) ?? 0) - target) }.prefix(5).sorted()
     }
 
     /// The chapter, 1–97, e.g. 8 for `0810.60`.

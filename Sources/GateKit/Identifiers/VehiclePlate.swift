@@ -33,6 +33,38 @@ extension IssueCode {
         zh: "省份代码必须是 2 位数字，而不是“{found}”"
     )
 
+    /// Two digits that no Vietnamese province was assigned.
+    public static let plateVietnamProvinceUnassigned = IssueCode(
+        "plate.vn-province-unassigned",
+        en: "province code {province} is not assigned to any province (Circular 24/2023/TT-BCA, Appendix 02)",
+        vi: "mã {province} không được cấp cho tỉnh, thành phố nào (Phụ lục 02, Thông tư 24/2023/TT-BCA)",
+        zh: "省份代码 {province} 未分配给任何省份（第 24/2023/TT-BCA 号通知附录 02）"
+    )
+
+    /// A series letter or letter pair that is not issued on car and truck plates.
+    public static let plateVietnamSeriesNotIssued = IssueCode(
+        "plate.vn-series-not-issued",
+        en: "series “{series}” is not issued on car or truck plates (letters I, J, O, Q and W are never used; letter pairs only {pairs})",
+        vi: "sê-ri “{series}” không được cấp cho biển số ô tô (không dùng các chữ I, J, O, Q, W; sê-ri hai chữ chỉ có {pairs})",
+        zh: "系列“{series}”不用于汽车号牌（从不使用字母 I、J、O、Q、W；双字母系列仅有 {pairs}）"
+    )
+
+    /// A series digit 0, which is never issued.
+    public static let plateVietnamSeriesDigit = IssueCode(
+        "plate.vn-series-digit",
+        en: "the digit after series letter {letter} is 1 to 9, not 0",
+        vi: "chữ số sau chữ cái sê-ri {letter} là từ 1 đến 9, không phải 0",
+        zh: "系列字母 {letter} 之后的数字应为 1 至 9，而不是 0"
+    )
+
+    /// A registration number of all zeros.
+    public static let plateVietnamNumberZero = IssueCode(
+        "plate.vn-number-zero",
+        en: "the number {number} is never issued (numbers start at 0001 or 000.01)",
+        vi: "số {number} không bao giờ được cấp (số bắt đầu từ 0001 hoặc 000.01)",
+        zh: "号码 {number} 从不发放（号码从 0001 或 000.01 开始）"
+    )
+
     /// A Vietnamese plate with no series letter after the province code.
     public static let plateVietnamSeriesMissing = IssueCode(
         "plate.vn-series-missing",
@@ -97,12 +129,12 @@ extension IssueCode {
         zh: "{prefix} 之后应为 5 位字母或数字（新能源号牌为 6 位，挂车为 4 位加“挂”），而不是“{number}”"
     )
 
-    /// A six-character Chinese plate number that is not marked as new-energy.
+    /// A six-character Chinese plate number that is not a new-energy number.
     public static let plateChinaNewEnergy = IssueCode(
         "plate.cn-new-energy",
-        en: "a 6-character plate number is a new-energy plate and must start or end with D or F, not “{number}”",
-        vi: "số biển 6 ký tự là biển xe năng lượng mới và phải bắt đầu hoặc kết thúc bằng D hoặc F, không phải “{number}”",
-        zh: "6 位号码为新能源号牌，必须以 D 或 F 开头或结尾，而不是“{number}”"
+        en: "a 6-character plate number is a new-energy plate: D or F, a letter or digit, then 4 digits (small vehicles), or 5 digits then D or F (large vehicles), not “{number}”",
+        vi: "số biển 6 ký tự là biển xe năng lượng mới: D hoặc F, một chữ cái hoặc chữ số, rồi 4 chữ số (xe nhỏ), hoặc 5 chữ số rồi D hoặc F (xe lớn), không phải “{number}”",
+        zh: "6 位号码为新能源号牌：小型车为 D 或 F、一位字母或数字、再加 4 位数字；大型车为 5 位数字加 D 或 F，而不是“{number}”"
     )
 }
 
@@ -147,19 +179,22 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         normalized = compact
     }
 
-    /// Whether this is a trailer or semi-trailer plate: series `R` or `RM` in Viet Nam,
-    /// a `挂` suffix in China. Trailers are checked in with the tractor that pulls them.
+    /// Whether this is a trailer or semi-trailer plate: series `R` in Viet Nam, a `挂`
+    /// suffix in China. Trailers are checked in with the tractor that pulls them.
     public var isTrailer: Bool {
         switch country {
-        case .vn:
-            guard let parts = try? Self.vietnameseParts(Array(normalized)) else { return false }
-            return ["R", "RM"].contains(parts.series.filter(IdentifierSyntax.isUppercaseLetter))
-        case .cn:
-            return normalized.hasSuffix("挂")
+        case .vn: (try? Self.vietnameseParts(Array(normalized)))?.series == "R"
+        case .cn: normalized.hasSuffix("挂")
         }
     }
 
-    /// The plate as printed: `24C-123.45`, `24C-1234`, `云A·12345`.
+    /// Whether this is a Vietnamese motorcycle plate (a series letter followed by a digit,
+    /// `29-B1 123.45`): a valid plate, but never a truck's.
+    public var isMotorcycle: Bool {
+        country == .vn && (try? Self.vietnameseParts(Array(normalized)))?.form == .motorcycle
+    }
+
+    /// The plate as printed: `24C-123.45`, `24C-1234`, `41-291-NG-01`, `云A·12345`.
     ///
     /// Derived from `normalized` alone so that equal plates always print alike; where the
     /// series/number boundary is ambiguous the letters-only series is shown.
@@ -167,6 +202,7 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         switch country {
         case .vn:
             guard let parts = try? Self.vietnameseParts(Array(normalized)) else { return normalized }
+            if parts.form == .foreign { return "\(parts.province)-\(parts.number.prefix(3))-\(parts.series)-\(parts.number.suffix(2))" }
             let number = parts.number.count == 5
                 ? "\(parts.number.prefix(3)).\(parts.number.suffix(2))"
                 : parts.number
@@ -225,41 +261,110 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         "Z": "2",
     ]
 
+    /// How a Vietnamese plate is laid out.
+    enum VietnameseForm: Equatable {
+        /// Province, a series of letters, 4 or 5 digits: cars, trucks, trailers.
+        case ordinary
+        /// Province, a letter and a digit 1–9, 4 or 5 digits.
+        case motorcycle
+        /// Foreign organisations and diplomats: province, 3-digit country code, NG/QT/NN,
+        /// 2-digit order (`41-291-NG-01`).
+        case foreign
+    }
+
+    /// Province codes (ký hiệu địa phương) of Circular 24/2023/TT-BCA, Appendix 02, kept by
+    /// Circular 79/2024/TT-BCA and by the 2025 province merger, which pooled codes without
+    /// retiring any; 80 is the central traffic police (Cục CSGT). Never assigned: 10, 13,
+    /// 42, 44, 45, 46, 87, 91, 96 (nor anything below 11).
+    static let vietnameseProvinces: Set<String> = Set(
+        (11...99).map { String($0) }.filter { !["13", "42", "44", "45", "46", "87", "91", "96"].contains($0) })
+
+    /// The 20 series letters of Circular 24/2023/TT-BCA ("sêri biển số sử dụng lần lượt một
+    /// trong 20 chữ cái sau đây: A, B, C, D, E, F, G, H, K, L, M, N, P, S, T, U, V, X, Y, Z");
+    /// I, J, O, Q and W are never issued. R is the trailer and semi-trailer series.
+    static let vietnameseSeriesLetters = Set("ABCDEFGHKLMNPSTUVXYZ")
+
+    /// Two-letter series a truck can carry (the circular's special series): LD foreign-invested
+    /// firms and leased vehicles, KT military enterprises, DA foreign-invested project boards,
+    /// HC restricted-range vehicles, and the foreign series NG (diplomatic), QT (international
+    /// organisations), NN (foreign organisations and people). Two-letter moped series (AA…)
+    /// and others such as MK, MĐ, TĐ are not trucks'. biensoxe 0.8.5, the reference the tests
+    /// compare with, accepts any pair and reads `24RM` as a moped; the circular has no RM
+    /// series, so it is refused here.
+    static let vietnameseSeriesPairs: Set<String> = ["LD", "KT", "DA", "HC", "NG", "QT", "NN"]
+
+    /// The foreign series, which also come in the `province-country-series-order` layout.
+    static let vietnameseForeignSeries: Set<String> = ["NG", "QT", "NN"]
+
     /// Splits a compact Vietnamese plate into province, series and number, or throws the
     /// first rule it breaks.
     ///
-    /// Without separators `24C11234` could be series `C1` + `1234` or `C` + `11234`; the
-    /// letters-only series wins whenever it leaves 4–5 digits, because that is what trucks
-    /// carry, and the normalised form is the same either way.
-    private static func vietnameseParts(
+    /// Without separators `24C11234` could be series `C1` + `1234` (a motorcycle) or `C` +
+    /// `11234` (a truck); the letters-only series wins whenever it leaves 4–5 digits, because
+    /// that is what trucks carry, and the normalised form is the same either way.
+    static func vietnameseParts(
         _ characters: [Character]
-    ) throws(Issue) -> (province: String, series: String, number: String) {
+    ) throws(Issue) -> (province: String, series: String, number: String, form: VietnameseForm) {
         if let bad = characters.first(where: { !IdentifierSyntax.isDigit($0) && !IdentifierSyntax.isUppercaseLetter($0) }) {
             throw Issue(.plateCharacter, ["character": String(bad)])
         }
-        let province = characters.prefix(2)
+        let province = String(characters.prefix(2))
         guard province.count == 2, province.allSatisfy(IdentifierSyntax.isDigit) else {
-            throw Issue(.plateVietnamProvince, ["found": String(province)])
+            throw Issue(.plateVietnamProvince, ["found": province])
         }
-        let letters = characters.dropFirst(2).prefix(while: IdentifierSyntax.isUppercaseLetter)
+        guard vietnameseProvinces.contains(province) else {
+            throw Issue(.plateVietnamProvinceUnassigned, ["province": province])
+        }
+        if let foreign = foreignParts(characters.dropFirst(2)) {
+            return (province, foreign.series, foreign.number, .foreign)
+        }
+        let letters = String(characters.dropFirst(2).prefix(while: IdentifierSyntax.isUppercaseLetter))
         guard !letters.isEmpty else {
-            throw Issue(.plateVietnamSeriesMissing, ["province": String(province)])
+            throw Issue(.plateVietnamSeriesMissing, ["province": province])
         }
         guard letters.count <= 2 else {
-            throw Issue(.plateVietnamSeries, ["series": String(letters)])
+            throw Issue(.plateVietnamSeries, ["series": letters])
         }
+        try checkSeries(letters)
         let rest = characters.dropFirst(2 + letters.count)
         guard rest.allSatisfy(IdentifierSyntax.isDigit) else {
             throw Issue(.plateVietnamNumber, ["number": String(rest)])
         }
+        let parts: (series: String, number: Substring, form: VietnameseForm)
         switch rest.count {
         case 4...5:
-            return (String(province), String(letters), String(rest))
-        case 6:
-            return (String(province), String(letters) + String(rest.first!), String(rest.dropFirst()))
+            parts = (letters, Substring(rest), .ordinary)
+        case 6 where letters.count == 1 && letters != "R":
+            guard rest.first != "0" else { throw Issue(.plateVietnamSeriesDigit, ["letter": letters]) }
+            parts = (letters + String(rest.first!), Substring(rest.dropFirst()), .motorcycle)
         default:
             throw Issue(.plateVietnamNumber, ["number": String(rest)])
         }
+        guard parts.number.contains(where: { $0 != "0" }) else {
+            throw Issue(.plateVietnamNumberZero, ["number": String(parts.number)])
+        }
+        return (province, parts.series, String(parts.number), parts.form)
+    }
+
+    /// A series of one letter from the 20, R, or an issued pair.
+    private static func checkSeries(_ letters: String) throws(Issue) {
+        let issued = letters.count == 1
+            ? vietnameseSeriesLetters.contains(letters.first!) || letters == "R"
+            : vietnameseSeriesPairs.contains(letters)
+        guard issued else {
+            throw Issue(.plateVietnamSeriesNotIssued, ["series": letters, "pairs": vietnameseSeriesPairs.sorted().joined(separator: ", ")])
+        }
+    }
+
+    /// `291NG01` after the province: a 3-digit country code, NG/QT/NN, a 2-digit order.
+    private static func foreignParts(_ rest: ArraySlice<Character>) -> (series: String, number: String)? {
+        let characters = Array(rest)
+        guard characters.count == 7, characters.prefix(3).allSatisfy(IdentifierSyntax.isDigit),
+              characters.suffix(2).allSatisfy(IdentifierSyntax.isDigit)
+        else { return nil }
+        let series = String(characters[3...4])
+        guard vietnameseForeignSeries.contains(series) else { return nil }
+        return (series, String(characters.prefix(3)) + String(characters.suffix(2)))
     }
 
     /// Checks a compact Chinese plate whose first character is a known province.
@@ -287,10 +392,13 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         case (true, 4), (false, 5):
             return
         case (false, 6):
-            let newEnergyMarks: Set<Character> = ["D", "F"]
-            guard newEnergyMarks.contains(body.first!) || newEnergyMarks.contains(body.last!) else {
-                throw Issue(.plateChinaNewEnergy, ["number": number])
-            }
+            // GA 36-2018: a small new-energy number is D (electric) or F (other new energy),
+            // a letter or digit, then four digits; a large one five digits, then D or F.
+            let marks: Set<Character> = ["D", "F"]
+            let sequence = Array(body)
+            let small = marks.contains(sequence[0]) && sequence[2...].allSatisfy(IdentifierSyntax.isDigit)
+            let large = sequence[..<5].allSatisfy(IdentifierSyntax.isDigit) && marks.contains(sequence[5])
+            guard small || large else { throw Issue(.plateChinaNewEnergy, ["number": number]) }
         default:
             throw Issue(.plateChinaNumber, ["prefix": prefix, "number": number])
         }

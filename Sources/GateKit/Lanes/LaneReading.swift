@@ -76,6 +76,17 @@ public struct LaneReading: Sendable, Equatable {
 /// The reading kinds a device may post.
 public enum ReadingKind: String, Sendable, CaseIterable {
     case plate, container, seal, weight, ready, passed
+
+    /// The members this kind adds to a reading; any other is refused by name.
+    var fields: [String] {
+        switch self {
+        case .plate: ["plate", "confidence"]
+        case .container: ["container", "confidence"]
+        case .seal: ["seal", "intact"]
+        case .weight: ["grossKg"]
+        case .ready, .passed: []
+        }
+    }
 }
 
 extension IssueCode {
@@ -92,6 +103,9 @@ extension IssueCode {
 }
 
 extension LaneReading {
+    /// Members every reading has; each kind adds its own (`ReadingKind.fields`).
+    static let commonFields = ["deviceId", "eventId", "observedAt", "kind"]
+
     /// How far ahead of the server a device clock may run before its readings are refused.
     public static let maxClockSkew: TimeInterval = 300
 
@@ -104,16 +118,20 @@ extension LaneReading {
         let deviceId = reader.parse(root["deviceId"], at: "deviceId", maxLength: 64) { text throws(Issue) in
             try wireIdentifier(text, max: 64)
         }
-        let eventId = reader.parse(root["eventId"], at: "eventId", maxLength: 128) { text throws(Issue) in
-            try wireIdentifier(text, max: 128)
+        let eventId = reader.parse(root["eventId"], at: "eventId", maxLength: 64) { text throws(Issue) in
+            try wireIdentifier(text, max: 64)
         }
-        let observedAt = reader.timestamp(root["observedAt"], at: "observedAt")
+        // A clock ahead of the server is named as such; one far behind (a device reset
+        // to 1970) falls outside the plausible window.
+        let observedAt = reader.timestamp(
+            root["observedAt"], at: "observedAt", within: .observedAt(around: now))
         if let observedAt, observedAt.timeIntervalSince(now) > maxClockSkew {
             reader.add(Issue(field: "observedAt", .observedInFuture, [
                 "seconds": "\(Int(observedAt.timeIntervalSince(now)))", "max": "\(Int(maxClockSkew))",
             ]))
         }
         let kind = reader.choice(root["kind"], at: "kind", as: ReadingKind.self)
+        reader.refuseUnknown(in: root, allowed: Self.commonFields + (kind?.fields ?? ReadingKind.allCases.flatMap(\.fields)))
         var payload: ReadingPayload?
         switch kind {
         case .plate?:

@@ -63,9 +63,7 @@ public struct InspectionReport: Sendable, Equatable, Codable {
             throw ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName])])
         }
         var reader = FieldReader()
-        for key in root.keys.sorted() where !fields.contains(key) {
-            reader.add(Issue(field: key, .unknownField, ["allowed": fields.joined(separator: ", ")]))
-        }
+        reader.refuseUnknown(in: root, allowed: fields)
         let outcome = reader.choice(root["outcome"], at: "outcome", as: InspectionOutcome.self)
         let findings = outcome.map { $0 != .cleared } ?? false
         let details = reader.string(root["details"], at: "details", required: findings, maxLength: 2000)

@@ -1,11 +1,6 @@
 import Foundation
 
 extension IssueCode {
-    public static let unknownField = IssueCode(
-        "field.unknown",
-        en: "unknown field; allowed here: {allowed}",
-        vi: "trường không hợp lệ; các trường được phép: {allowed}",
-        zh: "未知字段；此处允许的字段：{allowed}")
     public static let ruleWithoutCriteria = IssueCode(
         "rule.no-criteria",
         en: "a rule needs at least one criterion, or a sampleRate (a rule matching every trip is a sampling rule)",
@@ -116,9 +111,7 @@ public struct RiskRule: Sendable, Equatable, Codable {
             throw ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName])])
         }
         var reader = FieldReader()
-        for key in root.keys.sorted() where !fields.contains(key) {
-            reader.add(Issue(field: key, .unknownField, ["allowed": fields.joined(separator: ", ")]))
-        }
+        reader.refuseUnknown(in: root, allowed: fields)
         let name = reader.string(root["name"], at: "name", maxLength: 120)
         let reason = reader.string(root["reason"], at: "reason", maxLength: 500)
         let minChannel = reader.choice(root["minChannel"], at: "minChannel", required: false, as: Channel.self)
@@ -140,8 +133,8 @@ public struct RiskRule: Sendable, Equatable, Codable {
         }
         let criteria = parseCriteria(root["criteria"], reader: &reader)
         let sampleRate = reader.number(root["sampleRate"], at: "sampleRate", required: false, minimum: 0, maximum: 1, exclusiveMinimum: true)
-        let validFrom = reader.timestamp(root["validFrom"], at: "validFrom", required: false)
-        let validUntil = reader.timestamp(root["validUntil"], at: "validUntil", required: false)
+        let validFrom = reader.timestamp(root["validFrom"], at: "validFrom", required: false, within: .calendar)
+        let validUntil = reader.timestamp(root["validUntil"], at: "validUntil", required: false, within: .calendar)
         if let validFrom, let validUntil, validUntil <= validFrom { reader.add(Issue(field: "validUntil", .ruleValidity)) }
         if let criteria {
             var declarantsOnly = RuleCriteria()
@@ -162,9 +155,7 @@ public struct RiskRule: Sendable, Equatable, Codable {
 
     private static func parseCriteria(_ value: JSONValue?, reader: inout FieldReader) -> RuleCriteria? {
         guard let object = reader.object(value, at: "criteria") else { return nil }
-        for key in object.keys.sorted() where !RuleCriteria.fields.contains(key) {
-            reader.add(Issue(field: "criteria.\(key)", .unknownField, ["allowed": RuleCriteria.fields.joined(separator: ", ")]))
-        }
+        reader.refuseUnknown(in: object, allowed: RuleCriteria.fields, at: "criteria")
         var criteria = RuleCriteria()
         func list<T>(_ key: String, _ item: (JSONValue, String, inout FieldReader) -> T?) -> [T]? {
             guard let items = reader.array(object[key], at: "criteria.\(key)", required: false, minCount: 1, maxCount: 500) else { return nil }

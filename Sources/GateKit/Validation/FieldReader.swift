@@ -41,16 +41,16 @@ extension IssueCode {
         en: "must be one of {allowed} (got \"{actual}\")",
         vi: "phải là một trong {allowed} (nhận được \"{actual}\")",
         zh: "必须是{allowed}之一（实际为\"{actual}\"）")
-    public static let controlCharacter = IssueCode(
-        "field.control-character",
-        en: "must not contain control characters (found U+{codepoint})",
-        vi: "không được chứa ký tự điều khiển (có U+{codepoint})",
-        zh: "不能包含控制字符（发现 U+{codepoint}）")
     public static let duplicate = IssueCode(
         "field.duplicate",
         en: "duplicates {other}",
         vi: "trùng với {other}",
         zh: "与{other}重复")
+    public static let unknownField = IssueCode(
+        "field.unknown",
+        en: "unknown field; allowed here: {allowed}",
+        vi: "trường không hợp lệ; các trường được phép: {allowed}",
+        zh: "未知字段；此处允许的字段：{allowed}")
     public static let pattern = IssueCode(
         "field.pattern",
         en: "must match {description} (got \"{actual}\")",
@@ -72,6 +72,14 @@ public struct FieldReader: Sendable {
     /// Throws every collected issue at once, or returns when there are none.
     public func finish() throws(ValidationFailure) {
         if !issues.isEmpty { throw ValidationFailure(issues) }
+    }
+
+    /// Reports every member of `object` not in `allowed`: a misspelt field would otherwise
+    /// be dropped silently, and a server-owned one (`status`, `channel`) would look accepted.
+    public mutating func refuseUnknown(in object: [String: JSONValue], allowed: [String], at path: String = "") {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            add(Issue(field: path.isEmpty ? key : "\(path).\(key)", .unknownField, ["allowed": allowed.joined(separator: ", ")]))
+        }
     }
 
     /// The object at `path`; reports it missing or mistyped.
@@ -123,9 +131,8 @@ public struct FieldReader: Sendable {
                 add(Issue(field: path, .tooLong, ["max": "\(maxLength)", "actual": "\(text.count)"]))
                 return nil
             }
-            // NUL and friends have no place in a name or a plate, and PostgreSQL refuses NUL in text.
-            if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-                add(Issue(field: path, .controlCharacter, ["codepoint": String(format: "%04X", control.value)]))
+            if let issue = TextSafety.issue(in: text) {
+                add(issue.at(path))
                 return nil
             }
             return text
@@ -177,6 +184,10 @@ public struct FieldReader: Sendable {
                 return nil
             }
             return number
+        case .unrepresentableNumber(let literal):
+            let lower = exclusiveMinimum ? "greater than \(minimum)" : "at least \(minimum)"
+            add(Issue(field: path, .outOfRange, ["constraint": "\(lower) and at most \(maximum)", "actual": literal]))
+            return nil
         case nil, .null?:
             if required { add(Issue(field: path, .required)) }
             return nil
@@ -199,10 +210,14 @@ public struct FieldReader: Sendable {
         }
     }
 
-    /// An RFC 3339 timestamp that carries its UTC offset.
-    public mutating func timestamp(_ value: JSONValue?, at path: String, required: Bool = true) -> Date? {
+    /// An RFC 3339 timestamp that carries its UTC offset and lies within `window`.
+    public mutating func timestamp(
+        _ value: JSONValue?, at path: String, required: Bool = true, within window: PlausibleWindow
+    ) -> Date? {
         parse(value, at: path, required: required, maxLength: 40) { text throws(Issue) in
-            try Timestamp.parse(text)
+            let date = try Timestamp.parse(text)
+            try window.check(date, written: text)
+            return date
         }
     }
 }

@@ -13,6 +13,60 @@ extension IssueCode {
         zh: "必须是 RFC 3339 时间，例如 2026-11-23T08:00:00+07:00（实际为\"{actual}\"）")
 }
 
+extension IssueCode {
+    public static let timestampImplausible = IssueCode(
+        "timestamp.implausible",
+        en: "must lie between {earliest} and {latest} ({window}), not \"{actual}\"",
+        vi: "phải nằm trong khoảng từ {earliest} đến {latest} ({window}), không phải \"{actual}\"",
+        zh: "必须在 {earliest} 至 {latest} 之间（{window}），而不是\"{actual}\"")
+}
+
+/// The span of time a timestamp field may name: a year 0 or 9999, a device clock reset to
+/// 1970, is a typo or a fault to be told at once, not a record to keep.
+public struct PlausibleWindow: Sendable, Equatable {
+    public let earliest: Date
+    public let latest: Date
+    /// How the window is set, for the message ("30 days before to 366 days after the server's time").
+    public let rule: String
+
+    public init(earliest: Date, latest: Date, rule: String) {
+        self.earliest = earliest
+        self.latest = latest
+        self.rule = rule
+    }
+
+    /// A trip is declared at most 366 days ahead and at most 30 days late (a declaration past
+    /// its arrival window expires anyway; 30 days lets one be corrected after a long closure).
+    public static func plannedArrival(around now: Date) -> PlausibleWindow {
+        PlausibleWindow(
+            earliest: now.addingTimeInterval(-30 * 86_400), latest: now.addingTimeInterval(366 * 86_400),
+            rule: "30 days before to 366 days after the server's time")
+    }
+
+    /// A lane device may send readings it buffered while offline for up to 7 days; one a
+    /// day or more ahead has a broken clock (a smaller lead is refused by the lane's own
+    /// clock-skew rule, with its own message).
+    public static func observedAt(around now: Date) -> PlausibleWindow {
+        PlausibleWindow(
+            earliest: now.addingTimeInterval(-7 * 86_400), latest: now.addingTimeInterval(86_400),
+            rule: "7 days before to 1 day after the server's time")
+    }
+
+    /// Validity dates and deadlines entered by staff: within this century.
+    public static let calendar = PlausibleWindow(
+        earliest: Date(timeIntervalSince1970: 946_684_800), latest: Date(timeIntervalSince1970: 4_102_444_800),
+        rule: "2000-01-01 to 2100-01-01")
+
+    /// Throws `timestamp.implausible` when `date` is outside the window.
+    public func check(_ date: Date, written text: String? = nil) throws(Issue) {
+        guard date < earliest || date > latest else { return }
+        throw Issue(.timestampImplausible, [
+            "earliest": Timestamp.format(earliest), "latest": Timestamp.format(latest), "window": rule,
+            "actual": text ?? Timestamp.format(date),
+        ])
+    }
+}
+
 /// RFC 3339 timestamps: parsed only with an explicit offset (a local time without one is
 /// ambiguous across the border, where the two sides are an hour apart), written in UTC
 /// with milliseconds.
@@ -33,7 +87,9 @@ public enum Timestamp {
         let invalid = Issue(.timestampInvalid, ["actual": text])
 
         guard let year = digits(0, 4), byte(4) == 45, let month = digits(5, 2), byte(7) == 45,
-              let day = digits(8, 2), let separator = byte(10), separator == 84 || separator == 116 || separator == 32,
+              // RFC 3339 §5.6: `T` (or `t`); the space that ISO 8601 profiles allow is refused,
+              // so every client sends the one form.
+              let day = digits(8, 2), let separator = byte(10), separator == 84 || separator == 116,
               let hour = digits(11, 2), byte(13) == 58, let minute = digits(14, 2), byte(16) == 58,
               let second = digits(17, 2)
         else { throw invalid }
@@ -70,11 +126,13 @@ public enum Timestamp {
         }
         guard index == bytes.count,
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              hour <= 23, minute <= 59, second <= 60
+              hour <= 23, minute <= 59, second <= 59
         else { throw invalid }
 
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds) + fraction
+        // A leap second (:60) is refused: UTC clocks smear it, no device here reports one,
+        // and accepting it would make two strings name the same instant.
+        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
         return Date(timeIntervalSince1970: seconds)
     }
 

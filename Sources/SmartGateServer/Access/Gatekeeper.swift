@@ -43,7 +43,11 @@ final class Gatekeeper: Sendable {
     let limiter = RateLimiter()
 
     /// The user behind a bearer token, or a refusal.
-    func user(bearer token: String, keys: JWTKeyCollection, on db: any Database) async throws -> (UserIdentity, SessionToken) {
+    /// - Parameter lifetime: the longest session this server issues; a token claiming more is forged.
+    func user(
+        bearer token: String, keys: JWTKeyCollection, lifetime: TimeInterval, on db: any Database
+    ) async throws -> (UserIdentity, SessionToken) {
+        try SessionToken.checkForm(token)
         let session: SessionToken
         do {
             session = try await keys.verify(token, as: SessionToken.self)
@@ -56,6 +60,7 @@ final class Gatekeeper: Sendable {
         } catch {
             throw AppError.unauthenticated(.malformed)
         }
+        try session.checkLifetime(lifetime, now: Date())
         guard let id = UUID(uuidString: session.sub.value) else { throw AppError.unauthenticated(.malformed) }
         if try await isRevoked(session.jti.value, on: db) { throw AppError.unauthenticated(.revoked) }
         let identity = try await users.value(for: id) { try await UserModel.find(id, on: db)?.identity }
@@ -174,10 +179,16 @@ extension Request {
         return device
     }
 
+    /// Headers by which a proxy says whom it forwards for. Any of them means the socket's
+    /// peer is a proxy, not the client, whatever address the header itself claims.
+    static let forwardingHeaders = [
+        "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
+    ]
+
     /// Whether the peer is this host, with no proxy in between (a proxy on the same host
     /// would make every client look local).
     var isFromLoopback: Bool {
-        guard headers.first(name: "X-Forwarded-For") == nil, headers.first(name: "Forwarded") == nil,
+        guard !Self.forwardingHeaders.contains(where: { headers.first(name: $0) != nil }),
               let address = remoteAddress?.ipAddress
         else { return false }
         return address == "127.0.0.1" || address == "::1" || address == "::ffff:127.0.0.1"

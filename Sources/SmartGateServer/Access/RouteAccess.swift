@@ -73,7 +73,7 @@ struct AccessMiddleware: AsyncMiddleware {
             throw AppError.unauthenticated(.malformed)
         }
         let (user, session) = try await request.application.smartGate.gatekeeper.user(
-            bearer: token, keys: request.application.jwt.keys, on: request.db)
+            bearer: token, keys: request.application.jwt.keys, lifetime: request.application.smartGate.settings.tokenLifetime, on: request.db)
         request.session = session
         return .user(user)
     }

@@ -10,10 +10,13 @@ enum AuditController {
     @Sendable static func list(_ request: Request) async throws -> Response {
         let user = try request.requireUser()
         let page = try PageRequest(request)
-        let subject = request.query[String.self, at: "subject"].flatMap { $0.isEmpty ? nil : $0 }
-        if let subject, subject.count > 200 {
-            throw AppError.validation(ValidationFailure([Issue(field: "subject", .tooLong, ["max": "200", "actual": "\(subject.count)"])]))
+        let given = request.query[String.self, at: "subject"].flatMap { $0.isEmpty ? nil : $0 }
+        if let given, given.count > 200 {
+            throw AppError.validation(ValidationFailure([Issue(field: "subject", .tooLong, ["max": "200", "actual": "\(given.count)"])]))
         }
+        // The chain stores `kind:<lower-case uuid>`; the API answers ids in upper case, and
+        // either spelling must find the same history.
+        let subject = given.map { AuditSubject($0)?.description ?? $0 }
         if user.role != .admin {
             // Customs reads one subject's history at a time, and only at its gates.
             guard let subject else { throw AppError.validation(ValidationFailure([Issue(field: "subject", .required)])) }

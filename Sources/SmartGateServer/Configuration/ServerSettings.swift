@@ -39,6 +39,14 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether this is a SQLite file, which other processes (the CLI) may write to as well.
+    var isSQLiteFile: Bool { sqlitePath != nil }
+
+    /// The SQLite file's path, or nil for another kind of database.
+    var sqlitePath: String? {
+        if case .sqliteFile(let path) = self { path } else { nil }
+    }
+
     public var description: String {
         switch self {
         case .sqliteFile(let path): "sqlite://\(path)"
@@ -101,6 +109,9 @@ public struct ServerSettings: Sendable {
     /// `SMARTGATE_RISK_MODEL`: the model file to score declarations with (from
     /// `smartgate risk train`); re-read when it changes. Without one, rules alone decide.
     public var riskModelPath: String?
+    /// `SMARTGATE_SQLITE_BUSY_MS`: how long a write to a SQLite file waits for another
+    /// process's write lock (the CLI's) before it answers 503 with Retry-After.
+    public var sqliteBusyMilliseconds = 5_000
     /// `SMARTGATE_SAMPLING_SECRET` (base64, ≥ 16 bytes): the random-sampling secret;
     /// without it, one is derived from the token key.
     public var samplingSecretBase64: String?
@@ -146,6 +157,7 @@ public struct ServerSettings: Sendable {
         if let value = try number("SMARTGATE_MIN_READ_CONFIDENCE", range: 0...1) { settings.lanePolicy.minimumReadConfidence = value }
         if let value = try number("SMARTGATE_PASSAGE_IDLE_MINUTES", range: 1...1440) { settings.passageIdleTimeout = value * 60 }
         if let value = try number("SMARTGATE_MAX_BODY_KB", range: 1...16_384) { settings.maxBodyBytes = Int(value) * 1024 }
+        if let value = try number("SMARTGATE_SQLITE_BUSY_MS", range: 1...600_000) { settings.sqliteBusyMilliseconds = Int(value) }
         if let value = try number("SMARTGATE_TOKEN_HOURS", range: 0.1...168) { settings.tokenLifetime = value * 3600 }
         if let value = try number("SMARTGATE_PASSWORD_COST", range: 10...16) { settings.passwordCost = Int(value) }
         if let value = try number("SMARTGATE_RATE_LIMIT_USER", range: 0...1_000_000) { settings.rateLimits.userPerMinute = Int(value) }

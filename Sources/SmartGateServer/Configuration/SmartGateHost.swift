@@ -30,6 +30,9 @@ public enum SmartGateHost {
             try checkProduction(options.settings)
             options.settings.keyMode = .requireExisting
         }
+        // Before anything opens the file: a second server on it is refused, not started.
+        let serveLock = try options.settings.database.sqlitePath.map(SQLiteServeLock.acquire(databasePath:))
+        defer { serveLock?.release() }
         let app = try await makeApplication(options)
         do {
             try await databaseReachable(options.settings.database) { try await Migrations.apply(app) }
@@ -205,6 +208,9 @@ public enum SmartGateHost {
             return try await work()
         } catch let error as AppError {
             throw error
+        } catch where SQLiteFile.isBusy(error) {
+            throw SettingsError(
+                "the database is busy: another process held its write lock past the busy timeout (SMARTGATE_SQLITE_BUSY_MS); nothing was written, run the command again")
         } catch {
             // PostgresNIO hides its details from `description` (they may hold SQL); the
             // reflection has the connection error, and the URL is shown without its password.

@@ -19,6 +19,7 @@ public func configure(
 ) async throws {
     switch settings.database {
     case .sqliteFile(let path):
+        try SQLiteFile.restrictPermissions(of: path)
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
@@ -34,6 +35,7 @@ public func configure(
         // file, so once is enough; synchronous stays at SQLite's default FULL, so a
         // committed write survives a power cut, not just kill -9.
         _ = try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
+        try await SQLiteFile.setBusyTimeout(app, milliseconds: settings.sqliteBusyMilliseconds)
     }
 
     for migration in Migrations.all { app.migrations.add(migration) }
@@ -42,7 +44,7 @@ public func configure(
     let lanes = LaneStates(enabled: settings.laneStateCache)
     let audit = AuditTrail()
     let commits = CommitQueue(
-        database: { app.db }, onBatch: { metrics.committed(batch: $0) },
+        database: { app.db }, immediate: settings.database.isSQLiteFile, onBatch: { metrics.committed(batch: $0) },
         onRollback: {
             lanes.forgetAll()
             audit.forget()
@@ -81,6 +83,7 @@ public func configure(
     app.middleware = Middlewares()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(ProtocolGuard(defaultBodyLimit: settings.maxBodyBytes))
     app.middleware.use(AccessMiddleware())
     try routes(app)
 }

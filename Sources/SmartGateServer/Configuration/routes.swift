@@ -34,7 +34,7 @@ func routes(_ app: Application) throws {
         api.on(
             .POST, "lanes", ":laneId", "readings", body: .collect(maxSize: ByteCount(value: LanesController.readingBodyLimit)),
             use: LanesController.postReading
-        ).access(.device)
+        ).access(.device).bodyLimit(LanesController.readingBodyLimit)
         api.get("decisions", use: LanesController.decisions).access(.roles(Role.gateStaff.union([.admin])))
     }
     do {

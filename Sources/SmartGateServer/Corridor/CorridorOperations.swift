@@ -91,7 +91,13 @@ final class CorridorOperations: @unchecked Sendable {
         try engine.attach(id, sink: sink)
     }
 
-    func detach(_ id: String) { lock.withLock { engine.detach(id) } }
+    /// The link closed: its silence counts from now.
+    func detach(_ id: String) {
+        lock.withLock {
+            engine.run(until: corridorTime())
+            engine.detach(id)
+        }
+    }
 
     /// A state the vehicle sent over its link.
     func receive(_ state: VDA5050.State, from id: String, first: Bool) throws(CorridorEngine.LinkError) {

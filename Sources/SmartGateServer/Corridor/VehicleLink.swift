@@ -2,6 +2,7 @@ import CorridorKit
 import Foundation
 import GateKit
 import NIOConcurrencyHelpers
+import NIOWebSocket
 import Vapor
 
 /// A real shuttle's link to the fleet controller: VDA 5050 topics as JSON text frames over
@@ -39,8 +40,70 @@ enum VehicleLink {
         }
         let logger = request.logger
         let actor = user.actor
-        return request.webSocket(maxFrameSize: .init(integerLiteral: 1 << 20)) { _, socket in
+        return request.webSocket(maxFrameSize: .init(integerLiteral: maxFrameBytes)) { _, socket in
             serve(socket, vehicle: id, operations: operations, logger: logger, actor: actor)
+        }
+    }
+
+    /// The largest frame, and message, a vehicle may send: a VDA 5050 state of this plant
+    /// is a few kilobytes. A larger single frame is refused by the WebSocket layer with close
+    /// code 1009; a larger message sent in fragments gets a `frame.too-large` error frame and
+    /// the same close code.
+    static let maxFrameBytes = 64 * 1024
+
+    /// What one text frame from a vehicle carries.
+    enum Inbound {
+        case state(VDA5050.State)
+        case connection(VDA5050.Connection)
+    }
+
+    /// Why a frame was refused: a stable `code` and a plain `message` naming the field at
+    /// fault, never a decoder's internals.
+    struct FrameRefusal: Error, Equatable, Encodable {
+        var code: String
+        var message: String
+    }
+
+    /// Reads one text frame: `{"topic": "state" | "connection", "message": {…}}`.
+    static func interpret(_ text: String) -> Result<Inbound, FrameRefusal> {
+        guard text.utf8.count <= maxFrameBytes else {
+            return .failure(FrameRefusal(code: "frame.too-large", message: "frames are at most \(maxFrameBytes) bytes"))
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(Data(text.utf8)) } catch {
+            return .failure(FrameRefusal(code: "frame.not-json", message: error.detail))
+        }
+        guard case .object(let frame) = json, case .string(let topic)? = frame["topic"] else {
+            return .failure(FrameRefusal(code: "frame.shape", message: "a frame is an object with a string topic and a message"))
+        }
+        let data = Data(text.utf8)
+        do {
+            switch topic {
+            case "state": return .success(.state(try VDA5050.decode(Frame<VDA5050.State>.self, from: data).message))
+            case "connection": return .success(.connection(try VDA5050.decode(Frame<VDA5050.Connection>.self, from: data).message))
+            default: return .failure(FrameRefusal(code: "frame.unknown-topic", message: "unknown topic; send state or connection"))
+            }
+        } catch let error as DecodingError {
+            return .failure(FrameRefusal(code: "frame.invalid-message", message: describe(error)))
+        } catch {
+            return .failure(FrameRefusal(code: "frame.invalid-message", message: "the \(topic) message is not valid"))
+        }
+    }
+
+    /// The field a decoding error is about, as a path (`message.batteryState.batteryCharge`).
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+            (keys + (last.map { [$0] } ?? [])).reduce("") { path, key in
+                if let index = key.intValue { return "\(path)[\(index)]" }
+                return path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)"
+            }
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath, key)) is required"
+        case .valueNotFound(_, let context): return "\(path(context.codingPath)) must not be null"
+        case .typeMismatch(_, let context): return "\(path(context.codingPath)) has the wrong type"
+        case .dataCorrupted(let context): return "\(path(context.codingPath)) has an invalid value"
+        @unknown default: return "the message is not valid"
         }
     }
 
@@ -56,48 +119,52 @@ enum VehicleLink {
                 if let data { socket.send(String(decoding: data, as: UTF8.self)) }
             }
         } catch {
-            refuse(socket, error.description)
+            refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
             return
         }
         logger.notice("corridor: \(id) linked by \(actor)")
         socket.onText { socket, text in
-            let data = Data(text.utf8)
-            do {
-                let topic = try JSONDecoder().decode(TopicOnly.self, from: data).topic
-                switch topic {
-                case "state":
-                    let state = try VDA5050.decode(Frame<VDA5050.State>.self, from: data).message
-                    let isFirst = first.withLockedValue { value in defer { value = false }; return value }
-                    do { try operations.receive(state, from: id, first: isFirst) } catch {
-                        refuse(socket, String(describing: error))
-                    }
-                case "connection":
-                    let connection = try VDA5050.decode(Frame<VDA5050.Connection>.self, from: data).message
-                    if connection.connectionState != .online { _ = socket.close(code: .normalClosure) }
-                default:
-                    sendError(socket, "unknown topic; send state or connection")
+            switch interpret(text) {
+            case .success(.state(let state)):
+                let isFirst = first.withLockedValue { value in defer { value = false }; return value }
+                do throws(CorridorEngine.LinkError) { try operations.receive(state, from: id, first: isFirst) } catch {
+                    refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
                 }
-            } catch {
-                sendError(socket, "not a VDA 5050 frame: \(String(describing: error).prefix(200))")
+            case .success(.connection(let connection)):
+                if connection.connectionState != .online { _ = socket.close(code: .normalClosure) }
+            case .failure(let refusal) where refusal.code == "frame.too-large":
+                refuse(socket, refusal, code: .messageTooLarge)
+            case .failure(let refusal):
+                sendError(socket, refusal)
             }
+        }
+        socket.onBinary { socket, _ in
+            sendError(socket, FrameRefusal(code: "frame.binary", message: "send JSON text frames, not binary ones"))
         }
         socket.onClose.whenComplete { _ in
             operations.detach(id)
-            logger.notice("corridor: \(id) link closed; the vehicle is UNKNOWN once silent")
+            logger.notice("corridor: \(id) link closed; UNKNOWN once silent, then back to its simulated twin")
         }
     }
 
-    struct ErrorMessage: Codable { var errorDescription: String }
-
-    /// An `error` frame, encoded like every other frame (so any text is escaped properly).
-    private static func sendError(_ socket: WebSocket, _ description: String) {
-        if let data = try? VDA5050.encode(Frame(topic: "error", message: ErrorMessage(errorDescription: description))) {
+    /// An `error` frame: `{"topic":"error","message":{"code":…,"message":…,"errorDescription":…}}`,
+    /// encoded like every other frame (so any text is escaped properly). `errorDescription`
+    /// repeats the message for gateways written against the first version of the link.
+    private static func sendError(_ socket: WebSocket, _ refusal: FrameRefusal) {
+        let message = ErrorMessage(code: refusal.code, message: refusal.message, errorDescription: refusal.message)
+        if let data = try? VDA5050.encode(Frame(topic: "error", message: message)) {
             socket.send(String(decoding: data, as: UTF8.self))
         }
     }
 
-    private static func refuse(_ socket: WebSocket, _ reason: String) {
-        sendError(socket, reason)
-        _ = socket.close(code: .policyViolation)
+    struct ErrorMessage: Codable {
+        var code: String
+        var message: String
+        var errorDescription: String
+    }
+
+    private static func refuse(_ socket: WebSocket, _ refusal: FrameRefusal, code: WebSocketErrorCode = .policyViolation) {
+        sendError(socket, refusal)
+        _ = socket.close(code: code)
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import NIOConcurrencyHelpers
+import SQLKit
 
 /// The single writer: every write that must not be lost or doubled runs here, and the
 /// writes that arrive while one transaction commits are committed together in the next.
@@ -27,12 +28,17 @@ final class CommitQueue: Sendable {
     private let state = NIOLockedValueBox(State())
     private let database: @Sendable () -> any Database
     private let maxBatch: Int
+    private let immediate: Bool
     private let onBatch: @Sendable (Int) -> Void
     private let onRollback: @Sendable () -> Void
     private let beforeCommit: @Sendable (any Database) async throws -> Void
 
     /// - Parameters:
     ///   - database: the database to write to (called once per batch).
+    ///   - immediate: open each transaction with SQLite's `BEGIN IMMEDIATE`. A deferred
+    ///     transaction that reads before it writes cannot wait for another process's write
+    ///     lock (SQLite answers `SQLITE_BUSY` at once to avoid a deadlock); an immediate one
+    ///     takes the lock first, waiting up to the busy timeout.
     ///   - maxBatch: most jobs in one transaction, to bound the latency of the last one.
     ///   - onBatch: told each committed batch's size, for metrics.
     ///   - onRollback: told when a batch was rolled back, so in-memory state derived from
@@ -40,13 +46,14 @@ final class CommitQueue: Sendable {
     ///   - beforeCommit: runs last inside every batch's transaction (the audit trail writes
     ///     its staged entries there).
     init(
-        maxBatch: Int = 256, database: @escaping @Sendable () -> any Database,
+        maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, immediate: Bool = false,
         onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
         beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in }
     ) {
         self.beforeCommit = beforeCommit
         self.database = database
         self.maxBatch = maxBatch
+        self.immediate = immediate
         self.onBatch = onBatch
         self.onRollback = onRollback
     }
@@ -95,6 +102,24 @@ final class CommitQueue: Sendable {
         var error: any Error
     }
 
+    /// One transaction around `body`: Fluent's, or on SQLite one opened with `BEGIN IMMEDIATE`.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let database = database()
+        guard immediate else { return try await database.transaction(body) }
+        return try await database.withConnection { connection in
+            guard let sql = connection as? any SQLDatabase else { return try await connection.transaction(body) }
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let value = try await body(connection)
+                try await sql.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
     private func commit(_ batch: [Job]) async {
         // Optimistic: the whole batch in one transaction, no per-job savepoints (each would
         // add two round trips to every write). When job i throws, the transaction rolls back,
@@ -110,7 +135,7 @@ final class CommitQueue: Sendable {
         while !pending.isEmpty {
             let works = pending.map(\.work)
             do {
-                let values = try await database().transaction { transaction in
+                let values = try await transaction { transaction in
                     var values: [any Sendable] = []
                     values.reserveCapacity(works.count)
                     for (index, work) in works.enumerated() {

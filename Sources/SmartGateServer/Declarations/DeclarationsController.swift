@@ -13,9 +13,10 @@ enum DeclarationsController {
         let key = try IdempotencyKeys.key(of: request)
         let json = try request.jsonBody()
         let gates = try await context.gates.snapshot(on: request.db)
+        let now = Date()
         let trip: TripDeclaration
         do {
-            trip = try TripDeclaration.parse(json, knownGates: gates.gateIds)
+            trip = try TripDeclaration.parse(json, knownGates: gates.gateIds, now: now)
         } catch {
             throw AppError.validation(error)
         }
@@ -28,7 +29,6 @@ enum DeclarationsController {
         // Scored before the writer, from what the records say now: the rules, the model
         // and the declarant's history are reads, and the writer's time is the lanes'.
         let id = UUID()
-        let now = Date()
         let history = try await Selectivity.history(of: trip.declarant.taxCode.value, before: nil, on: request.db)
         let decision = try await context.selectivity.assess(
             trip, id: id, history: history, floor: context.settings.defaultChannel, at: now, on: request.db)
@@ -169,9 +169,10 @@ enum DeclarationsController {
             guard model.version == givenVersion else { throw AppError.staleVersion(current: model.version, given: givenVersion) }
             let current = try model.trip()
             let merged = try JSONValue.parse(WireJSON.encode(current)).merging(patch: changes)
+            let now = Date()
             let amended: TripDeclaration
             do throws(ValidationFailure) {
-                amended = try TripDeclaration.parse(merged, knownGates: gates.gateIds)
+                amended = try TripDeclaration.parse(merged, knownGates: gates.gateIds, now: now)
             } catch {
                 throw AppError.validation(error)
             }
@@ -179,7 +180,6 @@ enum DeclarationsController {
             if amended.declarant.taxCode != current.declarant.taxCode {
                 throw AppError.validation(ValidationFailure([Issue(field: "declarant.taxCode", .immutableField)]))
             }
-            let now = Date()
             // An amended trip is scored again: new goods or a new gate can change its channel.
             let history = try await Selectivity.history(of: model.declarantCode, before: model.createdMs, on: db)
             let decision = try await selectivity.assess(amended, id: id, history: history, floor: floor, at: now, on: db)

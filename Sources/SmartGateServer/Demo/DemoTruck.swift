@@ -61,7 +61,7 @@ public struct DemoTruck: @unchecked Sendable {
         let prefix = "\(lane)-\(run)-\(serial)"
         let exporting = direction == .export
         let plate = exporting ? vietnamesePlate(&random) : chinesePlate(&random)
-        let trailer = exporting ? "24R-\(String(format: "%03d.%02d", random.int(0...999), random.int(0...99)))" : nil
+        let trailer = exporting ? "24R-\(String(format: "%03d.%02d", random.int(1...999), random.int(0...99)))" : nil
         let container = containerNumber(&random)
         let seal = "VNLC\(String(format: "%07d", random.int(0...9_999_999)))"
         var goods = exporting ? fruit(&random) : imports(&random)

@@ -9,9 +9,9 @@ extension Request {
     ///   (A socket-fed body over the limit is refused earlier by the route's collector;
     ///   this check covers bodies that arrive whole.)
     func jsonBody(limit: Int? = nil) throws -> JSONValue {
-        if let contentType = headers.contentType,
-           !(contentType.type == "application" && (contentType.subType == "json" || contentType.subType.hasSuffix("+json"))) {
-            throw AppError.unsupportedMediaType(contentType.serialize())
+        let contentType = headers.first(name: .contentType)
+        guard let contentType, JSONMediaType.accepts(contentType, mergePatch: method == .PATCH) else {
+            throw AppError.unsupportedMediaType(contentType ?? "no Content-Type")
         }
         guard let buffer = body.data, buffer.readableBytes > 0 else {
             throw AppError.malformedJSON("The request has no body; send a JSON document.")
@@ -23,6 +23,24 @@ extension Request {
             return try JSONValue.parse(Data(buffer.readableBytesView))
         } catch {
             throw AppError.malformedJSON(error.detail)
+        }
+    }
+}
+
+/// The one media type SmartGate's bodies are: `application/json` (and, for a PATCH, the
+/// RFC 7396 `application/merge-patch+json`), in any letter case (RFC 9110 §8.3.1), with no
+/// parameter but `charset=utf-8` (RFC 8259 §8.1: JSON between systems is UTF-8). Anything
+/// else, a missing type included, is 415: a form post or a `text/plain` body comes from a
+/// client that does not mean to send JSON.
+enum JSONMediaType {
+    static func accepts(_ header: String, mergePatch: Bool = false) -> Bool {
+        let parts = header.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let type = parts[0].lowercased()
+        guard type == "application/json" || (mergePatch && type == "application/merge-patch+json") else { return false }
+        return parts.dropFirst().allSatisfy { parameter in
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard pair.count == 2, pair[0] == "charset" else { return false }
+            return pair[1] == "utf-8" || pair[1] == "\"utf-8\""
         }
     }
 }

@@ -101,6 +101,9 @@ struct ProblemMiddleware: AsyncMiddleware {
             default: abort.reason
             }
             return (abort.status, type, detail, nil, abort.headers)
+        case _ where SQLiteFile.isBusy(error):
+            // Another process (the CLI) held SQLite's write lock past the busy timeout.
+            return (.serviceUnavailable, .unavailable, "The database is busy with another writer; retry shortly.", nil, ["Retry-After": "1"])
         case is DecodingError:
             return (.badRequest, .malformedJSON, "The body does not have the expected shape.", nil, [:])
         default:
