@@ -309,12 +309,13 @@ struct ExternalVehicleTests {
         let shuttle: SimulatedShuttle
         let engine: CorridorEngine
         var linked = true
+        var generation = 0
 
         init(_ engine: CorridorEngine, id: String) throws {
             self.engine = engine
             let spec = engine.network.shuttles.first { $0.id == id }!
             shuttle = SimulatedShuttle(spec: spec, network: engine.network, at: engine.network.locations[engine.network.locationIndex[spec.home]!].point)
-            try engine.attach(id) { [unowned self] command in
+            generation = try engine.attach(id) { [unowned self] command in
                 guard self.linked else { return }
                 switch command {
                 case .order(let order): self.shuttle.receive(order, now: engine.now)
@@ -354,7 +355,7 @@ struct ExternalVehicleTests {
         #expect(engine.isLinked("S1"))
         // The link closes with the container on board.
         real.linked = false
-        engine.detach("S1")
+        engine.detach("S1", generation: real.generation)
         let closedAt = engine.now
         let silence = engine.network.plant.operations.silentAfterSeconds
         engine.run(until: closedAt + silence - 1)
@@ -372,11 +373,38 @@ struct ExternalVehicleTests {
     @Test("a link opened again before the timeout keeps the vehicle on the link")
     func relinkedInTime() throws {
         let engine = testEngine(vehicles: 1)
-        try engine.attach("S1") { _ in }
-        engine.detach("S1")
+        let first = try engine.attach("S1") { _ in }
+        engine.detach("S1", generation: first)
         engine.run(until: 10)
         try engine.attach("S1") { _ in }
         engine.run(until: 10 + engine.network.plant.operations.silentAfterSeconds * 2)
         #expect(engine.isLinked("S1"))
+    }
+
+    @Test("an old link closing late does not cut the gateway's new one")
+    func oldLinkClosesLate() throws {
+        let engine = testEngine(vehicles: 1)
+        var heard = 0
+        let old = try engine.attach("S1") { _ in }
+        try engine.attach("S1") { _ in heard += 1 }
+        engine.detach("S1", generation: old)
+        engine.run(until: engine.network.plant.operations.silentAfterSeconds * 2)
+        #expect(engine.isLinked("S1"))
+        try engine.receiveExternal(Self.state("S1", at: "A-P1", time: engine.now), on: "S1", first: true)
+        engine.submit(order("O1", from: "A-H2", to: "B-H2"))
+        #expect(heard > 0, "the new link still gets the vehicle's orders")
+    }
+
+    @Test("a twin that stood mid-edge while linked starts standing when the link closes unreported")
+    func twinTakesOverWithoutReport() throws {
+        let engine = testEngine(vehicles: 1)
+        engine.submit(order("O1", from: "A-H2", to: "B-H2"))
+        engine.run(until: 5)
+        let link = try engine.attach("S1") { _ in }
+        engine.detach("S1", generation: link)
+        _ = engine.runUntilSettled(limit: 6 * 3_600)
+        #expect(!engine.isLinked("S1"))
+        #expect(engine.control.order("O1")?.state == .finished)
+        #expect(engine.checker.violations.isEmpty, "\(engine.checker.violations)")
     }
 }

@@ -316,6 +316,7 @@ private let parserNineContainers = "[" + (0..<9).map { _ in #"{"number": "CSQU30
         DeclarationMutation("vehicle.plate", #""13A-123.45""#, "plate.vn-province-unassigned"),
         DeclarationMutation("vehicle.plate", #""24W-123.45""#, "plate.vn-series-not-issued"),
         DeclarationMutation("vehicle.plate", #""29-B1 123.45""#, "plate.motorcycle"),
+        DeclarationMutation("vehicle.plate", #""29-B1 1234""#, "plate.motorcycle"),
         DeclarationMutation("vehicle.plate", #""云AD1234F""#, "plate.cn-new-energy"),
         // Text that would show officers something other than what is stored.
         DeclarationMutation("driver.name", #""Nguyen Van \u202EA""#, "field.invisible-character"),

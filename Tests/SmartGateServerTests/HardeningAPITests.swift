@@ -3,7 +3,10 @@ import Fluent
 import Foundation
 import GateKit
 import JWT
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOWebSocket
+import WebSocketKit
 import SQLKit
 import Testing
 import VaporTesting
@@ -136,6 +139,33 @@ struct HardeningAPITests {
         }
     }
 
+    // MARK: Records stored under older rules
+
+    @Test("a declaration stored before a rule tightened still reads, and its truck is still decided", arguments: TestDatabase.available)
+    func storedUnderOlderRules(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let created = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration())
+            let id = try #require(UUID(uuidString: created.object["id"] as? String ?? ""))
+            // As an earlier version stored it: an RM trailer series and an HS 2017 subheading.
+            let model = try #require(try await DeclarationModel.find(id, on: app.db))
+            model.body = model.body.replacingOccurrences(of: "24R01234", with: "24RM01234").replacingOccurrences(of: "081060", with: "851712")
+            try await model.save(on: app.db)
+
+            let read = try await app.send(.GET, "/api/v1/declarations/\(id)", as: .role(.declarant))
+            #expect(read.status == .ok && read.text.contains("851712"), "\(read.text)")
+            // Amending asks for today's rules, naming the fields.
+            let amend = try await app.send(.PATCH, "/api/v1/declarations/\(id)", json: #"{"version":1,"tareKg":14100}"#, as: .role(.declarant))
+            #expect(amend.status == .unprocessableEntity && Set(amend.problemFields) == ["vehicle.trailerPlate", "goods[0].hsCode"], "\(amend.text)")
+            // Its truck at the lane: read, weighed, decided — not refused for the old data.
+            for (event, kind, fields) in [("p", "plate", #""plate":"24C-123.45""#), ("w", "weight", #""grossKg":33500"#), ("r", "ready", "")] {
+                let answer = try await app.send(.POST, "/api/v1/lanes/kim-thanh-out-1/readings", json: Fixture.reading("cam-1", event, kind, fields))
+                #expect(answer.status == .ok, "\(kind): \(answer.text)")
+            }
+            let decided = try await app.send(.GET, "/api/v1/declarations/\(id)", as: .role(.declarant))
+            #expect(["released", "referred"].contains(decided.object["status"] as? String), "\(decided.text)")
+        }
+    }
+
     // MARK: Vehicle link frames
 
     @Test("a vehicle link frame is refused with a code and a plain message", arguments: [
@@ -159,6 +189,57 @@ struct HardeningAPITests {
         }
     }
 
+    @Test("over a real socket: a bad frame gets an error frame with a code; an oversize frame closes with 1009, an oversize fragmented message with 1011")
+    func linkSocket() async throws {
+        try await withSmartGate(.sqlite) { app in
+            try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(app.http.server.shared.localAddress?.port)
+            let token = try #require(TestCallers.credentials(app).tokens[.role(.corridorOperator)])
+            func connect(_ body: @escaping @Sendable (WebSocket) -> Void) async throws -> WebSocketErrorCode? {
+                try await WebSocket.connect(
+                    to: "ws://127.0.0.1:\(port)/api/v1/corridor/vehicles/SH-02/link", headers: ["Authorization": "Bearer \(token)"],
+                    on: app.eventLoopGroup, onUpgrade: body).get()
+                return nil
+            }
+            // A bad frame: an error frame back, the link stays open.
+            let replies = NIOLockedValueBox([String]())
+            let closed = NIOLockedValueBox([WebSocketErrorCode?]())
+            let done = AsyncStream<Void>.makeStream()
+            _ = try await connect { socket in
+                socket.onText { socket, text in
+                    replies.withLockedValue { $0.append(text) }
+                    socket.send(String(repeating: "x", count: VehicleLink.maxFrameBytes + 1))
+                }
+                socket.onClose.whenComplete { _ in
+                    closed.withLockedValue { $0.append(socket.closeCode) }
+                    done.continuation.yield()
+                }
+                socket.send("not json")
+            }
+            for await _ in done.stream { break }
+            let reply = try #require(replies.withLockedValue { $0.first })
+            #expect(reply.contains(#""code":"frame.not-json""#) && reply.contains(#""topic":"error""#), "\(reply)")
+            #expect(closed.withLockedValue { $0.first } == .some(.messageTooLarge))
+
+            // A message in fragments, each small, together too large.
+            let fragmented = AsyncStream<Void>.makeStream()
+            _ = try await connect { socket in
+                socket.onClose.whenComplete { _ in
+                    closed.withLockedValue { $0.append(socket.closeCode) }
+                    fragmented.continuation.yield()
+                }
+                let piece = ByteBuffer(string: String(repeating: "y", count: 8 * 1024))
+                for index in 0..<10 {
+                    socket.send(raw: piece.readableBytesView, opcode: index == 0 ? .text : .continuation, fin: index == 9)
+                }
+            }
+            for await _ in fragmented.stream { break }
+            // NIO's aggregator refuses it before it is held; websocket-kit closes with 1011.
+            #expect(closed.withLockedValue { $0.last } == .some(.unexpectedServerError), "\(closed.withLockedValue { $0 })")
+            await app.server.shutdown()
+        }
+    }
+
     // MARK: SQLite as one server process
 
     @Test("a second server on the same SQLite file is refused with one line naming the first")
@@ -171,6 +252,18 @@ struct HardeningAPITests {
         #expect(error?.description.contains("\n") == false)
         first.release()
         try SQLiteServeLock.acquire(databasePath: path).release()  // free again once the first is gone
+    }
+
+    @Test("serve on a file another server holds stops before it starts, with that one line")
+    func serveRefuses() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID()).sqlite").path
+        let first = try SQLiteServeLock.acquire(databasePath: path)
+        defer { first.release() }
+        let options = SmartGateHost.Options(
+            hostname: "127.0.0.1", port: 0, environment: "testing", settings: ServerSettings(database: .sqliteFile(path: path)))
+        let error = await #expect(throws: SettingsError.self) { try await SmartGateHost.serve(options) }
+        #expect(error?.description.hasPrefix("another SmartGate server (pid") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: path), "nothing opened the database")
     }
 
     @Test("the SQLite file, its WAL and shared memory are created readable by their owner only")
@@ -229,7 +322,8 @@ struct HardeningAPITests {
             let cases: [(String, String)] = [
                 ("GET /api/v1/gates?q=\(String(repeating: "a", count: 9_000)) HTTP/1.1\r\nHost: x\r\n\r\n", "414"),
                 ("GET /api/v1/gates HTTP/1.1\r\nHost: x\r\nX-Pad: \(String(repeating: "a", count: 20_000))\r\n\r\n", "431"),
-                ("PROPFIND /api/v1/gates HTTP/1.1\r\nHost: x\r\n\r\n", "501"),
+                ("PROPFIND /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", "501"),
+                ("TRACE /api/v1/gates HTTP/1.1\r\nHost: x\r\n\r\n", "405"),
                 ("DELETE /api/v1/gates HTTP/1.1\r\nHost: x\r\n\r\n", "405"),
                 // Vapor hands a request on at its first body bytes, so this client sends them
                 // as curl does once its wait for "100 Continue" runs out: the answer comes

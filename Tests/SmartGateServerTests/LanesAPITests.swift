@@ -131,12 +131,13 @@ struct LanesAPITests {
     func concurrentIngest(_ database: TestDatabase) async throws {
         try await withSmartGate(database) { app in
             let lanes = ["kim-thanh-out-1", "kim-thanh-out-2", "kim-thanh-in-1", "kim-thanh-in-2", "kim-thanh-in-3"]
+            let observed = stamp()  // one instant for both copies of an event: a retry is the same reading
             try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for (index, lane) in lanes.enumerated() {
                     for event in 0..<20 {
                         // Every event twice, racing itself: the retry must not be stored twice.
                         for _ in 0..<2 {
-                            let body = Fixture.reading("scale-\(index)", "ev-\(event)", "weight", #""grossKg":\#(30_000 + event)"#, at: stamp())
+                            let body = Fixture.reading("scale-\(index)", "ev-\(event)", "weight", #""grossKg":\#(30_000 + event)"#, at: observed)
                             group.addTask { try await app.send(.POST, "/api/v1/lanes/\(lane)/readings", json: body).status }
                         }
                     }

@@ -164,20 +164,24 @@ public final class CorridorEngine {
 
     /// Hands the vehicle `id` to an outside link: from now on its commands go to `sink`
     /// and only the states given to ``receiveExternal(_:)`` move it. Its first state must
-    /// put it where the controller holds it.
-    public func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(LinkError) {
+    /// put it where the controller holds it. Returns the link's generation, which its
+    /// ``detach(_:generation:)`` names: a gateway that reconnects before its old socket is
+    /// seen closing keeps the new link when the old one closes.
+    @discardableResult
+    public func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(LinkError) -> Int {
         guard let v = network.shuttleIndex[id] else { throw .unknownVehicle(id) }
         external[v] = sink
         linkGeneration[v, default: 0] += 1
         shuttles[v].silent = true
+        return linkGeneration[v]!
     }
 
     /// The link dropped: the vehicle stays external and, silent, becomes UNKNOWN after the
     /// plant's silence timeout; at that moment, unless linked again, its simulated twin
     /// takes over from its last report (a corridor without its real shuttle keeps a
     /// working fleet instead of an obstacle that stays UNKNOWN for ever).
-    public func detach(_ id: String) {
-        guard let v = network.shuttleIndex[id], external[v] != nil else { return }
+    public func detach(_ id: String, generation: Int) {
+        guard let v = network.shuttleIndex[id], external[v] != nil, linkGeneration[v] == generation else { return }
         external[v] = { _ in }
         linkGeneration[v, default: 0] += 1
         queue.push(now + network.plant.operations.silentAfterSeconds, .returnToSimulation(v, generation: linkGeneration[v]!))

@@ -166,20 +166,13 @@ public final class SimulatedShuttle {
     /// lost message. Without a last report, the twin carries on from where it stood.
     public func takeOver(from state: VDA5050.State?, now: Double) {
         silent = false
-        guard let state else { return report(now) }
-        generation += 1  // timers from before the link are stale
+        // Timers from before the link are stale: the twin starts standing, with no order, at
+        // the last node the real vehicle reported, or at its own last node if it never did.
+        generation += 1
         moving = false
         edge = nil
         edgeDone = 0
         runningAction = nil
-        point = network.pointIndex[state.lastNodeId] ?? point
-        load = state.loads.first?.loadId
-        batteryKWh = spec.batteryKWh * min(100, max(0, state.batteryState.batteryCharge)) / 100
-        charging = state.batteryState.charging
-        chargeSince = now
-        emergencyStopped = state.safetyState.eStop != "NONE"
-        paused = state.paused && !emergencyStopped
-        broken = false
         orderId = ""
         orderUpdateId = 0
         nodes = []
@@ -187,6 +180,17 @@ public final class SimulatedShuttle {
         nodePoints = []
         at = 0
         actionStates = []
+        if let state {
+            point = network.pointIndex[state.lastNodeId] ?? point
+            load = state.loads.first?.loadId
+            settleBattery(now)
+            batteryKWh = spec.batteryKWh * min(100, max(0, state.batteryState.batteryCharge)) / 100
+            charging = state.batteryState.charging
+            chargeSince = now
+            emergencyStopped = state.safetyState.eStop != "NONE"
+            paused = state.paused && !emergencyStopped
+            broken = false
+        }
         report(now)
     }
 

@@ -38,7 +38,8 @@ public enum AccountRules {
     /// Whether a password given at login could be one that was set. bcrypt reads a password
     /// only up to its first NUL, so `right-password\0anything` would match the hash of
     /// `right-password`; no password is ever set with a control character (`newPassword`),
-    /// so a login password with one never matches, and bcrypt is not even asked.
+    /// so a login password with one never matches (the server still runs bcrypt, so the
+    /// answer takes as long as any other wrong password).
     public static func couldHaveBeenSet(_ password: String) -> Bool {
         !password.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }

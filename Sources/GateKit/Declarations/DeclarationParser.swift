@@ -41,6 +41,7 @@ extension IssueCode {
         en: "{actual} is a trailer plate; give it as vehicle.trailerPlate",
         vi: "{actual} là biển số rơ moóc; hãy khai tại vehicle.trailerPlate",
         zh: "{actual} 是挂车号牌，请填写在 vehicle.trailerPlate")
+    /// A motorcycle plate given as a truck's.
     public static let motorcycleAsVehicle = IssueCode(
         "plate.motorcycle",
         en: "{actual} is a motorcycle plate (a series letter and digit); a truck's series is letters only",
@@ -102,154 +103,169 @@ extension TripDeclaration {
         guard case .object(let root) = json else {
             throw ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": json.typeName])])
         }
-        var reader = FieldReader()
-        reader.refuseUnknown(in: root, allowed: Fields.root)
+        var sections = DeclarationSections(root: root, now: now)
+        sections.reader.refuseUnknown(in: root, allowed: Fields.root)
+        let direction = sections.reader.choice(root["direction"], at: "direction", as: TripDirection.self)
+        let gate = sections.gate(knownGates: knownGates)
+        let declarant = sections.declarant()
+        let vehicle = sections.vehicle()
+        let driver = sections.driver()
+        let containers = sections.containers()
+        let plannedArrival = sections.reader.timestamp(root["plannedArrival"], at: "plannedArrival", within: .plannedArrival(around: now))
+        // Money is judged in the currencies in force on the day of the trip.
+        let goods = sections.goods(on: plannedArrival ?? now)
+        let documents = sections.documents()
+        let tareKg = sections.reader.number(root["tareKg"], at: "tareKg", minimum: 0, maximum: 100_000, exclusiveMinimum: true)
+        let crossing = sections.crossing(direction: direction, containers: containers)
 
-        let direction = reader.choice(root["direction"], at: "direction", as: TripDirection.self)
+        try sections.reader.finish()
+        // Every field was present and valid, or `finish` would have thrown.
+        guard let direction, let gate, let declarant, let vehicle, let driver, let plannedArrival, let tareKg
+        else { throw ValidationFailure([Issue(field: "", .required)]) }
+        return TripDeclaration(
+            direction: direction, gate: gate, declarant: declarant, vehicle: vehicle, driver: driver,
+            containers: containers.declared, goods: goods, documents: documents,
+            plannedArrival: plannedArrival, tareKg: tareKg.doubleValue, crossing: crossing)
+    }
+}
+
+/// Reads a declaration document section by section into one `FieldReader`, so issues
+/// come in reading order and every one is reported. A missing or mistyped parent object
+/// is one issue; its children are checked only inside an object.
+private struct DeclarationSections {
+    typealias Fields = TripDeclaration.Fields
+
+    let root: [String: JSONValue]
+    let now: Date
+    var reader = FieldReader()
+    /// Seal id → where it was first declared: a seal may appear once in the whole document.
+    private var seals: [String: String] = [:]
+
+    init(root: [String: JSONValue], now: Date) {
+        self.root = root
+        self.now = now
+    }
+
+    mutating func gate(knownGates: Set<String>) -> String? {
         let gate = reader.string(root["gate"], at: "gate", maxLength: 64)
         if let gate, !knownGates.contains(gate) {
             reader.add(Issue(field: "gate", .unknownGate, ["actual": gate, "allowed": knownGates.sorted().joined(separator: ", ")]))
         }
+        return gate
+    }
 
-        // A missing or mistyped parent is one issue; its children are only checked inside an object.
-        let declarantGiven = reader.object(root["declarant"], at: "declarant")
-        let declarantObject = declarantGiven ?? [:]
-        reader.refuseUnknown(in: declarantObject, allowed: Fields.declarant, at: "declarant")
-        let taxCode = reader.parse(
-            declarantObject["taxCode"], at: "declarant.taxCode", required: declarantGiven != nil, maxLength: 32, EnterpriseCode.init)
-        let declarantName = reader.string(
-            declarantObject["name"], at: "declarant.name", required: declarantGiven != nil,
-            maxLength: DeclarationLimits.nameLength)
+    /// The object at `key` (empty when missing) and whether it was given.
+    private mutating func section(_ key: String, allowed: [String]) -> (object: [String: JSONValue], given: Bool) {
+        let given = reader.object(root[key], at: key)
+        reader.refuseUnknown(in: given ?? [:], allowed: allowed, at: key)
+        return (given ?? [:], given != nil)
+    }
 
-        var seen: [String: String] = [:]  // seal id → where first declared
-        func seals(_ value: JSONValue?, at path: String, reader: inout FieldReader) -> [String] {
-            let items = reader.array(value, at: path, required: false, maxCount: DeclarationLimits.maxSealsPerHolder) ?? []
-            var result: [String] = []
-            for (index, item) in items.enumerated() {
-                let itemPath = "\(path)[\(index)]"
-                guard let seal = reader.parse(item, at: itemPath, maxLength: 64, SealIdentifier.normalize) else { continue }
-                if let first = seen[seal] {
-                    reader.add(Issue(field: itemPath, .duplicate, ["other": first]))
-                } else {
-                    seen[seal] = itemPath
-                    result.append(seal)
-                }
-            }
-            return result
-        }
+    mutating func declarant() -> Declarant? {
+        let (object, given) = section("declarant", allowed: Fields.declarant)
+        let taxCode = reader.parse(object["taxCode"], at: "declarant.taxCode", required: given, maxLength: 32, EnterpriseCode.init)
+        let name = reader.string(object["name"], at: "declarant.name", required: given, maxLength: DeclarationLimits.nameLength)
+        guard let taxCode, let name else { return nil }
+        return Declarant(taxCode: taxCode, name: name)
+    }
 
-        let vehicleGiven = reader.object(root["vehicle"], at: "vehicle")
-        let vehicleObject = vehicleGiven ?? [:]
-        reader.refuseUnknown(in: vehicleObject, allowed: Fields.vehicle, at: "vehicle")
-        let plate = reader.parse(vehicleObject["plate"], at: "vehicle.plate", required: vehicleGiven != nil, maxLength: 32, VehiclePlate.init)
+    mutating func vehicle() -> DeclaredVehicle? {
+        let (object, given) = section("vehicle", allowed: Fields.vehicle)
+        let plate = reader.parse(object["plate"], at: "vehicle.plate", required: given, maxLength: 32, VehiclePlate.init)
         if let plate, plate.isTrailer {
             reader.add(Issue(field: "vehicle.plate", .trailerAsVehicle, ["actual": plate.display]))
         }
         if let plate, plate.isMotorcycle {
             reader.add(Issue(field: "vehicle.plate", .motorcycleAsVehicle, ["actual": plate.display]))
         }
-        let trailerPlate = reader.parse(vehicleObject["trailerPlate"], at: "vehicle.trailerPlate", required: false, maxLength: 32, VehiclePlate.init)
+        let trailerPlate = reader.parse(object["trailerPlate"], at: "vehicle.trailerPlate", required: false, maxLength: 32, VehiclePlate.init)
         if let trailerPlate, !trailerPlate.isTrailer {
             reader.add(Issue(field: "vehicle.trailerPlate", .notTrailer, ["actual": trailerPlate.display]))
         }
-        let vehicleSeals = seals(vehicleObject["seals"], at: "vehicle.seals", reader: &reader)
+        let seals = seals(object["seals"], at: "vehicle.seals")
+        return plate.map { DeclaredVehicle(plate: $0, trailerPlate: trailerPlate, seals: seals) }
+    }
 
-        let driverGiven = reader.object(root["driver"], at: "driver")
-        let driverObject = driverGiven ?? [:]
-        reader.refuseUnknown(in: driverObject, allowed: Fields.driver, at: "driver")
-        let driverPresent = driverGiven != nil
-        let driverName = reader.string(driverObject["name"], at: "driver.name", required: driverPresent, maxLength: DeclarationLimits.nameLength)
-        let documentNumber = reader.string(driverObject["documentNumber"], at: "driver.documentNumber", required: driverPresent, maxLength: 32)
-        let nationality = reader.parse(driverObject["nationality"], at: "driver.nationality", required: driverPresent, maxLength: 8, CountryCode.init)
+    mutating func driver() -> DeclaredDriver? {
+        let (object, given) = section("driver", allowed: Fields.driver)
+        let name = reader.string(object["name"], at: "driver.name", required: given, maxLength: DeclarationLimits.nameLength)
+        let documentNumber = reader.string(object["documentNumber"], at: "driver.documentNumber", required: given, maxLength: 32)
+        let nationality = reader.parse(object["nationality"], at: "driver.nationality", required: given, maxLength: 8, CountryCode.init)
+        guard let name, let documentNumber, let nationality else { return nil }
+        return DeclaredDriver(name: name, documentNumber: documentNumber, nationality: nationality)
+    }
 
+    /// The valid containers, and how many items were given (valid or not).
+    mutating func containers() -> (declared: [DeclaredContainer], given: Int) {
         var containers: [DeclaredContainer] = []
-        var containerPaths: [String: String] = [:]
-        let containerItems = reader.array(root["containers"], at: "containers", required: false, maxCount: DeclarationLimits.maxContainers) ?? []
-        for (index, item) in containerItems.enumerated() {
+        var paths: [String: String] = [:]
+        let items = reader.array(root["containers"], at: "containers", required: false, maxCount: DeclarationLimits.maxContainers) ?? []
+        for (index, item) in items.enumerated() {
             let path = "containers[\(index)]"
             guard let object = reader.object(item, at: path) else { continue }
             reader.refuseUnknown(in: object, allowed: Fields.container, at: path)
             let number = reader.parse(object["number"], at: "\(path).number", maxLength: 20, ContainerNumber.init)
-            let containerSeals = seals(object["seals"], at: "\(path).seals", reader: &reader)
+            let containerSeals = seals(object["seals"], at: "\(path).seals")
             guard let number else { continue }
-            if let first = containerPaths[number.value] {
+            if let first = paths[number.value] {
                 reader.add(Issue(field: "\(path).number", .duplicate, ["other": first]))
                 continue
             }
-            containerPaths[number.value] = "\(path).number"
+            paths[number.value] = "\(path).number"
             containers.append(DeclaredContainer(number: number, seals: containerSeals))
         }
-
-        let plannedArrival = reader.timestamp(root["plannedArrival"], at: "plannedArrival", within: .plannedArrival(around: now))
-        // Money is judged in the currencies in force on the day of the trip.
-        let tripDate = plannedArrival ?? now
-        var goods: [GoodsLine] = []
-        let goodsItems = reader.array(root["goods"], at: "goods", minCount: 1, maxCount: DeclarationLimits.maxGoodsLines) ?? []
-        for (index, item) in goodsItems.enumerated() {
-            let path = "goods[\(index)]"
-            guard let object = reader.object(item, at: path) else { continue }
-            reader.refuseUnknown(in: object, allowed: Fields.goods, at: path)
-            let hsCode = reader.parse(object["hsCode"], at: "\(path).hsCode", maxLength: 16, HSCode.init)
-            let description = reader.string(object["description"], at: "\(path).description", maxLength: DeclarationLimits.descriptionLength)
-            let quantity = reader.number(object["quantity"], at: "\(path).quantity", minimum: 0, maximum: 1_000_000_000, exclusiveMinimum: true)
-            let unit = reader.parse(object["unit"], at: "\(path).unit", maxLength: 8) { text throws(Issue) in
-                let code = text.uppercased()
-                guard (2...3).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                    throw Issue(.pattern, ["description": "a UN/ECE unit code such as KGM, TNE or PCE", "actual": text])
-                }
-                return code
-            }
-            let netKg = reader.number(object["netKg"], at: "\(path).netKg", minimum: 0, maximum: DeclarationLimits.maxKg, exclusiveMinimum: true)
-            let grossKg = reader.number(object["grossKg"], at: "\(path).grossKg", minimum: 0, maximum: DeclarationLimits.maxKg, exclusiveMinimum: true)
-            if let netKg, let grossKg, grossKg < netKg {
-                reader.add(Issue(field: "\(path).grossKg", .grossBelowNet, ["gross": "\(grossKg)", "net": "\(netKg)"]))
-            }
-            let value = money(object["value"], at: "\(path).value", on: tripDate, reader: &reader)
-            let origin = reader.parse(object["origin"], at: "\(path).origin", maxLength: 8, CountryCode.init)
-            if let hsCode, let description, let quantity, let unit, let netKg, let grossKg, let value, let origin {
-                goods.append(GoodsLine(
-                    hsCode: hsCode, description: description, quantity: quantity.doubleValue, unit: unit,
-                    netKg: netKg.doubleValue, grossKg: grossKg.doubleValue, value: value, origin: origin))
-            }
-        }
-
-        var documents: [DocumentReference] = []
-        let documentItems = reader.array(root["documents"], at: "documents", required: false, maxCount: DeclarationLimits.maxDocuments) ?? []
-        for (index, item) in documentItems.enumerated() {
-            let path = "documents[\(index)]"
-            guard let object = reader.object(item, at: path) else { continue }
-            reader.refuseUnknown(in: object, allowed: Fields.document, at: path)
-            let kind = reader.choice(object["kind"], at: "\(path).kind", as: DocumentKind.self)
-            let reference = reader.string(object["reference"], at: "\(path).reference", maxLength: DeclarationLimits.referenceLength)
-            let digest = reader.parse(object["sha256"], at: "\(path).sha256", maxLength: 80, SHA256Digest.init)
-            if let kind, let reference, let digest {
-                documents.append(DocumentReference(kind: kind, reference: reference, sha256: digest))
-            }
-        }
-
-        let tareKg = reader.number(root["tareKg"], at: "tareKg", minimum: 0, maximum: 100_000, exclusiveMinimum: true)
-        let crossing = reader.choice(root["crossing"], at: "crossing", required: false, as: CrossingMode.self)
-        if crossing == .shuttle {
-            // The shuttles take containers from the Vietnamese yard over to China.
-            if let direction, direction != .export { reader.add(Issue(field: "crossing", .shuttleExportOnly, ["actual": direction.rawValue])) }
-            if containers.isEmpty && containerItems.isEmpty { reader.add(Issue(field: "crossing", .shuttleNeedsContainer)) }
-        }
-
-        try reader.finish()
-        // Every field was present and valid, or `finish` would have thrown.
-        guard let direction, let gate, let taxCode, let declarantName, let plate, let driverName,
-              let documentNumber, let nationality, let plannedArrival, let tareKg
-        else { throw ValidationFailure([Issue(field: "", .required)]) }
-        return TripDeclaration(
-            direction: direction, gate: gate,
-            declarant: Declarant(taxCode: taxCode, name: declarantName),
-            vehicle: DeclaredVehicle(plate: plate, trailerPlate: trailerPlate, seals: vehicleSeals),
-            driver: DeclaredDriver(name: driverName, documentNumber: documentNumber, nationality: nationality),
-            containers: containers, goods: goods, documents: documents,
-            plannedArrival: plannedArrival, tareKg: tareKg.doubleValue, crossing: crossing)
+        return (containers, items.count)
     }
 
-    private static func money(_ value: JSONValue?, at path: String, on date: Date, reader: inout FieldReader) -> Money? {
+    private mutating func seals(_ value: JSONValue?, at path: String) -> [String] {
+        let items = reader.array(value, at: path, required: false, maxCount: DeclarationLimits.maxSealsPerHolder) ?? []
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            guard let seal = reader.parse(item, at: itemPath, maxLength: 64, SealIdentifier.normalize) else { continue }
+            if let first = seals[seal] {
+                reader.add(Issue(field: itemPath, .duplicate, ["other": first]))
+            } else {
+                seals[seal] = itemPath
+                result.append(seal)
+            }
+        }
+        return result
+    }
+
+    /// The goods lines, their money in the currencies in force on `date`.
+    mutating func goods(on date: Date) -> [GoodsLine] {
+        let items = reader.array(root["goods"], at: "goods", minCount: 1, maxCount: DeclarationLimits.maxGoodsLines) ?? []
+        return items.enumerated().compactMap { index, item in goodsLine(item, at: "goods[\(index)]", on: date) }
+    }
+
+    private mutating func goodsLine(_ item: JSONValue, at path: String, on date: Date) -> GoodsLine? {
+        guard let object = reader.object(item, at: path) else { return nil }
+        reader.refuseUnknown(in: object, allowed: Fields.goods, at: path)
+        let hsCode = reader.parse(object["hsCode"], at: "\(path).hsCode", maxLength: 16, HSCode.init)
+        let description = reader.string(object["description"], at: "\(path).description", maxLength: DeclarationLimits.descriptionLength)
+        let quantity = reader.number(object["quantity"], at: "\(path).quantity", minimum: 0, maximum: 1_000_000_000, exclusiveMinimum: true)
+        let unit = reader.parse(object["unit"], at: "\(path).unit", maxLength: 8) { text throws(Issue) in
+            let code = text.uppercased()
+            guard (2...3).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw Issue(.pattern, ["description": "a UN/ECE unit code such as KGM, TNE or PCE", "actual": text])
+            }
+            return code
+        }
+        let netKg = reader.number(object["netKg"], at: "\(path).netKg", minimum: 0, maximum: DeclarationLimits.maxKg, exclusiveMinimum: true)
+        let grossKg = reader.number(object["grossKg"], at: "\(path).grossKg", minimum: 0, maximum: DeclarationLimits.maxKg, exclusiveMinimum: true)
+        if let netKg, let grossKg, grossKg < netKg {
+            reader.add(Issue(field: "\(path).grossKg", .grossBelowNet, ["gross": "\(grossKg)", "net": "\(netKg)"]))
+        }
+        let value = money(object["value"], at: "\(path).value", on: date)
+        let origin = reader.parse(object["origin"], at: "\(path).origin", maxLength: 8, CountryCode.init)
+        guard let hsCode, let description, let quantity, let unit, let netKg, let grossKg, let value, let origin else { return nil }
+        return GoodsLine(
+            hsCode: hsCode, description: description, quantity: quantity.doubleValue, unit: unit,
+            netKg: netKg.doubleValue, grossKg: grossKg.doubleValue, value: value, origin: origin)
+    }
+
+    private mutating func money(_ value: JSONValue?, at path: String, on date: Date) -> Money? {
         guard let object = reader.object(value, at: path) else { return nil }
         reader.refuseUnknown(in: object, allowed: Fields.money, at: path)
         let currency = reader.parse(object["currency"], at: "\(path).currency", maxLength: 8) { text throws(Issue) in
@@ -260,8 +276,6 @@ extension TripDeclaration {
         let amountPath = "\(path).amount"
         let amount: Decimal?
         switch object["amount"] {
-        case .number?:
-            amount = reader.number(object["amount"], at: amountPath, minimum: 0, maximum: DeclarationLimits.maxAmount, exclusiveMinimum: true)
         case .string(let text)?:
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             let shape = trimmed.range(of: #"^[0-9]{1,13}(\.[0-9]{1,6})?$"#, options: .regularExpression) != nil
@@ -282,6 +296,30 @@ extension TripDeclaration {
             return nil
         }
         return Money(amount: amount, currency: currency)
+    }
+
+    mutating func documents() -> [DocumentReference] {
+        let items = reader.array(root["documents"], at: "documents", required: false, maxCount: DeclarationLimits.maxDocuments) ?? []
+        return items.enumerated().compactMap { index, item in
+            let path = "documents[\(index)]"
+            guard let object = reader.object(item, at: path) else { return nil }
+            reader.refuseUnknown(in: object, allowed: Fields.document, at: path)
+            let kind = reader.choice(object["kind"], at: "\(path).kind", as: DocumentKind.self)
+            let reference = reader.string(object["reference"], at: "\(path).reference", maxLength: DeclarationLimits.referenceLength)
+            let digest = reader.parse(object["sha256"], at: "\(path).sha256", maxLength: 80, SHA256Digest.init)
+            guard let kind, let reference, let digest else { return nil }
+            return DocumentReference(kind: kind, reference: reference, sha256: digest)
+        }
+    }
+
+    /// The crossing mode; the shuttles take containers from the Vietnamese yard to China.
+    mutating func crossing(direction: TripDirection?, containers: (declared: [DeclaredContainer], given: Int)) -> CrossingMode? {
+        let crossing = reader.choice(root["crossing"], at: "crossing", required: false, as: CrossingMode.self)
+        if crossing == .shuttle {
+            if let direction, direction != .export { reader.add(Issue(field: "crossing", .shuttleExportOnly, ["actual": direction.rawValue])) }
+            if containers.declared.isEmpty && containers.given == 0 { reader.add(Issue(field: "crossing", .shuttleNeedsContainer)) }
+        }
+        return crossing
     }
 }
 

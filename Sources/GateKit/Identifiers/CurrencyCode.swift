@@ -64,12 +64,11 @@ public struct CurrencyCode: Hashable, Sendable, Codable, CustomStringConvertible
         throw withdrawal.issue
     }
 
-    /// When ISO withdrew or withdraws this code, if it does.
-    public var withdrawal: CurrencyWithdrawal? { CurrencyWithdrawal.table[value] }
+
 
     /// Digits after the decimal point in amounts of this currency: 0 for VND, JPY and KRW,
     /// 3 for BHD, KWD and the other dinars, 2 for most.
-    public var minorUnits: Int { Self.minorUnitsByCode[value]! }
+    public var minorUnits: Int { Self.minorUnitsByCode[value] ?? 2 }
 
     /// The code.
     public var description: String { value }
@@ -83,12 +82,13 @@ public struct CurrencyCode: Hashable, Sendable, Codable, CustomStringConvertible
     /// Euro.
     public static let eur = CurrencyCode(known: "EUR")
 
-    /// Every accepted currency, sorted by code.
+    /// Every known currency, sorted by code: those in force and those withdrawn recently
+    /// (accepted for trips before their withdrawal; see `CurrencyWithdrawal`).
     public static let all: [CurrencyCode] = minorUnitsByCode.keys.sorted().map(CurrencyCode.init(known:))
 
     /// Decodes from a string, validating it.
     public init(from decoder: any Decoder) throws {
-        self = try IdentifierSyntax.decode(from: decoder) { raw throws(Issue) in try CurrencyCode(raw) }
+        self = try IdentifierSyntax.decode(from: decoder, stored: CurrencyCode.init(known:)) { raw throws(Issue) in try CurrencyCode(raw) }
     }
 
     /// Encodes as the three-letter code.
@@ -172,7 +172,9 @@ public struct CurrencyWithdrawal: Sendable, Equatable {
     public static let all: [CurrencyWithdrawal] = [
         CurrencyWithdrawal("BGN", from: "2026-01-01", replacement: "EUR", amendment: "180"),
         CurrencyWithdrawal("ANG", from: "2025-03-31", replacement: "XCG", amendment: "176"),
-        CurrencyWithdrawal("CUC", from: "2025-02-04", replacement: "CUP", amendment: "178"),
+        // Cuba ended the convertible peso on 2021-06-30 (list three dates its withdrawal
+        // 2021-06); ISO moved it off list one with amendment 178 (2025-02-04).
+        CurrencyWithdrawal("CUC", from: "2021-07-01", replacement: "CUP", amendment: "178"),
         CurrencyWithdrawal("ZWL", from: "2024-09-01", replacement: "ZWG", amendment: "177"),
         CurrencyWithdrawal("SLL", from: "2024-01-01", replacement: "SLE", amendment: "171–175"),
         CurrencyWithdrawal("HRK", from: "2023-01-01", replacement: "EUR", amendment: "174"),

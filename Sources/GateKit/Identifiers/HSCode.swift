@@ -99,8 +99,13 @@ public struct HSCode: Hashable, Sendable, Codable, CustomStringConvertible {
         return pool.sorted { abs((Int($0) ?? 0) - target) < abs((Int($1) ?? 0) - target) }.prefix(5).sorted()
     }
 
+    /// A stored code, validated when it was written (digits only).
+    private init(digits: String) {
+        value = digits
+    }
+
     /// The chapter, 1–97, e.g. 8 for `0810.60`.
-    public var chapter: Int { Int(value.prefix(2))! }
+    public var chapter: Int { Int(value.prefix(2)) ?? 0 }
 
     /// The four-digit heading, e.g. `0810`.
     public var heading: String { String(value.prefix(4)) }
@@ -113,7 +118,7 @@ public struct HSCode: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// Decodes from a string, validating it.
     public init(from decoder: any Decoder) throws {
-        self = try IdentifierSyntax.decode(from: decoder) { raw throws(Issue) in try HSCode(raw) }
+        self = try IdentifierSyntax.decode(from: decoder, stored: { HSCode(digits: $0) }) { raw throws(Issue) in try HSCode(raw) }
     }
 
     /// Encodes as the digits-only string.

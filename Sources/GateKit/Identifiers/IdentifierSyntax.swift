@@ -49,15 +49,23 @@ enum IdentifierSyntax {
         return uppercasedASCII(String(folded.filter { !$0.isWhitespace && !separators.contains($0) }))
     }
 
-    /// Decodes a string and validates it with `parse`, so a stored or received value can
-    /// never bypass the rules its initialiser enforces. The `Issue` travels as the
-    /// underlying error so the caller can still report its code and parameters.
+    /// Decodes a string and validates it with `parse`, so a received value can never
+    /// bypass the rules its initialiser enforces. The `Issue` travels as the underlying
+    /// error so the caller can still report its code and parameters.
+    ///
+    /// A decoder marked `storedRecord` reads what SmartGate itself wrote, validated when it
+    /// was written: `stored` takes it as it is, so a rule tightened since (a plate series
+    /// found never issued, an HS subheading deleted by the next edition, a currency
+    /// withdrawn) cannot make an existing declaration unreadable, nor stop its truck's
+    /// readings at the lane.
     static func decode<Value>(
         from decoder: any Decoder,
+        stored: ((String) -> Value)? = nil,
         _ parse: (String) throws(Issue) -> Value
     ) throws -> Value {
         let container = try decoder.singleValueContainer()
         let raw = try container.decode(String.self)
+        if let stored, decoder.userInfo[.storedRecord] as? Bool == true { return stored(raw) }
         do {
             return try parse(raw)
         } catch {
@@ -76,4 +84,10 @@ enum IdentifierSyntax {
         var container = encoder.singleValueContainer()
         try container.encode(text)
     }
+}
+
+extension CodingUserInfoKey {
+    /// Set to `true` on a decoder that reads SmartGate's own stored records (see
+    /// `IdentifierSyntax.decode`): identifiers are taken as stored, not validated again.
+    public static let storedRecord = CodingUserInfoKey(rawValue: "smartgate.storedRecord")!
 }

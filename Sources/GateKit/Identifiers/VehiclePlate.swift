@@ -157,6 +157,10 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
     /// Upper case with separators removed: `24C12345`, `24LD01234`, `云AD12345`, `云A1234挂`.
     public let normalized: String
 
+    /// Whether the plate was written with a digit in its series (`29-B1 1234`, `24C0-1234`):
+    /// separators removed, `29B11234` would read as the truck plate `29B-112.34`.
+    private let seriesDigit: Bool
+
     /// Validates and normalises a plate as typed or read.
     ///
     /// Separators (`-`, `.`, `·`, spaces) are optional and lower case is accepted. Throws an
@@ -165,8 +169,9 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         let compact = IdentifierSyntax.compact(raw, removing: Self.separators)
         guard let first = compact.first else { throw Issue(.plateEmpty) }
         let characters = Array(compact)
+        seriesDigit = IdentifierSyntax.isDigit(first) && Self.writtenWithSeriesDigit(raw)
         if IdentifierSyntax.isDigit(first) {
-            _ = try Self.vietnameseParts(characters)
+            _ = try Self.vietnameseParts(characters, seriesDigit: seriesDigit)
             country = .vn
         } else if Self.chineseProvinces.contains(first) {
             try Self.validateChinese(characters)
@@ -179,19 +184,40 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         normalized = compact
     }
 
+    /// A plate as SmartGate stored it, validated when it was written.
+    static func stored(_ normalized: String) -> VehiclePlate {
+        VehiclePlate(normalized: normalized, country: normalized.first.map(IdentifierSyntax.isDigit) == true ? .vn : .cn)
+    }
+
+    private init(normalized: String, country: PlateCountry) {
+        self.normalized = normalized
+        self.country = country
+        seriesDigit = false
+    }
+
+    /// Plates are equal when their normalised text is.
+    public static func == (lhs: VehiclePlate, rhs: VehiclePlate) -> Bool { lhs.normalized == rhs.normalized }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(normalized) }
+
+    /// The parts of this plate, if Vietnamese.
+    private var vietnameseParts: (province: String, series: String, number: String, form: VietnameseForm)? {
+        country == .vn ? try? Self.vietnameseParts(Array(normalized), seriesDigit: seriesDigit) : nil
+    }
+
     /// Whether this is a trailer or semi-trailer plate: series `R` in Viet Nam, a `挂`
     /// suffix in China. Trailers are checked in with the tractor that pulls them.
     public var isTrailer: Bool {
         switch country {
-        case .vn: (try? Self.vietnameseParts(Array(normalized)))?.series == "R"
+        case .vn: vietnameseParts?.series == "R"
         case .cn: normalized.hasSuffix("挂")
         }
     }
 
     /// Whether this is a Vietnamese motorcycle plate (a series letter followed by a digit,
-    /// `29-B1 123.45`): a valid plate, but never a truck's.
+    /// `29-B1 123.45`, `29-B1 1234`): a valid plate, but never a truck's.
     public var isMotorcycle: Bool {
-        country == .vn && (try? Self.vietnameseParts(Array(normalized)))?.form == .motorcycle
+        vietnameseParts?.form == .motorcycle
     }
 
     /// The plate as printed: `24C-123.45`, `24C-1234`, `41-291-NG-01`, `云A·12345`.
@@ -201,7 +227,7 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
     public var display: String {
         switch country {
         case .vn:
-            guard let parts = try? Self.vietnameseParts(Array(normalized)) else { return normalized }
+            guard let parts = vietnameseParts else { return normalized }
             if parts.form == .foreign { return "\(parts.province)-\(parts.number.prefix(3))-\(parts.series)-\(parts.number.suffix(2))" }
             let number = parts.number.count == 5
                 ? "\(parts.number.prefix(3)).\(parts.number.suffix(2))"
@@ -236,7 +262,7 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
 
     /// Decodes from the normalised string, validating it.
     public init(from decoder: any Decoder) throws {
-        self = try IdentifierSyntax.decode(from: decoder) { raw throws(Issue) in try VehiclePlate(raw) }
+        self = try IdentifierSyntax.decode(from: decoder, stored: VehiclePlate.stored) { raw throws(Issue) in try VehiclePlate(raw) }
     }
 
     /// Encodes as the normalised string.
@@ -289,21 +315,38 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
     /// HC restricted-range vehicles, and the foreign series NG (diplomatic), QT (international
     /// organisations), NN (foreign organisations and people). Two-letter moped series (AA…)
     /// and others such as MK, MĐ, TĐ are not trucks'. biensoxe 0.8.5, the reference the tests
-    /// compare with, accepts any pair and reads `24RM` as a moped; the circular has no RM
-    /// series, so it is refused here.
+    /// compare with, accepts almost any pair as a moped series (`24NM`); the circular has no
+    /// RM series (trailers are R; biensoxe refuses `24RM` too), so it is refused here.
     static let vietnameseSeriesPairs: Set<String> = ["LD", "KT", "DA", "HC", "NG", "QT", "NN"]
 
     /// The foreign series, which also come in the `province-country-series-order` layout.
     static let vietnameseForeignSeries: Set<String> = ["NG", "QT", "NN"]
 
+    /// Whether the plate as written puts a digit in its series: province, a letter, a digit,
+    /// then a separator (`29-B1 123.45`, `24C0-1234`). Written without separators the
+    /// grouping is lost, and `vietnameseParts` decides by the number of digits.
+    static func writtenWithSeriesDigit(_ raw: String) -> Bool {
+        let characters = Array(IdentifierSyntax.uppercasedASCII(raw))
+        func isGap(_ character: Character) -> Bool { character.isWhitespace || separators.contains(character) }
+        var index = characters.firstIndex { !isGap($0) } ?? characters.count
+        for _ in 0..<2 {
+            guard index < characters.count, IdentifierSyntax.isDigit(characters[index]) else { return false }
+            index += 1
+        }
+        while index < characters.count, isGap(characters[index]) { index += 1 }
+        guard index + 2 < characters.count, IdentifierSyntax.isUppercaseLetter(characters[index]) else { return false }
+        return IdentifierSyntax.isDigit(characters[index + 1]) && isGap(characters[index + 2])
+    }
+
     /// Splits a compact Vietnamese plate into province, series and number, or throws the
     /// first rule it breaks.
     ///
     /// Without separators `24C11234` could be series `C1` + `1234` (a motorcycle) or `C` +
-    /// `11234` (a truck); the letters-only series wins whenever it leaves 4–5 digits, because
-    /// that is what trucks carry, and the normalised form is the same either way.
+    /// `11234` (a truck); unless the plate was written with a series digit (`seriesDigit`),
+    /// the letters-only series wins whenever it leaves 4–5 digits, because that is what
+    /// trucks carry, and the normalised form is the same either way.
     static func vietnameseParts(
-        _ characters: [Character]
+        _ characters: [Character], seriesDigit: Bool = false
     ) throws(Issue) -> (province: String, series: String, number: String, form: VietnameseForm) {
         if let bad = characters.first(where: { !IdentifierSyntax.isDigit($0) && !IdentifierSyntax.isUppercaseLetter($0) }) {
             throw Issue(.plateCharacter, ["character": String(bad)])
@@ -332,6 +375,9 @@ public struct VehiclePlate: Hashable, Sendable, Codable, CustomStringConvertible
         }
         let parts: (series: String, number: Substring, form: VietnameseForm)
         switch rest.count {
+        case 5...6 where seriesDigit && letters.count == 1 && letters != "R":
+            guard rest.first != "0" else { throw Issue(.plateVietnamSeriesDigit, ["letter": letters]) }
+            parts = (letters + String(rest.first!), Substring(rest.dropFirst()), .motorcycle)
         case 4...5:
             parts = (letters, Substring(rest), .ordinary)
         case 6 where letters.count == 1 && letters != "R":

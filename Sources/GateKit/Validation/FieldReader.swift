@@ -46,6 +46,7 @@ extension IssueCode {
         en: "duplicates {other}",
         vi: "trùng với {other}",
         zh: "与{other}重复")
+    /// A member the document's schema does not define.
     public static let unknownField = IssueCode(
         "field.unknown",
         en: "unknown field; allowed here: {allowed}",
@@ -186,7 +187,9 @@ public struct FieldReader: Sendable {
             return number
         case .unrepresentableNumber(let literal):
             let lower = exclusiveMinimum ? "greater than \(minimum)" : "at least \(minimum)"
-            add(Issue(field: path, .outOfRange, ["constraint": "\(lower) and at most \(maximum)", "actual": literal]))
+            // A literal can be thousands of digits long: the message shows its start.
+            let shown = literal.count > 40 ? literal.prefix(40) + "…" : Substring(literal)
+            add(Issue(field: path, .outOfRange, ["constraint": "\(lower) and at most \(maximum)", "actual": String(shown)]))
             return nil
         case nil, .null?:
             if required { add(Issue(field: path, .required)) }

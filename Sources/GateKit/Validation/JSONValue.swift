@@ -110,6 +110,8 @@ struct StrictJSONParser {
             guard peek == UInt8(ascii: "\"") else { throw fail("Expected a member name in double quotes") }
             let start = index
             let key = try string()
+            // Swift compares strings by canonical equivalence: "é" and "e\u{301}" are one
+            // name here, as they are one name on a screen.
             guard members[key] == nil else {
                 index = start
                 throw fail("Duplicate member \"\(key.prefix(64))\" in one object")
@@ -312,8 +314,10 @@ struct StrictJSONParser {
     }
 }
 
-/// Turns a JSON number literal into a `Decimal` only when `Decimal` holds it exactly
-/// enough: within its exponent range (about 10^±128) and its 38 significant digits.
+/// Turns a JSON number literal into a `Decimal` when it lies within `Decimal`'s exponent
+/// range (about 10^±128). Digits beyond `Decimal`'s 38 significant ones are rounded, as
+/// any decimal arithmetic would; amounts are best sent as strings, which are checked
+/// digit by digit.
 enum JSONNumber {
     /// Exponents (of the leading digit) outside this range are out of `Decimal`'s reach.
     static let exponentRange = -127...125

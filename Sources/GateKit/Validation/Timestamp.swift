@@ -14,6 +14,7 @@ extension IssueCode {
 }
 
 extension IssueCode {
+    /// A valid timestamp outside the field's plausible window.
     public static let timestampImplausible = IssueCode(
         "timestamp.implausible",
         en: "must lie between {earliest} and {latest} ({window}), not \"{actual}\"",
@@ -24,11 +25,14 @@ extension IssueCode {
 /// The span of time a timestamp field may name: a year 0 or 9999, a device clock reset to
 /// 1970, is a typo or a fault to be told at once, not a record to keep.
 public struct PlausibleWindow: Sendable, Equatable {
+    /// The earliest plausible instant.
     public let earliest: Date
+    /// The latest plausible instant.
     public let latest: Date
     /// How the window is set, for the message ("30 days before to 366 days after the server's time").
     public let rule: String
 
+    /// A window from `earliest` to `latest`, described by `rule` in messages.
     public init(earliest: Date, latest: Date, rule: String) {
         self.earliest = earliest
         self.latest = latest

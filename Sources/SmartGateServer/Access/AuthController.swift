@@ -10,12 +10,15 @@ enum AuthController {
     /// timing does not say which accounts exist.
     private static let decoyHash = (try? Bcrypt.hash(UUID().uuidString, cost: 12)) ?? ""
 
+    /// The largest sign-in body: an e-mail and a password fit in far less.
+    static let loginBodyLimit = 4 * 1024
+
     /// `POST /api/v1/auth/login` `{email, password}` → `{token, expiresAt, user}`.
     @Sendable static func login(_ request: Request) async throws -> Response {
         let context = request.application.smartGate
         let credentials: (email: String, password: String)
         do {
-            credentials = try AccountRules.login(try request.jsonBody(limit: 4 * 1024))
+            credentials = try AccountRules.login(try request.jsonBody(limit: loginBodyLimit))
         } catch let failure as ValidationFailure {
             throw AppError.validation(failure)
         }

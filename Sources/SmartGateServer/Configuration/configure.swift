@@ -34,8 +34,8 @@ public func configure(
         // WAL lets lane reads proceed while the writer commits. It is a property of the
         // file, so once is enough; synchronous stays at SQLite's default FULL, so a
         // committed write survives a power cut, not just kill -9.
-        _ = try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
         try await SQLiteFile.setBusyTimeout(app, milliseconds: settings.sqliteBusyMilliseconds)
+        _ = try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
     }
 
     for migration in Migrations.all { app.migrations.add(migration) }
@@ -44,7 +44,7 @@ public func configure(
     let lanes = LaneStates(enabled: settings.laneStateCache)
     let audit = AuditTrail()
     let commits = CommitQueue(
-        database: { app.db }, immediate: settings.database.isSQLiteFile, onBatch: { metrics.committed(batch: $0) },
+        database: { app.db }, sqliteBusyMilliseconds: settings.database.isSQLiteFile ? settings.sqliteBusyMilliseconds : nil, onBatch: { metrics.committed(batch: $0) },
         onRollback: {
             lanes.forgetAll()
             audit.forget()

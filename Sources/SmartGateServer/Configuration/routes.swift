@@ -12,7 +12,7 @@ func routes(_ app: Application) throws {
     let api = app.grouped("api", "v1")
     do {
         let auth = api.grouped("auth")
-        auth.post("login", use: AuthController.login).access(.anyone)
+        auth.post("login", use: AuthController.login).access(.anyone).bodyLimit(AuthController.loginBodyLimit)
         auth.post("logout", use: AuthController.logout).access(.roles(Set(Role.allCases)))
         auth.get("me", use: AuthController.me).access(.roles(Set(Role.allCases)))
     }

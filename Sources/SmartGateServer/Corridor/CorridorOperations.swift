@@ -84,18 +84,19 @@ final class CorridorOperations: @unchecked Sendable {
     }
 
     /// Connects a real vehicle's link: its commands go to `sink` from now on.
-    func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) {
+    /// Returns the link's generation, for `detach`.
+    func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) -> Int {
         lock.lock()
         defer { lock.unlock() }
         engine.run(until: corridorTime())
-        try engine.attach(id, sink: sink)
+        return try engine.attach(id, sink: sink)
     }
 
-    /// The link closed: its silence counts from now.
-    func detach(_ id: String) {
+    /// The link of that generation closed: its silence counts from now.
+    func detach(_ id: String, generation: Int) {
         lock.withLock {
             engine.run(until: corridorTime())
-            engine.detach(id)
+            engine.detach(id, generation: generation)
         }
     }
 

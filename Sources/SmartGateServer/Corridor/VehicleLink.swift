@@ -2,6 +2,7 @@ import CorridorKit
 import Foundation
 import GateKit
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import NIOWebSocket
 import Vapor
 
@@ -15,8 +16,6 @@ enum VehicleLink {
         var topic: String
         var message: Message
     }
-
-    struct TopicOnly: Decodable { var topic: String }
 
     struct LinkInfo: Encodable, Sendable {
         var vehicle: VehicleStatus
@@ -40,15 +39,37 @@ enum VehicleLink {
         }
         let logger = request.logger
         let actor = user.actor
-        return request.webSocket(maxFrameSize: .init(integerLiteral: maxFrameBytes)) { _, socket in
+        let response = Response(status: .switchingProtocols)
+        response.upgrader = LinkUpgrader { socket in
             serve(socket, vehicle: id, operations: operations, logger: logger, actor: actor)
+        }
+        return response
+    }
+
+    /// Vapor's own upgrader bounds single frames only; a message sent in many small
+    /// fragments would be assembled without limit. This one bounds both at
+    /// `maxFrameBytes`, and lets NIO answer a frame over it with close code 1009.
+    struct LinkUpgrader: Upgrader {
+        let onUpgrade: @Sendable (WebSocket) -> Void
+
+        func applyUpgrade(req: Request, res: Response) -> any HTTPServerProtocolUpgrader {
+            let configuration = {
+                var configuration = WebSocket.Configuration()
+                configuration.maxAccumulatedFrameSize = maxFrameBytes
+                configuration.maxAccumulatedFrameCount = 256
+                return configuration
+            }()
+            return NIOWebSocketServerUpgrader(
+                maxFrameSize: maxFrameBytes, automaticErrorHandling: true,
+                shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture([:]) },
+                upgradePipelineHandler: { channel, _ in WebSocket.server(on: channel, config: configuration, onUpgrade: onUpgrade) })
         }
     }
 
     /// The largest frame, and message, a vehicle may send: a VDA 5050 state of this plant
-    /// is a few kilobytes. A larger single frame is refused by the WebSocket layer with close
-    /// code 1009; a larger message sent in fragments gets a `frame.too-large` error frame and
-    /// the same close code.
+    /// is a few kilobytes. Either larger is refused by the WebSocket layer (`LinkUpgrader`)
+    /// with close code 1009 before it is held in memory; `interpret` checks again, so a
+    /// frame that reaches it oversized still gets a `frame.too-large` error frame.
     static let maxFrameBytes = 64 * 1024
 
     /// What one text frame from a vehicle carries.
@@ -109,8 +130,9 @@ enum VehicleLink {
 
     private static func serve(_ socket: WebSocket, vehicle id: String, operations: CorridorOperations, logger: Logger, actor: String) {
         let first = NIOLockedValueBox(true)
+        let generation: Int
         do {
-            try operations.attach(id) { command in
+            generation = try operations.attach(id) { command in
                 let data: Data?
                 switch command {
                 case .order(let order): data = try? VDA5050.encode(Frame(topic: "order", message: order))
@@ -142,7 +164,7 @@ enum VehicleLink {
             sendError(socket, FrameRefusal(code: "frame.binary", message: "send JSON text frames, not binary ones"))
         }
         socket.onClose.whenComplete { _ in
-            operations.detach(id)
+            operations.detach(id, generation: generation)
             logger.notice("corridor: \(id) link closed; UNKNOWN once silent, then back to its simulated twin")
         }
     }

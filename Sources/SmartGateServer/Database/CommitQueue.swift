@@ -28,17 +28,18 @@ final class CommitQueue: Sendable {
     private let state = NIOLockedValueBox(State())
     private let database: @Sendable () -> any Database
     private let maxBatch: Int
-    private let immediate: Bool
+    /// SQLite only: how long `BEGIN IMMEDIATE` waits for another process's lock; nil elsewhere.
+    private let sqliteBusyMilliseconds: Int?
     private let onBatch: @Sendable (Int) -> Void
     private let onRollback: @Sendable () -> Void
     private let beforeCommit: @Sendable (any Database) async throws -> Void
 
     /// - Parameters:
     ///   - database: the database to write to (called once per batch).
-    ///   - immediate: open each transaction with SQLite's `BEGIN IMMEDIATE`. A deferred
-    ///     transaction that reads before it writes cannot wait for another process's write
-    ///     lock (SQLite answers `SQLITE_BUSY` at once to avoid a deadlock); an immediate one
-    ///     takes the lock first, waiting up to the busy timeout.
+    ///   - sqliteBusyMilliseconds: on a SQLite file, open each transaction with `BEGIN
+    ///     IMMEDIATE`, waiting up to this long for another process's write lock. A deferred
+    ///     transaction that reads before it writes cannot wait for that lock (SQLite answers
+    ///     `SQLITE_BUSY` at once to avoid a deadlock); an immediate one takes it first.
     ///   - maxBatch: most jobs in one transaction, to bound the latency of the last one.
     ///   - onBatch: told each committed batch's size, for metrics.
     ///   - onRollback: told when a batch was rolled back, so in-memory state derived from
@@ -46,14 +47,14 @@ final class CommitQueue: Sendable {
     ///   - beforeCommit: runs last inside every batch's transaction (the audit trail writes
     ///     its staged entries there).
     init(
-        maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, immediate: Bool = false,
+        maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, sqliteBusyMilliseconds: Int? = nil,
         onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
         beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in }
     ) {
         self.beforeCommit = beforeCommit
         self.database = database
         self.maxBatch = maxBatch
-        self.immediate = immediate
+        self.sqliteBusyMilliseconds = sqliteBusyMilliseconds
         self.onBatch = onBatch
         self.onRollback = onRollback
     }
@@ -105,9 +106,12 @@ final class CommitQueue: Sendable {
     /// One transaction around `body`: Fluent's, or on SQLite one opened with `BEGIN IMMEDIATE`.
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let database = database()
-        guard immediate else { return try await database.transaction(body) }
+        guard let busy = sqliteBusyMilliseconds else { return try await database.transaction(body) }
         return try await database.withConnection { connection in
             guard let sql = connection as? any SQLDatabase else { return try await connection.transaction(body) }
+            // Set on the connection each time: one the pool opened anew would otherwise wait
+            // with the driver's busy handler, which spins for ever.
+            try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: "\(busy)")").run()
             try await sql.raw("BEGIN IMMEDIATE").run()
             do {
                 let value = try await body(connection)

@@ -38,6 +38,7 @@ enum JSONMediaType {
         let type = parts[0].lowercased()
         guard type == "application/json" || (mergePatch && type == "application/merge-patch+json") else { return false }
         return parts.dropFirst().allSatisfy { parameter in
+            if parameter.isEmpty { return true }  // `application/json;`: an empty parameter is no parameter
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard pair.count == 2, pair[0] == "charset" else { return false }
             return pair[1] == "utf-8" || pair[1] == "\"utf-8\""
@@ -58,8 +59,11 @@ enum WireJSON {
         return encoder
     }
 
+    /// The decoder for what SmartGate itself stored: identifiers are read as stored, not
+    /// validated again against rules tightened since (`CodingUserInfoKey.storedRecord`).
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
+        decoder.userInfo[.storedRecord] = true
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)

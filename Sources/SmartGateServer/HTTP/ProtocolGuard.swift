@@ -2,9 +2,9 @@ import Vapor
 
 /// HTTP-level refusals, answered as a status with a problem body rather than a dropped
 /// connection, so a misbehaving lane device or proxy is told what it did wrong:
-/// 414 for a URL over `maxURLBytes`, 431 for a header block over `maxHeaderBytes`, 501 for
-/// a method SmartGate never serves, 405 with `Allow` for a known path asked with the wrong
-/// method, and 413 at once when `Content-Length` announces more than the route takes (a
+/// 414 for a URL over `maxURLBytes`, 431 for a header block over `maxHeaderBytes`, 405 with
+/// `Allow` for a known path asked with a method it does not take, 501 for a method SmartGate
+/// never serves on any other path, and 413 at once when `Content-Length` announces more than the route takes (a
 /// client sending `Expect: 100-continue` learns it before sending the body).
 ///
 /// The limits sit well below the HTTP parser's own (80 KiB of URL and headers), beyond
@@ -28,19 +28,21 @@ struct ProtocolGuard: AsyncMiddleware {
         if headerBytes > Self.maxHeaderBytes {
             throw Abort(.requestHeaderFieldsTooLarge, reason: "The request headers exceed \(Self.maxHeaderBytes) bytes.")
         }
-        guard Self.servedMethods.contains(request.method.rawValue) else {
-            throw Abort(.notImplemented, reason: "SmartGate does not serve the \(request.method.rawValue) method.")
-        }
+        // `>=`, as Vapor's body collector counts: a body of exactly the limit is refused there too.
         if let announced = request.headers.first(name: .contentLength).flatMap(Int.init),
-           announced > (request.route?.bodyLimit ?? defaultBodyLimit) {
+           announced >= (request.route?.bodyLimit ?? defaultBodyLimit) {
             throw Abort(.payloadTooLarge)
         }
         do {
             return try await next.respond(to: request)
         } catch let abort as any AbortError where abort.status == .notFound && request.route == nil {
-            // The router found no route for this method; the path may still exist.
+            // The router found no route for this method; the path may still exist (405, for
+            // any method, TRACE included), or the method be one SmartGate never serves (501).
             let allowed = RouteMethods(request.application.routes.all).methods(forPath: request.url.path)
-            guard !allowed.isEmpty else { throw abort }
+            guard !allowed.isEmpty else {
+                if Self.servedMethods.contains(request.method.rawValue) { throw abort }
+                throw Abort(.notImplemented, reason: "SmartGate does not serve the \(request.method.rawValue) method.")
+            }
             let allow = allowed.sorted().joined(separator: ", ")
             if request.method == .OPTIONS { return Response(status: .noContent, headers: ["Allow": allow]) }
             throw Abort(.methodNotAllowed, headers: ["Allow": allow], reason: "\(request.url.path) answers \(allow).")
