@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import GateKit
 import Testing
@@ -96,7 +97,26 @@ struct AccessMatrixTests {
         "POST /api/v1/corridor/orders/:id/withdraw": Row(allowed: [.role(.corridorOperator)]),
         "POST /api/v1/corridor/pause": Row(allowed: [.role(.corridorOperator)]),
         "POST /api/v1/corridor/resume": Row(allowed: [.role(.corridorOperator)]),
+        // The pages: the same rules, signed in by cookie; "unauthenticated" is the way to
+        // the sign-in page, a device key is no session, another's object a 404 page.
+        "GET /assets/:file": Row(allowed: everyone, unauthenticated: []),
+        "GET /": Row(allowed: allUsers, unauthenticated: pageStrangers),
+        "GET /sign-in": Row(allowed: everyone, unauthenticated: []),
+        "POST /sign-in": Row(allowed: everyone, unauthenticated: []),
+        "POST /sign-out": Row(allowed: allUsers, unauthenticated: pageStrangers),
+        "GET /gates": Row(
+            allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.boardViewer), .role(.corridorOperator)]), unauthenticated: pageStrangers),
+        "GET /decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
+        "GET /live/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
+        "GET /declarations/:id": Row(
+            allowed: staffHere.union([.role(.admin), .role(.declarant)]), hidden: staffElsewhere.union([.otherDeclarant]), unauthenticated: pageStrangers),
+        "GET /portal": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
+        "GET /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
+        "POST /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
     ]
+
+    /// Who reaches a page without a session: no cookie, a bad one, or a device key.
+    static let pageStrangers: Set<TestCaller> = Set<TestCaller>([.anonymous, .forgedToken, .expiredToken]).union(devices)
 
     static func key(_ route: Route) -> String {
         "\(route.method.rawValue) /" + route.path.map(\.description).joined(separator: "/")
@@ -110,6 +130,38 @@ struct AccessMatrixTests {
             #expect(keys.subtracting(Self.rows.keys).sorted() == [], "routes without a row in the matrix")
             #expect(Set(Self.rows.keys).subtracting(keys).sorted() == [], "rows for routes that do not exist")
             #expect(routes.filter { $0.accessRule == nil }.map(Self.key) == [], "routes without an access rule")
+        }
+    }
+
+    /// A page's form post that passes every check but the door's: the caller's form token
+    /// (a fresh session for sign-out, which would end the caller's shared one).
+    static func pageForm(for key: String, caller: TestCaller, app: Application) async throws -> (HTTPMethod, String, String, HTTPHeaders)? {
+        var headers: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
+        func session(_ token: String) throws -> String {
+            let payload = try #require(Base64URL.canonicalDecode(token.split(separator: ".")[1]))
+            let jti = try #require((try JSONSerialization.jsonObject(with: payload) as? [String: Any])?["jti"] as? String)
+            return WebSession.csrfToken(jti: jti, key: app.smartGate.keys.tokenKey)
+        }
+        func encoded(_ fields: [(String, String)]) -> String {
+            fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                .joined(separator: "&")
+        }
+        let user = try await UserModel.query(on: app.db).filter(\.$email == TestCallers.email(caller)).first()
+        switch key {
+        case "POST /sign-in":
+            headers.add(name: "Cookie", value: "sg_csrf=matrix-token")
+            return (.POST, "/sign-in", encoded([("email", TestCallers.email(.role(.driver))), ("password", TestCallers.password), ("_csrf", "matrix-token")]), headers)
+        case "POST /sign-out":
+            guard let user else { return (.POST, "/sign-out", encoded([("_csrf", "none")]), headers) }
+            let fresh = try await TestCallers.token(for: user, app: app)
+            headers.add(name: "Cookie", value: "sg_session=\(fresh)")
+            return (.POST, "/sign-out", encoded([("_csrf", try session(fresh))]), headers)
+        case "POST /portal/new":
+            let token = TestCallers.credentials(app).tokens[caller]
+            let form = Fixture.portalForm + [("_csrf", try token.map(session) ?? "none")]
+            return (.POST, "/portal/new", encoded(form), headers)
+        default:
+            return nil
         }
     }
 
@@ -169,6 +221,10 @@ struct AccessMatrixTests {
                     Fixture.reading("anpr-1", UUID().uuidString, "plate", #""plate":"24C12345","confidence":0.97"#))
         case "GET /api/v1/audit":
             return (.GET, "/api/v1/audit?subject=declaration:\(try await declaration().lowercased())", nil)
+        case "GET /assets/:file":
+            return (.GET, "/assets/app.css", nil)
+        case "GET /declarations/:id":
+            return (.GET, "/declarations/\(try await declaration())", nil)
         default:
             let parts = key.split(separator: " ", maxSplits: 1)
             return (HTTPMethod(rawValue: String(parts[0])), String(parts[1]), nil)
@@ -185,10 +241,18 @@ struct AccessMatrixTests {
             for key in keys {
                 let row = try #require(Self.rows[key])
                 for caller in Self.callers {
-                    let (method, path, body) = try await Self.request(for: key, caller: caller, app: app)
-                    let response = try await app.send(method, path, json: body, as: caller)
+                    let response: TestingHTTPResponse
+                    if let (method, path, form, headers) = try await Self.pageForm(for: key, caller: caller, app: app) {
+                        response = try await app.send(method, path, body: form, headers: headers, as: caller)
+                    } else {
+                        let (method, path, body) = try await Self.request(for: key, caller: caller, app: app)
+                        response = try await app.send(method, path, json: body, as: caller)
+                    }
+                    let location = response.headers.first(name: .location) ?? ""
                     let outcome: Outcome? = switch response.status.code {
                     case 200..<300: .allowed
+                    // A page sends a stranger to sign in, naming where they were going.
+                    case 300..<400: location.hasPrefix("/sign-in?next=") ? .unauthenticated : .allowed
                     case 401: .unauthenticated
                     case 403: .forbidden
                     case 404: .hidden

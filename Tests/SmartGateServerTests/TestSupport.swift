@@ -68,6 +68,7 @@ func withSmartGate(
     _ test: (Application) async throws -> Void
 ) async throws {
     var settings = ServerSettings(database: .sqliteMemory)
+    settings.liveStreamSeconds = 0  // a live page's stream ends after its first heartbeat
     adjust(&settings)
     var dropAfter: String?
     if database == .postgres {
@@ -218,6 +219,7 @@ enum TestCallers {
         switch caller {
         case .anonymous: return []
         case .headers(let headers): return headers.map { ($0.key, $0.value) }
+        case .device(let lane) where isPage(path): return credentials.deviceKeys[lane].map { [("Cookie", "sg_session=\($0)")] } ?? []
         case .device(let lane): return credentials.deviceKeys[lane].map { [("X-Device-Key", $0)] } ?? []
         case .automatic:
             let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
@@ -228,13 +230,32 @@ enum TestCallers {
             if parts.first == "api" || parts.first == "metrics" { return headers(for: .role(.admin), path: path, app: app) }
             return []
         default:
+            // Pages take the session cookie; the API the bearer header.
+            if isPage(path) { return credentials.tokens[caller].map { [("Cookie", "sg_session=\($0)")] } ?? [] }
             return credentials.tokens[caller].map { [("Authorization", "Bearer \($0)")] } ?? []
         }
+    }
+
+    /// Whether `path` is one of the pages (everything but the API, health, metrics and the document).
+    static func isPage(_ path: String) -> Bool {
+        let bare = path.split(separator: "?")[0]
+        return !(bare.hasPrefix("/api/") || bare == "/health" || bare == "/metrics" || bare == "/openapi.json")
     }
 }
 
 /// Request helpers: JSON in, parsed JSON out.
 extension Application {
+    /// Sends a raw body (a form post) as `caller`.
+    func send(
+        _ method: HTTPMethod, _ path: String, body: String, headers: HTTPHeaders, as caller: TestCaller = .automatic
+    ) async throws -> TestingHTTPResponse {
+        var headers = headers
+        for (name, value) in TestCallers.headers(for: caller, path: path, app: self) where !headers.contains(name: name) {
+            headers.add(name: name, value: value)
+        }
+        return try await testing().sendRequest(method, path, headers: headers, body: ByteBuffer(string: body))
+    }
+
     /// Sends a request as `caller` (by default whoever normally calls `path`).
     func send(
         _ method: HTTPMethod, _ path: String, json: String? = nil, headers: HTTPHeaders = [:], as caller: TestCaller = .automatic
@@ -321,6 +342,20 @@ enum Fixture {
         }
         try await inspection.create(on: app.db)
         return inspection.id!.uuidString
+    }
+
+    /// The portal's form for `declaration()`'s trip, field by field as a browser posts it.
+    static var portalForm: [(String, String)] {
+        let planned = String(GateKit.Timestamp.format(Date().addingTimeInterval(3 * 3600)).prefix(16))
+        return [
+            ("direction", "export"), ("gate", "kim-thanh"), ("plannedArrival", planned), ("declarant.name", "Cong ty Nong san Lao Cai"),
+            ("vehicle.plate", "24C-123.45"), ("vehicle.trailerPlate", "24R-012.34"), ("tareKg", "14000"), ("driver.name", "Nguyen Van A"),
+            ("driver.documentNumber", "C1234567"), ("driver.nationality", "VN"), ("containers[0].number", "CSQU3054383"),
+            ("containers[0].seals[0]", "VNLC0000123"), ("goods[0].hsCode", "081060"), ("goods[0].description", "Fresh durian"),
+            ("goods[0].quantity", "18000"), ("goods[0].unit", "KGM"), ("goods[0].netKg", "18000"), ("goods[0].grossKg", "19500"),
+            ("goods[0].value.amount", "54000.00"), ("goods[0].value.currency", "USD"), ("goods[0].origin", "VN"),
+            ("documents[0].kind", "commercialInvoice"), ("documents[0].reference", "INV-2026-001"), ("documents[0].sha256", digest),
+        ]
     }
 
     static func reading(_ device: String, _ event: String, _ kind: String, _ fields: String = "", at: String = stamp()) -> String {

@@ -15,24 +15,30 @@ enum AuthController {
 
     /// `POST /api/v1/auth/login` `{email, password}` → `{token, expiresAt, user}`.
     @Sendable static func login(_ request: Request) async throws -> Response {
-        let context = request.application.smartGate
         let credentials: (email: String, password: String)
         do {
             credentials = try AccountRules.login(try request.jsonBody(limit: loginBodyLimit))
         } catch let failure as ValidationFailure {
             throw AppError.validation(failure)
         }
+        let (user, token, expires) = try await signIn(email: credentials.email, password: credentials.password, request: request)
+        return try WireJSON.response(SessionView(token: token, expiresAt: GateKit.Timestamp.format(expires), user: user.view))
+    }
+
+    /// Checks an e-mail and password and issues a session token: the API's sign-in and the
+    /// pages' share it, rate limit and bcrypt timing included.
+    static func signIn(email: String, password: String, request: Request) async throws -> (UserModel, token: String, expires: Date) {
+        let context = request.application.smartGate
         // Guessing is slowed per client address and per account, before any bcrypt work.
         let perMinute = context.settings.rateLimits.loginPerMinute
         let address = request.remoteAddress?.ipAddress ?? "unknown"
-        for key in ["login-from:\(address)", "login-as:\(credentials.email)"] {
+        for key in ["login-from:\(address)", "login-as:\(email)"] {
             if let retryAfter = context.gatekeeper.limiter.take(key, perMinute: perMinute) {
                 throw AppError.rateLimited(retryAfter: retryAfter)
             }
         }
-        let user = try await UserModel.query(on: request.db).filter(\.$email == credentials.email).first()
+        let user = try await UserModel.query(on: request.db).filter(\.$email == email).first()
         let hash = user?.passwordHash ?? decoyHash
-        let password = credentials.password
         // The bcrypt work is done either way, so the answer's timing says nothing.
         let verified = (try? await request.application.threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }) ?? false
         let matches = verified && AccountRules.couldHaveBeenSet(password)
@@ -41,7 +47,7 @@ enum AuthController {
         let expires = Date().addingTimeInterval(context.settings.tokenLifetime)
         let token = try await issueToken(for: identity, expires: expires, app: request.application)
         request.logger.info("signed in: \(identity.actor) (\(identity.role.rawValue))")
-        return try WireJSON.response(SessionView(token: token, expiresAt: GateKit.Timestamp.format(expires), user: user.view))
+        return (user, token, expires)
     }
 
     /// A signed session token for `user`, valid until `expires`.
@@ -54,6 +60,12 @@ enum AuthController {
 
     /// `POST /api/v1/auth/logout`: this token stops working at once.
     @Sendable static func logout(_ request: Request) async throws -> Response {
+        try await signOut(request)
+        return Response(status: .noContent)
+    }
+
+    /// Revokes the request's session token at once (the API's sign-out and the pages').
+    static func signOut(_ request: Request) async throws {
         let user = try request.requireUser()
         guard let session = request.session else { throw AppError.unauthenticated(.missing) }
         let context = request.application.smartGate
@@ -66,7 +78,6 @@ enum AuthController {
         }
         context.gatekeeper.revoked(jti)
         request.logger.info("signed out: \(user.actor)")
-        return Response(status: .noContent)
     }
 
     /// `GET /api/v1/auth/me`: the signed-in account.

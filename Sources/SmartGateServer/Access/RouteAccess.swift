@@ -13,6 +13,20 @@ extension Route {
 
     /// The route's rule, if it has one.
     var accessRule: AccessRule? { userInfo[Self.accessKey] as? AccessRule }
+
+    private static let pageKey = "smartgate.page"
+
+    /// Marks a route as a page: its caller signs in with the session cookie (never a
+    /// bearer header), is sent to the sign-in page rather than answered 401, and reads
+    /// refusals as pages. The API's routes never read the cookie, so no other site can
+    /// make a signed-in browser call them.
+    @discardableResult
+    func page() -> Route {
+        userInfo[Self.pageKey] = true
+        return self
+    }
+
+    var isPage: Bool { userInfo[Self.pageKey] as? Bool == true }
 }
 
 /// Authenticates every request, applies its route's `AccessRule`, and counts it against
@@ -29,6 +43,8 @@ struct AccessMiddleware: AsyncMiddleware {
         var principal: Principal?
         switch rule {
         case .anyone:
+            // An open page still knows who reads it (the home page sends each role to its own).
+            if route.isPage { request.principal = await pagePrincipal(request) }
             return try await next.respond(to: request)
         case .loopbackOrAdmin:
             if request.isFromLoopback { return try await next.respond(to: request) }
@@ -43,6 +59,8 @@ struct AccessMiddleware: AsyncMiddleware {
             } else {
                 principal = try await userPrincipal(request)
             }
+        case .authenticated where route.isPage, .roles where route.isPage:
+            principal = await pagePrincipal(request)
         case .authenticated, .roles:
             if let user = try await userPrincipal(request) {
                 principal = user
@@ -52,6 +70,9 @@ struct AccessMiddleware: AsyncMiddleware {
         }
         switch rule.admits(principal) {
         case .allowed: break
+        case .unauthenticated where route.isPage:
+            let next = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
+            return request.redirect(to: "/sign-in?next=\(next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "?", "+"])) ?? "/")")
         case .unauthenticated: throw AppError.unauthenticated(.missing, scheme: rule.wantsDevice ? .deviceKey : .bearer)
         case .forbidden: throw AppError.forbidden(.forbidden)
         }
@@ -64,6 +85,18 @@ struct AccessMiddleware: AsyncMiddleware {
         }
         request.principal = principal
         return try await next.respond(to: request)
+    }
+
+    /// The user of the session cookie; nil without one, or when it no longer signs anyone
+    /// in (expired, revoked): the page then asks to sign in again.
+    private func pagePrincipal(_ request: Request) async -> Principal? {
+        guard let token = WebSession.token(request) else { return nil }
+        let context = request.application.smartGate
+        guard let (user, session) = try? await context.gatekeeper.user(
+            bearer: token, keys: request.application.jwt.keys, lifetime: context.settings.tokenLifetime, on: request.db)
+        else { return nil }
+        request.session = session
+        return .user(user)
     }
 
     /// The user of the bearer token, nil when there is none; a bad token is refused.

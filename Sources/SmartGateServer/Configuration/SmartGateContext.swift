@@ -16,6 +16,8 @@ final class SmartGateContext: Sendable {
     let selectivity: Selectivity
     /// The autonomous corridor; nil when no plant is in service.
     let corridor: CorridorOperations?
+    /// Each committed decision, for the live pages.
+    let decisionFeed = DecisionFeed()
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 

@@ -71,6 +71,7 @@ public func configure(
     }
 
     app.lifecycle.use(DeclarationExpiry())
+    app.lifecycle.use(DecisionFeedShutdown())
     if let path = settings.riskModelPath {
         // A model that fails to load at start leaves rules alone in charge, and says so.
         if !app.smartGate.selectivity.models.reload(from: path, logger: app.logger) {

@@ -76,4 +76,22 @@ func routes(_ app: Application) throws {
         api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))
         api.get("audit", "head", use: AuditController.head).access(.roles([.customsOfficer, .admin]))
     }
+    do {
+        // The pages: the same rules as the API's, signed in by the session cookie
+        // (`.page()`); objects of another enterprise or gate are 404 pages.
+        let everyone = Set(Role.allCases)
+        let staff = Role.gateStaff.union([.admin])
+        app.get("assets", ":file", use: WebAssets.serve).access(.anyone).page()
+        app.get(use: OperationsPages.home).access(.anyone).page()
+        app.get("sign-in", use: SignInPages.form).access(.anyone).page()
+        app.post("sign-in", use: SignInPages.signIn).access(.anyone).page()
+        app.post("sign-out", use: SignInPages.signOut).access(.roles(everyone)).page()
+        app.get("gates", use: OperationsPages.gates).access(.roles(staff.union([.boardViewer, .corridorOperator]))).page()
+        app.get("decisions", use: OperationsPages.decisions).access(.roles(staff)).page()
+        app.get("live", "decisions", use: LiveDecisions.stream).access(.roles(staff)).page()
+        app.get("declarations", ":id", use: DeclarationPages.show).access(.roles(staff.union([.declarant]))).page()
+        app.get("portal", use: PortalPages.list).access(.roles([.declarant])).page()
+        app.get("portal", "new", use: PortalPages.newForm).access(.roles([.declarant])).page()
+        app.post("portal", "new", use: PortalPages.submit).access(.roles([.declarant])).page()
+    }
 }

@@ -8,11 +8,9 @@ enum DeclarationsController {
 
     /// `POST /api/v1/declarations` → 201 with the stored declaration.
     @Sendable static func create(_ request: Request) async throws -> Response {
-        let user = try request.requireUser()
-        let context = request.application.smartGate
         let key = try IdempotencyKeys.key(of: request)
         let json = try request.jsonBody()
-        let gates = try await context.gates.snapshot(on: request.db)
+        let gates = try await request.application.smartGate.gates.snapshot(on: request.db)
         let now = Date()
         let trip: TripDeclaration
         do {
@@ -20,6 +18,15 @@ enum DeclarationsController {
         } catch {
             throw AppError.validation(error)
         }
+        return try created(try await submit(trip, idempotencyKey: key, at: now, request: request))
+    }
+
+    /// Scores, stores and audits a validated trip for the signed-in declarant, answering a
+    /// retry with the same key as the first time: the API's create and the traders'
+    /// portal share it.
+    static func submit(_ trip: TripDeclaration, idempotencyKey key: String?, at now: Date, request: Request) async throws -> StoredAnswer {
+        let user = try request.requireUser()
+        let context = request.application.smartGate
         try CorridorHandover.check(trip, corridor: context.corridor)
         guard user.mayChange(declarationOf: trip.declarant.taxCode.value) else { throw AppError.forbidden(.otherEnterprise) }
         // A key is the caller's own: another account reusing it must not get this answer.
@@ -66,7 +73,7 @@ enum DeclarationsController {
             return answer
         }
         if answer.status == 201 { metrics.declared(channel: decision.channel) }
-        return try created(answer)
+        return answer
     }
 
     private static func created(_ answer: StoredAnswer) throws -> Response {

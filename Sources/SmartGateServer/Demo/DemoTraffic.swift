@@ -91,6 +91,8 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         Self.console("""
 
         SmartGate demo is running at \(baseURL)
+          Open \(baseURL)/ in a browser (Tiếng Việt · 中文 · English) and sign in with an account below:
+          customs@… sees the gates and decisions live, exporter@… declares trips, board@… sees the gates.
           Demo accounts (password: \(DemoAccounts.password)):
         \(accounts)
           Sign in (the answer's "token" goes in Authorization: Bearer …):

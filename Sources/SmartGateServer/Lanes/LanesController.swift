@@ -54,6 +54,7 @@ enum LanesController {
         if let decision = result.decision {
             context.metrics.decided(decision.outcome, after: ContinuousClock.now - received)
             context.decisionLog(decision, lane)
+            context.decisionFeed.publish(decision, lane: lane, at: Date())
         }
         return WireJSON.response(data: result.response)
     }

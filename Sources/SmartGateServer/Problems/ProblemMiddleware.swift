@@ -16,6 +16,10 @@ struct ProblemMiddleware: AsyncMiddleware {
     static func response(for error: any Error, request: Request) -> Response {
         let language = Language.negotiate(request.headers.first(name: .acceptLanguage))
         let (status, type, detail, fields, headers) = describe(error, language: language, request: request)
+        if request.wantsPage, let page = try? WebPage.render(ErrorPage(status: Int(status.code), detail: detail), request: request, status: status) {
+            for (name, value) in headers where name.lowercased() != "content-type" { page.headers.replaceOrAdd(name: name, value: value) }
+            return page
+        }
         let problem = ProblemDetails(
             type: type.uri, title: type.title(in: language), status: Int(status.code), detail: detail,
             instance: request.url.path, errors: fields)
@@ -124,5 +128,15 @@ struct ProblemMiddleware: AsyncMiddleware {
     private static func logged(_ error: any Error, request: Request) -> String {
         request.logger.error("unexpected error: \(String(reflecting: error))")
         return "Unexpected error; reference \(request.id)."
+    }
+}
+
+extension Request {
+    /// Whether a refusal should be a page: the route is one, or no route matched a path
+    /// outside the API that a browser asked for.
+    var wantsPage: Bool {
+        if let route { return route.isPage }
+        let path = url.path
+        return !path.hasPrefix("/api/") && headers.first(name: .accept)?.contains("text/html") == true
     }
 }

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""SmartGate's pages in a real Chromium (Selenium + Debian's chromium-driver), against a
+demo server on loopback: sign in, a declaration with a bad container number shows the
+field's error and is accepted once fixed, the languages, a live decision arriving without
+reload, a board viewer refused an officer's page, and axe-core on every page (no serious
+or critical violation). Every page is saved as a screenshot in every language, at a laptop
+and a phone width.
+
+Usage: browser_tests.py BASE_URL SCREENSHOT_DIR
+Prints one line per check and a closing "N passed, N failed"; exits 1 on any failure.
+"""
+import json
+import os
+import re
+import sys
+import time
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
+PASSWORD = "smartgate-demo"
+CATALOGS = {lang: json.load(open(os.path.join(os.path.dirname(__file__), "..", "Sources", "SmartGateServer", "Resources", "Web", "i18n", f"{lang}.json"), encoding="utf-8"))
+            for lang in ("en", "vi", "zh")}
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append((name, bool(condition)))
+    print(f"{'PASS' if condition else 'FAIL'}  {name}{'' if condition else '  — ' + str(detail)[:300]}", flush=True)
+
+
+def browser(width=1366, height=768):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
+
+
+def sign_in(driver, email, next_path="/"):
+    driver.get(f"{BASE}/sign-in?next={next_path}")
+    driver.find_element(By.ID, "f-email").send_keys(email)
+    driver.find_element(By.ID, "f-password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "/sign-in" not in d.current_url)
+
+
+def accessibility(driver, label):
+    axe = Axe(driver)
+    axe.inject()
+    found = axe.run()
+    serious = [v for v in found["violations"] if v.get("impact") in ("serious", "critical")]
+    check(f"axe: no serious or critical violation on {label}", not serious,
+          "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in serious))
+
+
+def shoot(driver, name):
+    driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+
+
+def pages_in_every_language(driver, who, paths):
+    """Each page in each language at laptop width, checked by axe, then at phone width."""
+    for path in paths:
+        for lang in ("en", "vi", "zh"):
+            driver.set_window_size(1366, 768)
+            driver.get(f"{BASE}{path}{'&' if '?' in path else '?'}lang={lang}")
+            slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+            shoot(driver, f"{who}-{slug}-{lang}-laptop")
+            if lang == "en":
+                accessibility(driver, f"{path} ({who})")
+            driver.set_window_size(390, 844)
+            shoot(driver, f"{who}-{slug}-{lang}-phone")
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            check(f"{path} in {lang} fits a 390-px phone without sideways scrolling ({who})", width <= 400, f"scrollWidth {width}")
+    driver.set_window_size(1366, 768)
+
+
+def declaration_flow():
+    driver = browser()
+    try:
+        sign_in(driver, "exporter@demo.smartgate.vn", "/portal")
+        check("a declarant signs in and lands on the portal", driver.current_url.endswith("/portal"), driver.current_url)
+        driver.get(f"{BASE}/portal/new?lang=en")
+        planned = time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() + 3 * 3600))
+        values = {
+            "f-plannedArrival": planned, "f-declarant-name": "Cong ty Nong san Lao Cai", "f-vehicle-plate": "24C-135.79",
+            "f-vehicle-trailerPlate": "24R-024.68", "f-tareKg": "14000", "f-driver-name": "Nguyen Van B",
+            "f-driver-documentNumber": "C7654321", "f-containers-0-number": "CSQU3054384", "f-containers-0-seals-0": "VNLC0007777",
+            "f-goods-0-hsCode": "0810.60", "f-goods-0-description": "Fresh durian", "f-goods-0-quantity": "18000",
+            "f-goods-0-netKg": "18000", "f-goods-0-grossKg": "19500", "f-goods-0-value-amount": "54000.00",
+        }
+        for field_id, value in values.items():
+            element = driver.find_element(By.ID, field_id)
+            element.clear()
+            if field_id == "f-plannedArrival":
+                driver.execute_script("arguments[0].value = arguments[1]", element, value)
+            else:
+                element.send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        try:
+            WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "f-containers-0-number-error"))
+        except TimeoutException:
+            pass
+        error = driver.find_elements(By.ID, "f-containers-0-number-error")
+        check("an invalid container number shows its error beside the field", error and "check digit" in error[0].text.lower(),
+              error[0].text if error else driver.page_source[:400])
+        box = driver.find_element(By.ID, "f-containers-0-number")
+        check("the field is marked invalid and described by its error", box.get_attribute("aria-invalid") == "true"
+              and "f-containers-0-number-error" in (box.get_attribute("aria-describedby") or ""))
+        shoot(driver, "declarant-portal-new-error-en-laptop")
+        accessibility(driver, "the declaration form with errors")
+        box.clear()
+        box.send_keys("CSQU3054383")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: "/declarations/" in d.current_url)
+        check("fixed, the declaration is accepted and its page opens",
+              CATALOGS["en"]["status.submitted"] in driver.page_source, driver.current_url)
+        declaration = driver.current_url.split("?")[0]
+
+        driver.get(declaration + "?lang=zh")
+        title = driver.find_element(By.TAG_NAME, "h1").text
+        check("in Chinese the page speaks from the Chinese catalog", title == CATALOGS["zh"]["declaration.title"], title)
+        check("in Chinese dates are written the Chinese way, with the gate's zone", re.search(r"\d{4}年\d{1,2}月\d{1,2}日.*UTC\+7", driver.page_source),
+              driver.find_element(By.TAG_NAME, "dl").text[:300])
+        driver.get(declaration + "?lang=vi")
+        title = driver.find_element(By.TAG_NAME, "h1").text
+        check("in Vietnamese the page speaks from the Vietnamese catalog", title == CATALOGS["vi"]["declaration.title"], title)
+        driver.get(BASE + "/portal")
+        check("the chosen language stays for the next page", CATALOGS["vi"]["portal.title"] in driver.page_source)
+        pages_in_every_language(driver, "declarant", ["/portal", "/portal/new", declaration.replace(BASE, "")])
+    finally:
+        driver.quit()
+
+
+def live_feed():
+    driver = browser()
+    try:
+        sign_in(driver, "customs@demo.smartgate.vn", "/decisions")
+        driver.get(f"{BASE}/decisions?lang=en")
+        status = driver.find_element(By.CSS_SELECTOR, ".live-status")
+        WebDriverWait(driver, 15).until(lambda d: status.get_attribute("data-state") == "live")
+        check("the live panel says how fresh it is", "updated" in status.text, status.text)
+        before = driver.execute_script("return document.querySelector('#decision-feed').firstElementChild?.outerHTML || ''")
+        marker = driver.execute_script("window.__notReloaded = true; return true")
+        try:
+            WebDriverWait(driver, 45).until(lambda d: d.execute_script(
+                "return (document.querySelector('#decision-feed').firstElementChild?.outerHTML || '') !== arguments[0]", before))
+            arrived = True
+        except TimeoutException:
+            arrived = False
+        check("a new decision arrives without reloading the page",
+              arrived and marker and driver.execute_script("return window.__notReloaded === true"))
+        shoot(driver, "customs-decisions-live-en-laptop")
+        pages_in_every_language(driver, "customs", ["/gates", "/decisions"])
+    finally:
+        driver.quit()
+
+
+def board_refused():
+    driver = browser()
+    try:
+        sign_in(driver, "board@demo.smartgate.vn", "/gates")
+        check("the board viewer sees the gates", driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["gates.title"])
+        check("the board viewer sees no plates", not re.search(r"\b24[A-Z]{1,2}-\d", driver.find_element(By.TAG_NAME, "main").text))
+        driver.get(f"{BASE}/decisions?lang=en")
+        check("the board viewer cannot open an officer's page", driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["error.forbidden"],
+              driver.find_element(By.TAG_NAME, "h1").text)
+        accessibility(driver, "the refusal page")
+        pages_in_every_language(driver, "board", ["/gates"])
+        driver.get(f"{BASE}/sign-in")
+        pages_in_every_language(driver, "anyone", ["/sign-in"])
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    os.makedirs(SHOTS, exist_ok=True)
+    for scenario in (declaration_flow, live_feed, board_refused):
+        try:
+            scenario()
+        except Exception as error:  # a broken scenario is a failure, and the others still run
+            check(f"{scenario.__name__} ran to the end", False, repr(error))
+    passed = sum(1 for _, ok in results if ok)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    sys.exit(0 if passed == len(results) else 1)
