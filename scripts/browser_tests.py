@@ -160,6 +160,43 @@ def live_feed():
         driver.quit()
 
 
+def inspection_flow():
+    """customs@ claims a waiting inspection at a gate the demo's own officer leaves to people,
+    sees the outcome form refuse a discrepancy without details beside the field, records a
+    clearance."""
+    driver = browser()
+    try:
+        sign_in(driver, "customs@demo.smartgate.vn", "/inspections")
+        deadline = time.time() + 90
+        claim = []
+        while time.time() < deadline:
+            driver.get(f"{BASE}/inspections?lang=en")
+            claim = driver.find_elements(By.CSS_SELECTOR, "button.action-claim")
+            if claim:
+                break
+            time.sleep(3)
+        check("a referred truck waits in the officer's queue", claim)
+        if not claim:
+            return
+        accessibility(driver, "/inspections")
+        claim[0].click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "f-outcome"))
+        check("claimed, the inspection is the officer's", CATALOGS["en"]["inspection.mine"] in driver.find_element(By.TAG_NAME, "main").text)
+        accessibility(driver, "an inspection")
+        driver.find_element(By.CSS_SELECTOR, "#f-outcome option[value=discrepancy]").click()
+        driver.find_element(By.CSS_SELECTOR, "main form.card button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "f-details-error"))
+        check("a discrepancy without details shows the error beside the field", driver.find_element(By.ID, "f-details-error").text)
+        driver.find_element(By.CSS_SELECTOR, "#f-outcome option[value=cleared]").click()
+        driver.find_element(By.CSS_SELECTOR, "main form.card button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: not d.find_elements(By.ID, "f-outcome"))
+        check("the outcome is recorded", CATALOGS["en"]["outcome.inspection.cleared"] in driver.find_element(By.TAG_NAME, "main").text)
+        shoot(driver, "customs-inspection-done-en-laptop")
+        pages_in_every_language(driver, "customs", ["/inspections"])
+    finally:
+        driver.quit()
+
+
 def board_refused():
     driver = browser()
     try:
@@ -179,7 +216,7 @@ def board_refused():
 
 if __name__ == "__main__":
     os.makedirs(SHOTS, exist_ok=True)
-    for scenario in (declaration_flow, live_feed, board_refused):
+    for scenario in (declaration_flow, live_feed, inspection_flow, board_refused):
         try:
             scenario()
         except Exception as error:  # a broken scenario is a failure, and the others still run

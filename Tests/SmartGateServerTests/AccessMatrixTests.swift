@@ -113,6 +113,15 @@ struct AccessMatrixTests {
         "GET /portal": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
         "GET /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
         "POST /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
+        "GET /inspections": Row(allowed: [.role(.customsOfficer), .role(.quarantineOfficer), .elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
+        "GET /inspections/:id": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
+        "POST /inspections/:id/claim": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
+        "POST /inspections/:id/release": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
+        "POST /inspections/:id/outcome": Row(
+            allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
     ]
 
     /// Who reaches a page without a session: no cookie, a bad one, or a device key.
@@ -160,6 +169,11 @@ struct AccessMatrixTests {
             let token = TestCallers.credentials(app).tokens[caller]
             let form = Fixture.portalForm + [("_csrf", try token.map(session) ?? "none")]
             return (.POST, "/portal/new", encoded(form), headers)
+        case "POST /inspections/:id/claim", "POST /inspections/:id/release", "POST /inspections/:id/outcome":
+            let verb = String(key.split(separator: "/").last!)
+            let id = try await Fixture.inspection(app, assignedTo: verb == "claim" ? nil : caller)
+            let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
+            return (.POST, "/inspections/\(id)/\(verb)", encoded([("_csrf", csrf)] + (verb == "outcome" ? [("outcome", "cleared")] : [])), headers)
         default:
             return nil
         }
@@ -225,6 +239,8 @@ struct AccessMatrixTests {
             return (.GET, "/assets/app.css", nil)
         case "GET /declarations/:id":
             return (.GET, "/declarations/\(try await declaration())", nil)
+        case "GET /inspections/:id":
+            return (.GET, "/inspections/\(try await Fixture.inspection(app, assignedTo: nil))", nil)
         default:
             let parts = key.split(separator: " ", maxSplits: 1)
             return (HTTPMethod(rawValue: String(parts[0])), String(parts[1]), nil)

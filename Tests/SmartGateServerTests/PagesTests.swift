@@ -37,7 +37,8 @@ struct PagesTests {
             for match in literal.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                 let key = String(text[Range(match.range(at: 1), in: text)!])
                 // Form fields are JSON paths, their labels `field.<path>` (counted below).
-                if !key.hasSuffix(".css"), !key.hasSuffix(".js"), !key.hasPrefix("smartgate."), !PortalPages.formFields.contains(key) {
+                if !key.hasSuffix(".css"), !key.hasSuffix(".js"), !key.hasPrefix("smartgate."),
+                   !PortalPages.formFields.contains(key), !InspectionPages.outcomeFields.contains(key) {
                     used.insert(key)
                 }
             }
@@ -53,6 +54,9 @@ struct PagesTests {
         used.formUnion(GateKit.Channel.allCases.map { "channel.\($0.rawValue)" })
         used.formUnion(DocumentKind.allCases.map { "document.\($0.rawValue)" })
         used.formUnion(PortalPages.formFields.map { "field.\($0)" })
+        used.formUnion(InspectionPages.outcomeFields.map { "field.\($0)" })
+        used.formUnion(InspectionStatus.allCases.map { "inspection.\($0.rawValue)" } + ["inspection.claim", "inspection.release"])
+        used.formUnion(InspectionOutcome.allCases.map { "outcome.inspection.\($0.rawValue)" })
         for status in [400, 403, 404, 409, 413, 415, 422, 429, 500, 503] {
             let key = ErrorPage(status: status).titleKey
             used.formUnion([key, key + ".explain"])

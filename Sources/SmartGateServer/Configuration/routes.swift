@@ -90,6 +90,12 @@ func routes(_ app: Application) throws {
         app.get("decisions", use: OperationsPages.decisions).access(.roles(staff)).page()
         app.get("live", "decisions", use: LiveDecisions.stream).access(.roles(staff)).page()
         app.get("declarations", ":id", use: DeclarationPages.show).access(.roles(staff.union([.declarant]))).page()
+        let inspectors: Set<Role> = [.customsOfficer, .quarantineOfficer]
+        app.get("inspections", use: InspectionPages.list).access(.roles(inspectors)).page()
+        app.get("inspections", ":id", use: InspectionPages.show).access(.roles(inspectors)).page()
+        app.post("inspections", ":id", "claim", use: InspectionPages.claim).access(.roles(inspectors)).page()
+        app.post("inspections", ":id", "release", use: InspectionPages.release).access(.roles(inspectors)).page()
+        app.post("inspections", ":id", "outcome", use: InspectionPages.outcome).access(.roles(inspectors)).page()
         app.get("portal", use: PortalPages.list).access(.roles([.declarant])).page()
         app.get("portal", "new", use: PortalPages.newForm).access(.roles([.declarant])).page()
         app.post("portal", "new", use: PortalPages.submit).access(.roles([.declarant])).page()

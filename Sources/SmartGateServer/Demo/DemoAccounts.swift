@@ -26,6 +26,8 @@ enum DemoAccounts {
             Account(email: "exporter@demo.smartgate.vn", role: .declarant, enterprise: exporterTaxCode, gates: []),
             Account(email: "importer@demo.smartgate.vn", role: .declarant, enterprise: importerTaxCode, gates: []),
             Account(email: "customs@demo.smartgate.vn", role: .customsOfficer, enterprise: nil, gates: gates),
+            // The demo's own officer on duty at Kim Thành, who works that queue by itself.
+            Account(email: "desk@demo.smartgate.vn", role: .customsOfficer, enterprise: nil, gates: ["kim-thanh"]),
             Account(email: "guard@demo.smartgate.vn", role: .borderGuard, enterprise: nil, gates: gates),
             Account(email: "quarantine@demo.smartgate.vn", role: .quarantineOfficer, enterprise: nil, gates: gates),
             Account(email: "operator@demo.smartgate.vn", role: .gateOperator, enterprise: nil, gates: gates),

@@ -155,14 +155,14 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         }
     }
 
-    /// The customs officer on duty at every gate works the queue through the API: each
-    /// inspection assigned to them gets an outcome a few seconds later (mostly cleared,
-    /// some discrepancies held, the odd seizure), which releases or holds the truck.
+    /// The demo's officer on duty at Kim Thành (`desk@`) works that queue through the API:
+    /// each inspection assigned to them gets an outcome a few seconds later (mostly cleared,
+    /// some discrepancies held, the odd seizure), which releases or holds the truck. The
+    /// other gates' inspections wait for a person: `customs@` claims them on the pages.
     private func inspectionDesk(until deadline: Date?) async {
-        guard let token = await signIn("customs@demo.smartgate.vn") else { return }
+        guard let token = await signIn("desk@demo.smartgate.vn") else { return }
         let bearer = ("Authorization", "Bearer \(token)")
-        // On duty at kim-thanh, where new work is assigned to them; at the road gate they
-        // claim what waits, as an officer covering a second gate would.
+        // On duty at kim-thanh, where new work is assigned to them.
         _ = await send(.PUT, "/api/v1/inspections/duty", ["gate": "kim-thanh", "onDuty": true], credential: bearer)
         var random = SplitMix64(seed: options.seed &+ 99)
         struct Queue: Decodable {
@@ -174,7 +174,9 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
             guard let data = await get("/api/v1/inspections?limit=40", credential: bearer),
                   let queue = try? JSONDecoder().decode(Queue.self, from: data) else { continue }
             for item in queue.items where item.status != "done" && item.waitedSeconds >= (item.channel == "red" ? 8 : 4) {
-                if item.status == "waiting", await send(.POST, "/api/v1/inspections/\(item.id)/claim", [:], credential: bearer) == nil { continue }
+                if item.status == "waiting", item.gate == "kim-thanh",
+                   await send(.POST, "/api/v1/inspections/\(item.id)/claim", [:], credential: bearer) == nil { continue }
+                if item.status == "waiting" { continue }
                 let roll = random.unit()
                 let outcome: [String: Any] = roll < 0.8 ? ["outcome": "cleared"]
                     : roll < 0.95 ? ["outcome": "discrepancy", "details": "Gross mass differs from the packing list.",

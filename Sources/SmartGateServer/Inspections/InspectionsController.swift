@@ -40,9 +40,28 @@ enum InspectionsController {
         return try WireJSON.response(InspectionView(model, declaration: declaration, showRisk: user.mayReadRisk, now: Date()))
     }
 
-    /// `POST /api/v1/inspections/{id}/claim`: the caller takes the inspection. Claiming
-    /// one's own again answers it unchanged; one held by another officer is 409.
+    /// `POST /api/v1/inspections/{id}/claim`.
     @Sendable static func claim(_ request: Request) async throws -> Response {
+        try WireJSON.response(try await claimed(request))
+    }
+
+    /// `POST /api/v1/inspections/{id}/release`.
+    @Sendable static func release(_ request: Request) async throws -> Response {
+        try WireJSON.response(try await released(request))
+    }
+
+    /// `POST /api/v1/inspections/{id}/outcome`.
+    @Sendable static func outcome(_ request: Request) async throws -> Response {
+        let report: InspectionReport
+        do { report = try InspectionReport.parse(try request.jsonBody()) } catch let failure as ValidationFailure {
+            throw AppError.validation(failure)
+        }
+        return try WireJSON.response(try await recorded(report, request: request))
+    }
+
+    /// The caller takes the inspection. Claiming one's own again answers it unchanged; one
+    /// held by another officer is 409. (The API's claim and the officers' page share it.)
+    static func claimed(_ request: Request) async throws -> InspectionView {
         try await change(request) { model, user, now, audit, db in
             if model.assignedTo == user.id, model.inspectionStatus == .assigned { return }
             if model.inspectionStatus == .assigned {
@@ -52,9 +71,8 @@ enum InspectionsController {
         }
     }
 
-    /// `POST /api/v1/inspections/{id}/release`: back to the queue, and on to the
-    /// least-loaded other officer on duty, if any.
-    @Sendable static func release(_ request: Request) async throws -> Response {
+    /// Back to the queue, and on to the least-loaded other officer on duty, if any.
+    static func released(_ request: Request) async throws -> InspectionView {
         try await change(request) { model, user, now, audit, db in
             guard model.inspectionStatus == .assigned, model.assignedTo == user.id else {
                 throw AppError.conflict("Only the officer the inspection is assigned to can release it.")
@@ -64,14 +82,10 @@ enum InspectionsController {
         }
     }
 
-    /// `POST /api/v1/inspections/{id}/outcome`: `{"outcome": "cleared" | "discrepancy" |
-    /// "seized", "details", "corrections": [{field, declared, found}], "release"}`.
-    /// Moves the declaration (released, held or rejected) and becomes training data.
-    @Sendable static func outcome(_ request: Request) async throws -> Response {
-        let report: InspectionReport
-        do { report = try InspectionReport.parse(try request.jsonBody()) } catch let failure as ValidationFailure {
-            throw AppError.validation(failure)
-        }
+    /// Records `{"outcome": "cleared" | "discrepancy" | "seized", "details", "corrections":
+    /// [{field, declared, found}], "release"}`: moves the declaration (released, held or
+    /// rejected), and becomes training data.
+    static func recorded(_ report: InspectionReport, request: Request) async throws -> InspectionView {
         let metrics = request.application.smartGate.metrics
         let recorded = String(decoding: try WireJSON.encode(report), as: UTF8.self)
         return try await change(request) { model, user, now, audit, db in
@@ -151,7 +165,7 @@ enum InspectionsController {
     private static func change(
         _ request: Request,
         _ body: @escaping @Sendable (InspectionModel, UserIdentity, Date, AuditTrail, any Database) async throws -> Void
-    ) async throws -> Response {
+    ) async throws -> InspectionView {
         let user = try request.requireUser()
         let raw = request.parameters.get("id")
         let context = request.application.smartGate
@@ -163,11 +177,11 @@ enum InspectionsController {
             let declaration = try await DeclarationModel.find(model.declarationId, on: db)
             return try InspectionView(model, declaration: declaration, showRisk: user.mayReadRisk, now: now)
         }
-        return try WireJSON.response(view)
+        return view
     }
 
     /// The inspection, if the user may work on it; 404 otherwise (another gate's work is not disclosed).
-    private static func visible(_ raw: String?, to user: UserIdentity, on db: any Database) async throws -> InspectionModel {
+    static func visible(_ raw: String?, to user: UserIdentity, on db: any Database) async throws -> InspectionModel {
         guard let raw, let id = UUID(uuidString: raw), let model = try await InspectionModel.find(id, on: db),
               user.mayInspect(at: model.gateId, quarantine: model.quarantine)
         else { throw AppError.notFound(kind: "inspection", id: raw ?? "") }

@@ -89,8 +89,8 @@ enum WebPage {
         switch role {
         case nil: [("nav.signIn", "/sign-in")]
         case .declarant?: [("nav.portal", "/portal"), ("nav.newDeclaration", "/portal/new")]
-        case .admin?, .customsOfficer?, .borderGuard?, .quarantineOfficer?, .gateOperator?:
-            [("nav.gates", "/gates"), ("nav.decisions", "/decisions")]
+        case .customsOfficer?, .quarantineOfficer?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections")]
+        case .admin?, .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions")]
         case .boardViewer?, .corridorOperator?: [("nav.gates", "/gates")]
         case .driver?: []
         }
