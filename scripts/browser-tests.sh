@@ -14,7 +14,7 @@ bin="${SMARTGATE_BIN:-$root/.build/debug/smartgate}"
 shots="${SCREENSHOT_DIR:-$root/artifacts/screenshots}"
 [[ -x "$bin" ]] || { echo "browser-tests: no executable $bin; run swift build --product smartgate first" >&2; exit 1; }
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null; then
     echo "-- Installing chromium, chromium-driver and fonts-noto-cjk from Debian"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null

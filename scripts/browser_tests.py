@@ -207,7 +207,10 @@ def board_refused():
         check("the board viewer cannot open an officer's page", driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["error.forbidden"],
               driver.find_element(By.TAG_NAME, "h1").text)
         accessibility(driver, "the refusal page")
-        pages_in_every_language(driver, "board", ["/gates"])
+        driver.get(f"{BASE}/kpi?lang=en")
+        check("the board viewer sees the key figures, with the year's trade against the target",
+              "US$4,500,000,000.00" in driver.page_source and driver.find_elements(By.CSS_SELECTOR, "svg.chart"), driver.find_element(By.TAG_NAME, "main").text[:300])
+        pages_in_every_language(driver, "board", ["/kpi", "/gates"])
         driver.get(f"{BASE}/sign-in")
         pages_in_every_language(driver, "anyone", ["/sign-in"])
     finally:

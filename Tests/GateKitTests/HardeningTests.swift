@@ -362,3 +362,33 @@ extension JSONValue {
         #expect(parsed == declaration)
     }
 }
+
+// MARK: - The board's figures
+
+@Suite struct GateKPITests {
+    static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+    /// 2026-12-05T10:00:00+07:00.
+    static let now = Date(timeIntervalSince1970: 1_796_439_600)
+
+    @Test("days are counted in the gate's zone, every day present, clearance mean and p95 per day")
+    func daily() {
+        let hour = 3600.0
+        // 2026-12-05T00:30+07:00 is still 12-04 in UTC: it counts on the 5th here.
+        let earlyToday = Self.now.addingTimeInterval(-9.5 * hour)
+        let yesterday = Self.now.addingTimeInterval(-24 * hour)
+        let kpis = GateKPIs.daily(
+            decisions: [.init(at: earlyToday, released: true), .init(at: Self.now, released: false), .init(at: yesterday, released: true)],
+            passages: (1...20).map { .init(opened: Self.now.addingTimeInterval(-Double($0)), decided: Self.now) },
+            declarations: [.init(at: Self.now, channel: .green), .init(at: Self.now, channel: .yellow), .init(at: Self.now, channel: .green)],
+            days: 3, now: Self.now, zone: Self.zone)
+        #expect(kpis.map(\.day) == ["2026-12-03", "2026-12-04", "2026-12-05"])
+        #expect(kpis.map(\.vehicles) == [0, 1, 2] && kpis.map(\.released) == [0, 1, 1])
+        #expect(kpis[2].clearanceMeanSeconds == 10.5 && kpis[2].clearanceP95Seconds == 19)
+        #expect(kpis[2].greenShare == 2.0 / 3.0 && kpis[0].greenShare == nil && kpis[0].clearanceP95Seconds == nil)
+    }
+
+    @Test(arguments: [([1.0], 0.95, 1.0), ([1, 2, 3, 4], 0.5, 2), ([1, 2, 3, 4], 0.95, 4), ([], 0.95, 0)] as [([Double], Double, Double)])
+    func percentile(values: [Double], p: Double, expected: Double) {
+        #expect(GateKPIs.percentile(values, p) == expected)
+    }
+}

@@ -107,6 +107,8 @@ struct AccessMatrixTests {
         "GET /gates": Row(
             allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.boardViewer), .role(.corridorOperator)]), unauthenticated: pageStrangers),
         "GET /decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
+        "GET /kpi": Row(
+            allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.boardViewer), .role(.corridorOperator)]), unauthenticated: pageStrangers),
         "GET /live/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
         "GET /declarations/:id": Row(
             allowed: staffHere.union([.role(.admin), .role(.declarant)]), hidden: staffElsewhere.union([.otherDeclarant]), unauthenticated: pageStrangers),

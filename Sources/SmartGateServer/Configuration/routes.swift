@@ -88,6 +88,8 @@ func routes(_ app: Application) throws {
         app.post("sign-out", use: SignInPages.signOut).access(.roles(everyone)).page()
         app.get("gates", use: OperationsPages.gates).access(.roles(staff.union([.boardViewer, .corridorOperator]))).page()
         app.get("decisions", use: OperationsPages.decisions).access(.roles(staff)).page()
+        // Aggregates for every staff role and the board (CONTRACTS §1).
+        app.get("kpi", use: KPIPages.show).access(.roles(staff.union([.boardViewer, .corridorOperator]))).page()
         app.get("live", "decisions", use: LiveDecisions.stream).access(.roles(staff)).page()
         app.get("declarations", ":id", use: DeclarationPages.show).access(.roles(staff.union([.declarant]))).page()
         let inspectors: Set<Role> = [.customsOfficer, .quarantineOfficer]

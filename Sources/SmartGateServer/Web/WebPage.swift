@@ -89,9 +89,11 @@ enum WebPage {
         switch role {
         case nil: [("nav.signIn", "/sign-in")]
         case .declarant?: [("nav.portal", "/portal"), ("nav.newDeclaration", "/portal/new")]
-        case .customsOfficer?, .quarantineOfficer?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections")]
-        case .admin?, .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions")]
-        case .boardViewer?, .corridorOperator?: [("nav.gates", "/gates")]
+        case .customsOfficer?, .quarantineOfficer?:
+            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.kpi", "/kpi")]
+        case .admin?, .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.kpi", "/kpi")]
+        case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates")]
+        case .corridorOperator?: [("nav.gates", "/gates"), ("nav.kpi", "/kpi")]
         case .driver?: []
         }
     }
