@@ -121,6 +121,21 @@ def declaration_flow():
               CATALOGS["en"]["status.submitted"] in driver.page_source, driver.current_url)
         declaration = driver.current_url.split("?")[0]
 
+        driver.find_element(By.LINK_TEXT, CATALOGS["en"]["declaration.amend"]).click()
+        tare = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "f-tareKg"))
+        check("the amendment form opens filled in", tare.get_attribute("value") == "14000", tare.get_attribute("value"))
+        tare.clear()
+        tare.send_keys("0")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "f-tareKg-error"))
+        check("an invalid amendment shows its error beside the field", driver.find_element(By.ID, "f-tareKg-error").text)
+        tare = driver.find_element(By.ID, "f-tareKg")
+        tare.clear()
+        tare.send_keys("14100")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: "/declarations/" in d.current_url and "/amend" not in d.current_url)
+        check("fixed, the amendment is saved", CATALOGS["en"]["status.amended"] in driver.page_source)
+
         driver.get(declaration + "?lang=zh")
         title = driver.find_element(By.TAG_NAME, "h1").text
         check("in Chinese the page speaks from the Chinese catalog", title == CATALOGS["zh"]["declaration.title"], title)

@@ -115,6 +115,8 @@ struct AccessMatrixTests {
         "GET /portal": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
         "GET /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
         "POST /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
+        "GET /portal/declarations/:id/amend": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant], unauthenticated: pageStrangers),
+        "POST /portal/declarations/:id/amend": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant], unauthenticated: pageStrangers),
         "GET /inspections": Row(allowed: [.role(.customsOfficer), .role(.quarantineOfficer), .elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
         "GET /inspections/:id": Row(
             allowed: [.role(.customsOfficer), .role(.quarantineOfficer)], hidden: [.elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
@@ -171,6 +173,11 @@ struct AccessMatrixTests {
             let token = TestCallers.credentials(app).tokens[caller]
             let form = Fixture.portalForm + [("_csrf", try token.map(session) ?? "none")]
             return (.POST, "/portal/new", encoded(form), headers)
+        case "POST /portal/declarations/:id/amend":
+            let created = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
+            let id = try #require(created.object["id"] as? String, "\(created.text)")
+            let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
+            return (.POST, "/portal/declarations/\(id)/amend", encoded(Fixture.portalForm + [("version", "1"), ("_csrf", csrf)]), headers)
         case "POST /inspections/:id/claim", "POST /inspections/:id/release", "POST /inspections/:id/outcome":
             let verb = String(key.split(separator: "/").last!)
             let id = try await Fixture.inspection(app, assignedTo: verb == "claim" ? nil : caller)
@@ -241,6 +248,8 @@ struct AccessMatrixTests {
             return (.GET, "/assets/app.css", nil)
         case "GET /declarations/:id":
             return (.GET, "/declarations/\(try await declaration())", nil)
+        case "GET /portal/declarations/:id/amend":
+            return (.GET, "/portal/declarations/\(try await declaration())/amend", nil)
         case "GET /inspections/:id":
             return (.GET, "/inspections/\(try await Fixture.inspection(app, assignedTo: nil))", nil)
         default:

@@ -101,5 +101,7 @@ func routes(_ app: Application) throws {
         app.get("portal", use: PortalPages.list).access(.roles([.declarant])).page()
         app.get("portal", "new", use: PortalPages.newForm).access(.roles([.declarant])).page()
         app.post("portal", "new", use: PortalPages.submit).access(.roles([.declarant])).page()
+        app.get("portal", "declarations", ":id", "amend", use: PortalPages.amendForm).access(.roles([.declarant])).page()
+        app.post("portal", "declarations", ":id", "amend", use: PortalPages.amend).access(.roles([.declarant])).page()
     }
 }

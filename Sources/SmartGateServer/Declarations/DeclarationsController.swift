@@ -144,8 +144,6 @@ enum DeclarationsController {
     /// with the version the client read (body `version` or `If-Match`). Only before the
     /// truck reaches a lane; a stale version is 409.
     @Sendable static func amend(_ request: Request) async throws -> Response {
-        let user = try request.requireUser()
-        let context = request.application.smartGate
         let id = try declarationId(request.parameters.get("id"))
         guard case .object(var patch) = try request.jsonBody() else {
             throw AppError.validation(ValidationFailure([Issue(field: "", .wrongType, ["expected": "an object", "actual": "another JSON value"])]))
@@ -160,13 +158,21 @@ enum DeclarationsController {
         case let other?:
             throw AppError.validation(ValidationFailure([Issue(field: "version", .wrongType, ["expected": "a positive whole number", "actual": other.typeName])]))
         }
+        let record = try await amend(id, patch: .object(patch), version: givenVersion, request: request)
+        return try WireJSON.response(record, headers: ["ETag": "\"\(record.version)\""])
+    }
+
+    /// Applies a merge patch to declaration `id` at `version` for the signed-in declarant:
+    /// the API's amend and the portal's share it. Invalid fields throw `AppError.validation`.
+    static func amend(_ id: UUID, patch changes: JSONValue, version givenVersion: Int, request: Request) async throws -> DeclarationRecord {
+        let user = try request.requireUser()
+        let context = request.application.smartGate
         let gates = try await context.gates.snapshot(on: request.db)
-        let changes = JSONValue.object(patch)
         let audit = context.audit
         let selectivity = context.selectivity
         let floor = context.settings.defaultChannel
         let corridor = context.corridor
-        let record = try await context.commits.perform { db in
+        return try await context.commits.perform { db in
             guard let model = try await DeclarationModel.find(id, on: db), user.mayChange(declarationOf: model.declarantCode) else {
                 throw AppError.notFound(kind: "declaration", id: id.uuidString)
             }
@@ -198,7 +204,6 @@ enum DeclarationsController {
             try await model.move(to: .amended, actor: user.actor, reason: "channel \(decision.channel.rawValue)", at: now, audit: audit, on: db)
             return try await model.record(on: db)
         }
-        return try WireJSON.response(record, headers: ["ETag": "\"\(record.version)\""])
     }
 
     /// `POST /api/v1/declarations/{id}/cancel`, optionally with `{"reason": "…"}`.

@@ -25,9 +25,12 @@ struct DeclarationPage: PageContent {
             ("field.declarant.name", .data(trip.declarant.name)),
             ("declaration.containers", .data(trip.containers.map(\.number.value).joined(separator: ", "))),
         ]
+        let mayAmend = context.user.map { $0.mayChange(declarationOf: trip.declarant.taxCode.value) } == true && record.status.isAmendable
         return .join([
             HTML.el("section", [("class", "card")],
-                HTML.el("dl", [("class", "facts")], children: facts.flatMap { key, value in [HTML.el("dt", [], context.t(key)), HTML.el("dd", [], value)] })),
+                HTML.el("dl", [("class", "facts")], children: facts.flatMap { key, value in [HTML.el("dt", [], context.t(key)), HTML.el("dd", [], value)] }),
+                mayAmend ? HTML.el("p", [], HTML.el("a", [("class", "button"), ("href", "/portal/declarations/\(record.id.uuidString.lowercased())/amend")],
+                                                  context.t("declaration.amend"))) : .empty),
             goods(context),
             section("declaration.decisions", decisions.isEmpty ? HTML.el("p", [], context.t("declaration.noDecision"))
                 : HTML.el("ol", [("class", "feed")], children: decisions.map { DecisionsPage.item($0, zone: zone, context) }), context),

@@ -50,8 +50,11 @@ struct DeclarationFormPage: PageContent {
     var otherErrors: [String]
     var gates: [GateSummary]
     var csrf: String
+    /// Where the form posts: a new declaration, or an amendment of one at `version`.
+    var action = "/portal/new"
+    var version: Int?
 
-    var titleKey: String { "declare.title" }
+    var titleKey: String { version == nil ? "declare.title" : "amend.title" }
 
     func body(_ context: PageContext) -> Markup {
         func field(_ name: String, _ type: String = "text", required: Bool = true, hint: String? = nil, extra: [(String, String?)] = []) -> Markup {
@@ -61,9 +64,10 @@ struct DeclarationFormPage: PageContent {
         let gateOptions = gates.map { ($0.id, Markup.data(GatesPage.gateName($0, context.language))) }
         let directions = TripDirection.allCases.map { ($0.rawValue, context.t("direction.\($0.rawValue)")) }
         let documentKinds = DocumentKind.allCases.map { ($0.rawValue, context.t("document.\($0.rawValue)")) }
-        return HTML.el("form", [("method", "post"), ("action", "/portal/new"), ("class", "card"), ("novalidate", "")],
+        return HTML.el("form", [("method", "post"), ("action", action), ("class", "card"), ("novalidate", "")],
             summary(context),
             HTML.el("input", [("type", "hidden"), ("name", WebSession.csrfField), ("value", csrf)]),
+            HTML.el("input", [("type", "hidden"), ("name", "version"), ("value", version.map(String.init))]),
             HTML.el("fieldset", [], HTML.el("legend", [], context.t("declare.trip")),
                 Form.select(name: "direction", label: context.t("field.direction"), options: directions, selected: values["direction"], error: errors["direction"]),
                 Form.select(name: "gate", label: context.t("field.gate"), options: gateOptions, selected: values["gate"], error: errors["gate"]),
@@ -87,7 +91,7 @@ struct DeclarationFormPage: PageContent {
                 Form.select(name: "documents[0].kind", label: context.t("field.documents[0].kind"), options: documentKinds,
                             selected: values["documents[0].kind"], error: errors["documents[0].kind"]),
                 field("documents[0].reference", required: false), field("documents[0].sha256", required: false, hint: "hint.sha256")),
-            HTML.el("button", [("type", "submit")], context.t("declare.submit")))
+            HTML.el("button", [("type", "submit")], context.t(version == nil ? "declare.submit" : "amend.submit")))
     }
 
     /// Every error at the top too, each a link to its field, as screen-reader users expect.
@@ -158,22 +162,127 @@ enum PortalPages {
             let id = try JSONDecoder().decode(Created.self, from: answer.body).id
             return request.redirect(to: "/declarations/\(id.uuidString.lowercased())", redirectType: .normal)
         } catch let failure as ValidationFailure {
-            let language = PageContext(request).language
-            var errors: [String: String] = [:]
-            var others: [String] = []
-            for issue in failure.issues {
-                let message = issue.message(in: language)
-                if formFields.contains(issue.field) { errors[issue.field] = errors[issue.field] ?? message } else { others.append("\(issue.field): \(message)") }
-            }
-            return try WebPage.render(
-                DeclarationFormPage(values: values, errors: errors, otherErrors: others, gates: directory.gates, csrf: PageContext(request).csrf ?? ""),
-                request: request, status: .unprocessableEntity)
+            return try invalid(failure, values: values, gates: directory.gates, request: request)
         }
+    }
+
+    /// The form again, each issue beside its field (or in the summary when the form has no such field).
+    private static func invalid(
+        _ failure: ValidationFailure, values: [String: String], gates: [GateSummary], action: String = "/portal/new", version: Int? = nil, request: Request
+    ) throws -> Response {
+        let context = PageContext(request)
+        var errors: [String: String] = [:]
+        var others: [String] = []
+        for issue in failure.issues {
+            let message = issue.message(in: context.language)
+            if formFields.contains(issue.field) { errors[issue.field] = errors[issue.field] ?? message } else { others.append("\(issue.field): \(message)") }
+        }
+        let page = DeclarationFormPage(
+            values: values, errors: errors, otherErrors: others, gates: gates, csrf: context.csrf ?? "", action: action, version: version)
+        return try WebPage.render(page, request: request, status: .unprocessableEntity)
+    }
+
+    /// `GET /portal/declarations/:id/amend`: the form filled in from the declaration as it
+    /// stands. A declaration the form cannot show whole (several containers, goods lines or
+    /// documents) is amended through the API; its page says so.
+    @Sendable static func amendForm(_ request: Request) async throws -> Response {
+        let (model, trip) = try await amendable(request)
+        let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
+        let zone = directory.gates.first { $0.id == trip.gate }?.timeZone ?? "Asia/Ho_Chi_Minh"
+        let page = DeclarationFormPage(
+            values: DeclarationForm.values(of: trip, zone: zone), errors: [:], otherErrors: [], gates: directory.gates,
+            csrf: PageContext(request).csrf ?? "", action: request.url.path, version: model.version)
+        return try WebPage.render(page, request: request)
+    }
+
+    /// `POST /portal/declarations/:id/amend`: the form's trip replaces the declaration's, at
+    /// the version the form was read at (a stale one is a 409 page).
+    @Sendable static func amend(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
+        let form = FormBody.fields(request)
+        try WebSession.checkForm(request, token: form[WebSession.csrfField])
+        let (model, _) = try await amendable(request)
+        let id = try model.requireID()
+        let values = form.filter { formFields.contains($0.key) }
+        let version = Int(form["version"] ?? "") ?? model.version
+        let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
+        let zone = directory.gates.first { $0.id == values["gate"] }?.timeZone ?? "Asia/Ho_Chi_Minh"
+        // What the form leaves blank is taken away, not kept: a merge patch keeps what it does not name.
+        var patch = DeclarationForm.document(values, taxCode: user.enterprise ?? "", zone: zone)
+        if case .object(var members) = patch {
+            if members["containers"] == nil { members["containers"] = .array([]) }
+            if members["documents"] == nil { members["documents"] = .array([]) }
+            if case .object(var vehicle)? = members["vehicle"], vehicle["trailerPlate"] == nil {
+                vehicle["trailerPlate"] = .null
+                members["vehicle"] = .object(vehicle)
+            }
+            patch = .object(members)
+        }
+        do {
+            _ = try await DeclarationsController.amend(id, patch: patch, version: version, request: request)
+            return request.redirect(to: "/declarations/\(id.uuidString.lowercased())", redirectType: .normal)
+        } catch AppError.validation(let failure) {
+            return try invalid(failure, values: values, gates: directory.gates, action: request.url.path, version: version, request: request)
+        }
+    }
+
+    /// The declarant's own declaration that the form can amend; 404 for another's, 409 once
+    /// past amending.
+    private static func amendable(_ request: Request) async throws -> (DeclarationModel, TripDeclaration) {
+        let user = try request.requireUser()
+        let model = try await DeclarationsController.find(request.parameters.get("id"), on: request.db)
+        guard user.mayChange(declarationOf: model.declarantCode) else { throw AppError.notFound(kind: "declaration", id: model.id?.uuidString ?? "") }
+        guard model.declarationStatus.isAmendable else { throw AppError.transition(TransitionRefused(from: model.declarationStatus, to: .amended)) }
+        let trip = try model.trip()
+        guard trip.containers.count <= 1, trip.goods.count == 1, trip.documents.count <= 1, (trip.containers.first?.seals.count ?? 0) <= 1 else {
+            throw AppError.conflict("This declaration has more lines than the form shows; amend it through the API.")
+        }
+        return (model, trip)
     }
 }
 
 /// Turns the portal's form into the JSON document the API takes, so one parser judges both.
 enum DeclarationForm {
+    /// A declaration as the form's fields, the planned arrival in its gate's local time.
+    static func values(of trip: TripDeclaration, zone: String) -> [String: String] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: zone) ?? TimeZone(secondsFromGMT: 0)!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: trip.plannedArrival)
+        let local = String(format: "%04d-%02d-%02dT%02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+        var values: [String: String] = [
+            "direction": trip.direction.rawValue, "gate": trip.gate, "plannedArrival": local, "declarant.name": trip.declarant.name,
+            "vehicle.plate": trip.vehicle.plate.display, "tareKg": number(trip.tareKg), "driver.name": trip.driver.name,
+            "driver.documentNumber": trip.driver.documentNumber, "driver.nationality": trip.driver.nationality.value,
+        ]
+        values["vehicle.trailerPlate"] = trip.vehicle.trailerPlate?.display
+        if let container = trip.containers.first {
+            values["containers[0].number"] = container.number.value
+            values["containers[0].seals[0]"] = container.seals.first
+        }
+        if let line = trip.goods.first {
+            values["goods[0].hsCode"] = line.hsCode.value
+            values["goods[0].description"] = line.description
+            values["goods[0].quantity"] = number(line.quantity)
+            values["goods[0].unit"] = line.unit
+            values["goods[0].netKg"] = number(line.netKg)
+            values["goods[0].grossKg"] = number(line.grossKg)
+            values["goods[0].value.amount"] = line.value.formattedAmount
+            values["goods[0].value.currency"] = line.value.currency.value
+            values["goods[0].origin"] = line.origin.value
+        }
+        if let document = trip.documents.first {
+            values["documents[0].kind"] = document.kind.rawValue
+            values["documents[0].reference"] = document.reference
+            values["documents[0].sha256"] = document.sha256.value
+        }
+        return values
+    }
+
+    /// A mass or quantity as typed: no trailing `.0`.
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
     /// `values` by JSON path (`goods[0].value.amount`); blank fields are left out, numbers
     /// become numbers, and the planned arrival (a local time) gets the gate's UTC offset.
     static func document(_ values: [String: String], taxCode: String, zone: String) -> JSONValue {
