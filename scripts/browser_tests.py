@@ -212,6 +212,29 @@ def inspection_flow():
         driver.quit()
 
 
+def corridor_map():
+    """The corridor operator sees the shuttles on the map move with the live feed, pauses
+    the corridor and resumes it."""
+    driver = browser()
+    try:
+        sign_in(driver, "corridor@demo.smartgate.vn", "/corridor")
+        driver.get(f"{BASE}/corridor?lang=en")
+        check("the corridor map shows the shuttles", len(driver.find_elements(By.CSS_SELECTOR, "svg.corridor-map .shuttle")) >= 6)
+        status = driver.find_element(By.CSS_SELECTOR, ".live-status")
+        WebDriverWait(driver, 15).until(lambda d: status.get_attribute("data-state") == "live")
+        check("the map is live", "updated" in status.text, status.text)
+        accessibility(driver, "/corridor (corridor operator)")
+        driver.find_element(By.XPATH, f"//button[normalize-space()='{CATALOGS['en']['corridor.pause']}']").click()
+        WebDriverWait(driver, 10).until(lambda d: CATALOGS["en"]["corridor.paused"] in d.find_element(By.CSS_SELECTOR, ".corridor-state").text)
+        check("the operator pauses the corridor", True)
+        driver.find_element(By.XPATH, f"//button[normalize-space()='{CATALOGS['en']['corridor.resume']}']").click()
+        WebDriverWait(driver, 10).until(lambda d: CATALOGS["en"]["corridor.paused"] not in d.find_element(By.CSS_SELECTOR, ".corridor-state").text)
+        check("and resumes it", True)
+        pages_in_every_language(driver, "corridor", ["/corridor"])
+    finally:
+        driver.quit()
+
+
 def board_refused():
     driver = browser()
     try:
@@ -225,7 +248,10 @@ def board_refused():
         driver.get(f"{BASE}/kpi?lang=en")
         check("the board viewer sees the key figures, with the year's trade against the target",
               "US$4,500,000,000.00" in driver.page_source and driver.find_elements(By.CSS_SELECTOR, "svg.chart"), driver.find_element(By.TAG_NAME, "main").text[:300])
-        pages_in_every_language(driver, "board", ["/kpi", "/gates"])
+        driver.get(f"{BASE}/corridor?lang=en")
+        check("the board sees the corridor map without its controls", driver.find_elements(By.CSS_SELECTOR, "svg.corridor-map")
+              and not driver.find_elements(By.CSS_SELECTOR, ".controls"))
+        pages_in_every_language(driver, "board", ["/kpi", "/gates", "/corridor"])
         driver.get(f"{BASE}/sign-in")
         pages_in_every_language(driver, "anyone", ["/sign-in"])
     finally:
@@ -234,7 +260,7 @@ def board_refused():
 
 if __name__ == "__main__":
     os.makedirs(SHOTS, exist_ok=True)
-    for scenario in (declaration_flow, live_feed, inspection_flow, board_refused):
+    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused):
         try:
             scenario()
         except Exception as error:  # a broken scenario is a failure, and the others still run

@@ -107,6 +107,12 @@ struct AccessMatrixTests {
         "GET /gates": Row(
             allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.boardViewer), .role(.corridorOperator)]), unauthenticated: pageStrangers),
         "GET /decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
+        // The corridor's pages, as its API: staff posted elsewhere are refused the map.
+        "GET /corridor": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)]), unauthenticated: pageStrangers),
+        "GET /live/corridor": Row(allowed: staffHere.union([.role(.corridorOperator), .role(.boardViewer)]), unauthenticated: pageStrangers),
+        "POST /corridor/pause": Row(allowed: [.role(.corridorOperator)], unauthenticated: pageStrangers),
+        "POST /corridor/resume": Row(allowed: [.role(.corridorOperator)], unauthenticated: pageStrangers),
+        "POST /corridor/orders/:id/withdraw": Row(allowed: [.role(.corridorOperator)], unauthenticated: pageStrangers),
         "GET /kpi": Row(
             allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.boardViewer), .role(.corridorOperator)]), unauthenticated: pageStrangers),
         "GET /live/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
@@ -173,6 +179,14 @@ struct AccessMatrixTests {
             let token = TestCallers.credentials(app).tokens[caller]
             let form = Fixture.portalForm + [("_csrf", try token.map(session) ?? "none")]
             return (.POST, "/portal/new", encoded(form), headers)
+        case "POST /corridor/pause", "POST /corridor/resume":
+            let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
+            return (.POST, String(key.split(separator: " ")[1]), encoded([("_csrf", csrf)]), headers)
+        case "POST /corridor/orders/:id/withdraw":
+            let created = try await app.send(.POST, "/api/v1/corridor/orders", json: Fixture.transportOrder(), as: .role(.corridorOperator))
+            let id = try #require(created.object["id"] as? String, "\(created.text)")
+            let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
+            return (.POST, "/corridor/orders/\(id)/withdraw", encoded([("_csrf", csrf)]), headers)
         case "POST /portal/declarations/:id/amend":
             let created = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
             let id = try #require(created.object["id"] as? String, "\(created.text)")

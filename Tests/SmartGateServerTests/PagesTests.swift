@@ -1,3 +1,4 @@
+import CorridorKit
 import Fluent
 import Foundation
 import GateKit
@@ -57,6 +58,8 @@ struct PagesTests {
         used.formUnion(InspectionPages.outcomeFields.map { "field.\($0)" })
         used.formUnion(InspectionStatus.allCases.map { "inspection.\($0.rawValue)" } + ["inspection.claim", "inspection.release"])
         used.formUnion(InspectionOutcome.allCases.map { "outcome.inspection.\($0.rawValue)" })
+        used.formUnion(["ok", "faulted", "UNKNOWN", "out-of-service"].map { "health.\($0)" })
+        used.formUnion(TransportOrderState.allCases.map { "order.\($0.rawValue)" })
         for status in [400, 403, 404, 409, 413, 415, 422, 429, 500, 503] {
             let key = ErrorPage(status: status).titleKey
             used.formUnion([key, key + ".explain"])

@@ -89,6 +89,13 @@ func routes(_ app: Application) throws {
         app.get("gates", use: OperationsPages.gates).access(.roles(staff.union([.boardViewer, .corridorOperator]))).page()
         app.get("decisions", use: OperationsPages.decisions).access(.roles(staff)).page()
         // Aggregates for every staff role and the board (CONTRACTS §1).
+        // The corridor: Kim Thành's; the operator's controls, read-only for officers there and the board.
+        let corridorReaders = Role.gateStaff.union([.corridorOperator, .boardViewer])
+        app.get("corridor", use: CorridorPages.show).access(.roles(corridorReaders)).page()
+        app.get("live", "corridor", use: CorridorPages.live).access(.roles(corridorReaders)).page()
+        app.post("corridor", "pause", use: CorridorPages.pause).access(.roles([.corridorOperator])).page()
+        app.post("corridor", "resume", use: CorridorPages.resume).access(.roles([.corridorOperator])).page()
+        app.post("corridor", "orders", ":id", "withdraw", use: CorridorPages.withdraw).access(.roles([.corridorOperator])).page()
         app.get("kpi", use: KPIPages.show).access(.roles(staff.union([.boardViewer, .corridorOperator]))).page()
         app.get("live", "decisions", use: LiveDecisions.stream).access(.roles(staff)).page()
         app.get("declarations", ":id", use: DeclarationPages.show).access(.roles(staff.union([.declarant]))).page()

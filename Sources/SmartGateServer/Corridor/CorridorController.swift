@@ -109,9 +109,14 @@ enum CorridorController {
     /// `POST /api/v1/corridor/orders/{id}/withdraw`: the order reaches `withdrawn` now;
     /// an order already ended is a 409 naming its state.
     @Sendable static func withdraw(_ request: Request) async throws -> Response {
+        try WireJSON.response(try await withdrawn(request.parameters.get("id"), request: request))
+    }
+
+    /// Withdraws an order and stores and audits it (the API's withdraw and the map page's).
+    static func withdrawn(_ raw: String?, request: Request) async throws -> CorridorOrderView {
         let user = try requireCorridorAccess(request)
         let operations = try operations(request)
-        let model = try await find(request.parameters.get("id"), on: request.db)
+        let model = try await find(raw, on: request.db)
         let id = try model.requireID()
         let order: TransportOrder
         do { order = try operations.withdraw(id.uuidString) } catch {
@@ -123,7 +128,7 @@ enum CorridorController {
         }
         let context = request.application.smartGate
         let audit = context.audit
-        let view = try await context.commits.perform { db in
+        return try await context.commits.perform { db in
             guard let stored = try await CorridorOrderModel.find(id, on: db) else { throw AppError.notFound(kind: "transport order", id: id.uuidString) }
             stored.update(from: order)
             try await stored.save(on: db)
@@ -132,7 +137,6 @@ enum CorridorController {
                 payload: Data("withdrawn\n\(order.vehicle ?? "")".utf8), at: Date(), on: db)
             return stored.view
         }
-        return try WireJSON.response(view)
     }
 
     struct PauseBody: Decodable { var emergency: Bool? }

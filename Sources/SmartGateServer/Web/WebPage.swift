@@ -92,8 +92,8 @@ enum WebPage {
         case .customsOfficer?, .quarantineOfficer?:
             [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.kpi", "/kpi")]
         case .admin?, .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.kpi", "/kpi")]
-        case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates")]
-        case .corridorOperator?: [("nav.gates", "/gates"), ("nav.kpi", "/kpi")]
+        case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates"), ("nav.corridor", "/corridor")]
+        case .corridorOperator?: [("nav.corridor", "/corridor"), ("nav.gates", "/gates"), ("nav.kpi", "/kpi")]
         case .driver?: []
         }
     }

@@ -104,9 +104,10 @@ struct DecisionsPage: PageContent {
 /// The "updated N s ago" line of a live panel; the script keeps it current and marks the
 /// panel stale when its feed stops.
 enum LiveStatus {
-    static func markup(feed: String, _ context: PageContext) -> Markup {
+    /// - Parameter target: the id of the element a `replace` event's markup goes into.
+    static func markup(feed: String, _ context: PageContext, target: String? = nil) -> Markup {
         HTML.el("p", [
-            ("class", "live-status"), ("data-feed", feed), ("role", "status"),
+            ("class", "live-status"), ("data-feed", feed), ("role", "status"), ("data-target", target),
             ("data-text-live", context.text("live.updated")), ("data-text-stale", context.text("live.stale")),
             ("data-text-connecting", context.text("live.connecting")),
         ], context.t("live.connecting"))

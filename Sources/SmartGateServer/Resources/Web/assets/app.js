@@ -28,6 +28,12 @@
         }
         render();
       });
+      source.addEventListener("replace", function (event) {
+        lastHeard = Date.now();
+        var target = document.getElementById(status.getAttribute("data-target"));
+        if (target) { target.innerHTML = event.data; }
+        render();
+      });
       source.onerror = function () {
         // EventSource retries by itself; a closed source is opened again here.
         if (source.readyState === EventSource.CLOSED) { setTimeout(connect, 3000); }
