@@ -8,6 +8,8 @@ import Vapor
 struct DeclarationPage: PageContent {
     var record: DeclarationRecord
     var decisions: [DecisionView]
+    /// What the lane's devices read of this truck, oldest first.
+    var readings: [ReadingLine] = []
     var audit: [AuditEntry]?
     var zone: String
 
@@ -34,6 +36,7 @@ struct DeclarationPage: PageContent {
             goods(context),
             section("declaration.decisions", decisions.isEmpty ? HTML.el("p", [], context.t("declaration.noDecision"))
                 : HTML.el("ol", [("class", "feed")], children: decisions.map { DecisionsPage.item($0, zone: zone, context) }), context),
+            readingsTable(context),
             risk(context),
             section("declaration.history", HTML.el("ol", [], children: record.history.map { step in
                 HTML.el("li", [], context.t("status.\(step.status)"), .data(" · " + context.dateTime(step.at, zone: zone)))
@@ -61,6 +64,19 @@ struct DeclarationPage: PageContent {
             HTML.el("tbody", [], children: rows)), context)
     }
 
+    private func readingsTable(_ context: PageContext) -> Markup {
+        guard !readings.isEmpty else { return .empty }
+        return section("declaration.readings", HTML.el("table", [],
+            HTML.el("thead", [], HTML.el("tr", [], children: ["kpi.day", "gates.lane", "reading.kind", "reading.value"].map {
+                HTML.el("th", [("scope", "col")], context.t($0))
+            })),
+            HTML.el("tbody", [], children: readings.map { reading in
+                HTML.el("tr", [],
+                    HTML.el("td", [], .data(context.dateTime(reading.observed, zone: zone))), HTML.el("td", [], .data(reading.lane)),
+                    HTML.el("td", [], context.t("reading.\(reading.kind)")), HTML.el("td", [], reading.value(context)))
+            })), context)
+    }
+
     private func risk(_ context: PageContext) -> Markup {
         guard let risk = record.risk else { return .empty }
         let score = risk.score.map { context.number($0 * 100, fractionDigits: 1) + " %" } ?? "—"
@@ -75,6 +91,32 @@ struct DeclarationPage: PageContent {
         return section("declaration.audit", HTML.el("ol", [("class", "audit")], children: audit.map { entry in
             HTML.el("li", [], HTML.el("code", [], .data(entry.action)), .data(" · \(entry.actor) · " + context.dateTime(entry.at, zone: zone)))
         }), context)
+    }
+}
+
+/// One lane reading as the declaration page lists it.
+struct ReadingLine: Sendable {
+    var observed: Date
+    var lane: String
+    var kind: String
+    var text: String?
+    var grossKg: Double?
+    var intact: Bool?
+
+    init(_ model: LaneReadingModel) {
+        observed = Date(milliseconds: model.observedMs)
+        lane = model.laneId
+        kind = model.kind
+        text = model.text
+        grossKg = model.grossKg
+        intact = model.intact
+    }
+
+    /// The read value: text as read, a weight, or a seal and its state.
+    func value(_ context: PageContext) -> Markup {
+        if let grossKg { return .data(context.number(grossKg, fractionDigits: 0) + " kg") }
+        if let intact { return .join([.data((text ?? "") + " · "), context.t(intact ? "reading.intact" : "reading.broken")]) }
+        return .data(text ?? "")
     }
 }
 
@@ -95,6 +137,10 @@ enum DeclarationPages {
                 .sort(\.$id).limit(200).all().map(\.entry)
         }
         let zone = try await request.application.smartGate.gates.snapshot(on: request.db).gates.first { $0.id == model.gateId }?.timeZone ?? "UTC"
-        return try WebPage.render(DeclarationPage(record: record, decisions: decisions, audit: audit, zone: zone), request: request)
+        let passages = try await PassageModel.query(on: request.db).filter(\.$declarationId == id).all().compactMap(\.id)
+        let readings = passages.isEmpty ? [] : try await LaneReadingModel.query(on: request.db).filter(\.$passageId ~~ passages)
+            .sort(\.$observedMs).limit(200).all().map(ReadingLine.init)
+        return try WebPage.render(
+            DeclarationPage(record: record, decisions: decisions, readings: readings, audit: audit, zone: zone), request: request)
     }
 }
