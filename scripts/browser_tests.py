@@ -17,7 +17,7 @@ import time
 
 from axe_selenium_python import Axe
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -219,16 +219,19 @@ def corridor_map():
     try:
         sign_in(driver, "corridor@demo.smartgate.vn", "/corridor")
         driver.get(f"{BASE}/corridor?lang=en")
-        check("the corridor map shows the shuttles", len(driver.find_elements(By.CSS_SELECTOR, "svg.corridor-map .shuttle")) >= 6)
+        check("the corridor map shows the shuttles", WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.corridor-map .shuttle")) >= 6))
         status = driver.find_element(By.CSS_SELECTOR, ".live-status")
         WebDriverWait(driver, 15).until(lambda d: status.get_attribute("data-state") == "live")
         check("the map is live", "updated" in status.text, status.text)
         accessibility(driver, "/corridor (corridor operator)")
         driver.find_element(By.XPATH, f"//button[normalize-space()='{CATALOGS['en']['corridor.pause']}']").click()
-        WebDriverWait(driver, 10).until(lambda d: CATALOGS["en"]["corridor.paused"] in d.find_element(By.CSS_SELECTOR, ".corridor-state").text)
+        WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: CATALOGS["en"]["corridor.paused"] in d.find_element(By.CSS_SELECTOR, ".corridor-state").text)
         check("the operator pauses the corridor", True)
         driver.find_element(By.XPATH, f"//button[normalize-space()='{CATALOGS['en']['corridor.resume']}']").click()
-        WebDriverWait(driver, 10).until(lambda d: CATALOGS["en"]["corridor.paused"] not in d.find_element(By.CSS_SELECTOR, ".corridor-state").text)
+        WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: CATALOGS["en"]["corridor.paused"] not in d.find_element(By.CSS_SELECTOR, ".corridor-state").text)
         check("and resumes it", True)
         pages_in_every_language(driver, "corridor", ["/corridor"])
     finally:

@@ -141,9 +141,11 @@ struct PagesTests {
             // The API never takes the cookie: no other site can make a browser call it.
             let api = try await app.send(.GET, "/api/v1/decisions", headers: ["Cookie": "sg_session=\(session.string)"], as: .anonymous)
             #expect(api.status == .unauthorized)
-            // `next` is a path here, never another site.
-            let elsewhere = try await post("email=\(email)&password=\(TestCallers.password)&_csrf=\(token)&next=%2F%2Fevil.example", cookie: "sg_csrf=\(token)")
-            #expect(elsewhere.headers.first(name: .location) == "/")
+            // `next` is a path here, never another site, however it is spelt.
+            for next in ["%2F%2Fevil.example", "%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "https%3A%2F%2Fevil.example", "%2F%5Cevil.example"] {
+                let elsewhere = try await post("email=\(email)&password=\(TestCallers.password)&_csrf=\(token)&next=\(next)", cookie: "sg_csrf=\(token)")
+                #expect(elsewhere.headers.first(name: .location) == "/", "\(next)")
+            }
         }
     }
 

@@ -80,6 +80,19 @@ final class DecisionFeed: Sendable {
 struct DecisionFeedShutdown: LifecycleHandler {
     func shutdown(_ application: Application) {
         application.smartGate.decisionFeed.finishAll()
+        LiveEvents.stopping.withLockedValue { $0 = true }
+    }
+}
+
+/// What every live stream shares.
+enum LiveEvents {
+    /// Set at shutdown: polling streams (the corridor's) end at their next beat.
+    static let stopping = NIOLockedValueBox(false)
+
+    /// An event's data on one line: SSE ends a line at CR, LF or CRLF, and a device's raw
+    /// text could carry any of them.
+    static func oneLine(_ html: String) -> String {
+        html.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 }
 
@@ -113,7 +126,7 @@ enum LiveDecisions {
                     case .decision(let decision, let gateId):
                         guard user.mayFollowDecisions(at: gateId) else { continue }
                         // One event is one line of data: the item's markup has no line breaks of its own.
-                        let html = DecisionsPage.item(decision, zone: zones[gateId] ?? "UTC", context).html.replacingOccurrences(of: "\n", with: " ")
+                        let html = LiveEvents.oneLine(DecisionsPage.item(decision, zone: zones[gateId] ?? "UTC", context).html)
                         try await writer.write(.buffer(ByteBuffer(string: "event: decision\ndata: \(html)\n\n")))
                     }
                 }

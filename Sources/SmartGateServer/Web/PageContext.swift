@@ -55,6 +55,11 @@ struct PageContext: Sendable {
         return formatter.string(from: NSNumber(value: value)) ?? String(value)
     }
 
+    /// Seconds, percent and kilograms with their unit, the reader's way (`12 giây`, `12 秒`).
+    func seconds(_ value: Double) -> String { text("unit.seconds", ["n": number(value)]) }
+    func percent(_ value: Double, fractionDigits: Int = 0) -> String { text("unit.percent", ["n": number(value, fractionDigits: fractionDigits)]) }
+    func kilograms(_ value: Double) -> String { text("unit.kg", ["n": number(value)]) }
+
     /// Money written the reader's way, in its own currency.
     func money(_ amount: Decimal, currency: String) -> String {
         let formatter = NumberFormatter()

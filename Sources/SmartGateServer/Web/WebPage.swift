@@ -64,7 +64,8 @@ enum WebPage {
         }
         let languages = Language.allCases.map { language in
             HTML.el("li", [], HTML.el("a", [
-                ("href", "\(context.path)?lang=\(language.rawValue)"), ("lang", PageLanguage.htmlTag(language)),
+                // Query only: the page's own path, whatever the request's path looked like.
+                ("href", "?lang=\(language.rawValue)"), ("lang", PageLanguage.htmlTag(language)),
                 ("hreflang", PageLanguage.htmlTag(language)), ("aria-current", language == context.language ? "true" : nil),
             ], context.t("language.\(language.rawValue)")))
         }
@@ -79,7 +80,7 @@ enum WebPage {
         }
         return HTML.el("header", [],
             HTML.el("a", [("class", "brand"), ("href", "/")], context.t("layout.brand")),
-            HTML.el("nav", [("aria-label", context.text("layout.navigation"))], HTML.el("ul", [], children: links)),
+            links.isEmpty ? .empty : HTML.el("nav", [("aria-label", context.text("layout.navigation"))], HTML.el("ul", [], children: links)),
             HTML.el("nav", [("aria-label", context.text("layout.languages")), ("class", "languages")], HTML.el("ul", [], children: languages)),
             HTML.el("div", [("class", "account")], children: account))
     }

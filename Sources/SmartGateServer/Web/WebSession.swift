@@ -82,9 +82,12 @@ enum SignInPages {
         return response
     }
 
-    /// Only a path on this server: an open redirect would let a link sign people in to SmartGate and land them elsewhere.
+    /// Only a path on this server: an open redirect would let a link sign people in to
+    /// SmartGate and land them elsewhere. Browsers drop tabs and line breaks from a URL, so
+    /// `/\t/evil.example` would become `//evil.example`: only plain path characters pass.
     static func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 512 else { return nil }
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_.~%?=&-")
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.count <= 512, next.allSatisfy(allowed.contains) else { return nil }
         return next
     }
 }

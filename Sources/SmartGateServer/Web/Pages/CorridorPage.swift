@@ -79,7 +79,7 @@ struct CorridorPage: PageContent {
                     HTML.el("th", [("scope", "row")], .data(vehicle.id)),
                     HTML.el("td", [], context.t("health.\(vehicle.health.rawValue)")),
                     HTML.el("td", [], .data(vehicle.position), vehicle.onSpan ? HTML.el("strong", [], .data(" · "), context.t("corridor.onSpan")) : .empty),
-                    HTML.el("td", [("class", "number")], .data(context.number(vehicle.batteryPercent, fractionDigits: 0) + " %")),
+                    HTML.el("td", [("class", "number")], .data(context.percent(vehicle.batteryPercent))),
                     HTML.el("td", [], context.t(vehicle.loaded ? "corridor.loaded" : "corridor.empty")))
             }))
     }
@@ -167,10 +167,10 @@ enum CorridorPages {
             do {
                 repeat {
                     let html = CorridorPage.live(plant: operations.network.plant, status: operations.status(), context).html
-                    try await writer.write(.buffer(ByteBuffer(string: "retry: 3000\nevent: replace\ndata: \(html.replacingOccurrences(of: "\n", with: " "))\n\n")))
-                    if Date() >= endAt { break }
+                    try await writer.write(.buffer(ByteBuffer(string: "retry: 3000\nevent: replace\ndata: \(LiveEvents.oneLine(html))\n\n")))
+                    if Date() >= endAt || LiveEvents.stopping.withLockedValue({ $0 }) { break }
                     try await Task.sleep(for: .seconds(2))
-                } while Date() < endAt
+                } while Date() < endAt && !LiveEvents.stopping.withLockedValue({ $0 })
                 try await writer.write(.end)
             } catch {
                 try? await writer.write(.error(error))

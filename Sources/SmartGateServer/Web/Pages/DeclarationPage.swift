@@ -7,6 +7,8 @@ import Vapor
 /// history, and, for customs and admins only, the risk explanation and the audit trail.
 struct DeclarationPage: PageContent {
     var record: DeclarationRecord
+    /// Whether the reader may see the lane's decisions and readings.
+    var showLane: Bool
     var decisions: [DecisionView]
     /// What the lane's devices read of this truck, oldest first.
     var readings: [ReadingLine] = []
@@ -34,8 +36,8 @@ struct DeclarationPage: PageContent {
                 mayAmend ? HTML.el("p", [], HTML.el("a", [("class", "button"), ("href", "/portal/declarations/\(record.id.uuidString.lowercased())/amend")],
                                                   context.t("declaration.amend"))) : .empty),
             goods(context),
-            section("declaration.decisions", decisions.isEmpty ? HTML.el("p", [], context.t("declaration.noDecision"))
-                : HTML.el("ol", [("class", "feed")], children: decisions.map { DecisionsPage.item($0, zone: zone, context) }), context),
+            showLane ? section("declaration.decisions", decisions.isEmpty ? HTML.el("p", [], context.t("declaration.noDecision"))
+                : HTML.el("ol", [("class", "feed")], children: decisions.map { DecisionsPage.item($0, zone: zone, context) }), context) : .empty,
             readingsTable(context),
             risk(context),
             section("declaration.history", HTML.el("ol", [], children: record.history.map { step in
@@ -79,7 +81,7 @@ struct DeclarationPage: PageContent {
 
     private func risk(_ context: PageContext) -> Markup {
         guard let risk = record.risk else { return .empty }
-        let score = risk.score.map { context.number($0 * 100, fractionDigits: 1) + " %" } ?? "—"
+        let score = risk.score.map { context.percent($0 * 100, fractionDigits: 1) } ?? "—"
         return section("declaration.risk", .join([
             HTML.el("p", [], context.t("declaration.score", ["score": score])),
             HTML.el("ul", [], children: risk.reasons.map { HTML.el("li", [], .data($0.message)) }),
@@ -114,7 +116,7 @@ struct ReadingLine: Sendable {
 
     /// The read value: text as read, a weight, or a seal and its state.
     func value(_ context: PageContext) -> Markup {
-        if let grossKg { return .data(context.number(grossKg, fractionDigits: 0) + " kg") }
+        if let grossKg { return .data(context.kilograms(grossKg)) }
         if let intact { return .join([.data((text ?? "") + " · "), context.t(intact ? "reading.intact" : "reading.broken")]) }
         return .data(text ?? "")
     }
@@ -130,17 +132,21 @@ enum DeclarationPages {
         }
         let id = try model.requireID()
         let record = try await model.record(on: request.db, showRisk: user.mayReadRisk)
-        let decisions = try await LaneDecisionModel.query(on: request.db).filter(\.$declarationId == id).sort(\.$id, .descending).all().map { try $0.view() }
+        // Decisions and device readings are the gate's working material, as in the API:
+        // staff at the gate and admins see them; the declarant sees status and history.
+        let laneView = user.mayFollowDecisions(at: model.gateId)
+        let decisions = laneView
+            ? try await LaneDecisionModel.query(on: request.db).filter(\.$declarationId == id).sort(\.$id, .descending).all().map { try $0.view() } : []
         var audit: [AuditEntry]?
         if user.mayReadAudit(at: model.gateId) {
             audit = try await AuditEntryModel.query(on: request.db).filter(\.$subject == AuditSubject.declaration(id).description)
                 .sort(\.$id).limit(200).all().map(\.entry)
         }
         let zone = try await request.application.smartGate.gates.snapshot(on: request.db).gates.first { $0.id == model.gateId }?.timeZone ?? "UTC"
-        let passages = try await PassageModel.query(on: request.db).filter(\.$declarationId == id).all().compactMap(\.id)
+        let passages = laneView ? try await PassageModel.query(on: request.db).filter(\.$declarationId == id).all().compactMap(\.id) : []
         let readings = passages.isEmpty ? [] : try await LaneReadingModel.query(on: request.db).filter(\.$passageId ~~ passages)
             .sort(\.$observedMs).limit(200).all().map(ReadingLine.init)
         return try WebPage.render(
-            DeclarationPage(record: record, decisions: decisions, readings: readings, audit: audit, zone: zone), request: request)
+            DeclarationPage(record: record, showLane: laneView, decisions: decisions, readings: readings, audit: audit, zone: zone), request: request)
     }
 }

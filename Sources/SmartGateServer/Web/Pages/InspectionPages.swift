@@ -151,7 +151,11 @@ enum InspectionPages {
         } catch let failure as ValidationFailure {
             let language = PageContext(request).language
             var errors: [String: String] = [:]
-            for issue in failure.issues { errors[issue.field] = errors[issue.field] ?? issue.message(in: language) }
+            for issue in failure.issues {
+                // An issue about a field the form does not show (`release`, the whole report) goes beside the outcome.
+                let field = outcomeFields.contains(issue.field) || issue.field == "corrections" ? issue.field : "outcome"
+                errors[field] = errors[field] ?? issue.message(in: language)
+            }
             return try await render(request, view: try await view(request), values: values, errors: errors, status: .unprocessableEntity)
         }
     }

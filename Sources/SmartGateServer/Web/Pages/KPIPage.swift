@@ -21,8 +21,8 @@ struct KPIPage: PageContent {
         .join([
             trade(context),
             chart("kpi.vehicles", values: days.map { Double($0.vehicles) }, format: { context.number($0) }, context),
-            chart("kpi.clearanceP95", values: days.map { ($0.clearanceP95Seconds ?? 0) }, format: { context.number($0, fractionDigits: 0) + " s" }, context),
-            chart("kpi.greenShare", values: days.map { ($0.greenShare ?? 0) * 100 }, format: { context.number($0, fractionDigits: 0) + " %" }, context),
+            chart("kpi.clearanceP95", values: days.map { ($0.clearanceP95Seconds ?? 0) }, format: { context.seconds($0) }, context),
+            chart("kpi.greenShare", values: days.map { ($0.greenShare ?? 0) * 100 }, format: { context.percent($0) }, context),
             table(context),
         ])
     }
@@ -73,10 +73,10 @@ struct KPIPage: PageContent {
                 HTML.el("th", [("scope", "row")], .data(day.day)),
                 HTML.el("td", [("class", "number")], .data(context.number(Double(day.vehicles)))),
                 HTML.el("td", [("class", "number")], .data(context.number(Double(day.released)))),
-                HTML.el("td", [("class", "number")], .data(day.clearanceMeanSeconds.map { context.number($0, fractionDigits: 0) + " s" } ?? "—")),
-                HTML.el("td", [("class", "number")], .data(day.clearanceP95Seconds.map { context.number($0, fractionDigits: 0) + " s" } ?? "—")),
+                HTML.el("td", [("class", "number")], .data(day.clearanceMeanSeconds.map { context.seconds($0) } ?? "—")),
+                HTML.el("td", [("class", "number")], .data(day.clearanceP95Seconds.map { context.seconds($0) } ?? "—")),
                 HTML.el("td", [("class", "number")], .data(context.number(Double(day.declarations)))),
-                HTML.el("td", [("class", "number")], .data(day.greenShare.map { context.number($0 * 100, fractionDigits: 0) + " %" } ?? "—")))
+                HTML.el("td", [("class", "number")], .data(day.greenShare.map { context.percent($0 * 100) } ?? "—")))
         }
         return HTML.el("section", [("class", "card")], HTML.el("table", [],
             HTML.el("caption", [], context.t("kpi.tableCaption")),

@@ -14,8 +14,9 @@ struct LaneOverview: Sendable {
 /// The gates overview: every lane's state and last decision, per gate.
 struct GatesPage: PageContent {
     var gates: [(gate: GateSummary, lanes: [LaneOverview])]
-    /// The board sees aggregates, never a plate (CONTRACTS §1: no per-person data).
-    var showPlates: Bool
+    /// Plates only to those who may follow the gate's decisions (CONTRACTS §1): the board
+    /// and the corridor operator see outcomes, not vehicles.
+    var platesAt: Set<String>
 
     var titleKey: String { "gates.title" }
 
@@ -28,15 +29,15 @@ struct GatesPage: PageContent {
                     HTML.el("thead", [], HTML.el("tr", [], children: ["gates.lane", "gates.direction", "gates.state", "gates.lastDecision", "gates.today"].map {
                         HTML.el("th", [("scope", "col")], context.t($0))
                     })),
-                    HTML.el("tbody", [], children: lanes.map { row(for: $0, zone: gate.timeZone, context) })))
+                    HTML.el("tbody", [], children: lanes.map { row(for: $0, gate: gate.id, zone: gate.timeZone, context) })))
         })
     }
 
-    private func row(for lane: LaneOverview, zone: String, _ context: PageContext) -> Markup {
+    private func row(for lane: LaneOverview, gate: String, zone: String, _ context: PageContext) -> Markup {
         let last: Markup = lane.last.map { decision in
             .join([
                 DecisionsPage.outcomeBadge(decision.outcome, context),
-                showPlates ? Markup.data(" " + ((try? VehiclePlate(decision.plate ?? ""))?.display ?? decision.plate ?? "")) : .empty,
+                platesAt.contains(gate) ? Markup.data(" " + ((try? VehiclePlate(decision.plate ?? ""))?.display ?? decision.plate ?? "")) : .empty,
                 HTML.el("span", [("class", "muted")], .data(" " + context.dateTime(decision.decidedAt, zone: zone))),
             ])
         } ?? context.t("gates.none")
@@ -75,7 +76,9 @@ struct DecisionsPage: PageContent {
     func body(_ context: PageContext) -> Markup {
         HTML.el("section", [("class", "card")],
             LiveStatus.markup(feed: "/live/decisions", context),
-            HTML.el("ol", [("class", "feed"), ("id", "decision-feed"), ("aria-live", "polite")],
+            // Not a live region: a decision a second would drown a screen reader; the
+            // status line says when the feed last spoke.
+            HTML.el("ol", [("class", "feed"), ("id", "decision-feed")],
                 children: decisions.map { Self.item($0.0, zone: $0.zone, context) }))
     }
 
@@ -106,11 +109,15 @@ struct DecisionsPage: PageContent {
 enum LiveStatus {
     /// - Parameter target: the id of the element a `replace` event's markup goes into.
     static func markup(feed: String, _ context: PageContext, target: String? = nil) -> Markup {
+        // The ticking "N s ago" is for the eye; a screen reader hears only when the feed
+        // connects, goes stale or comes back (the status span), not every second.
         HTML.el("p", [
-            ("class", "live-status"), ("data-feed", feed), ("role", "status"), ("data-target", target),
+            ("class", "live-status"), ("data-feed", feed), ("data-target", target),
             ("data-text-live", context.text("live.updated")), ("data-text-stale", context.text("live.stale")),
             ("data-text-connecting", context.text("live.connecting")),
-        ], context.t("live.connecting"))
+        ],
+            HTML.el("span", [("class", "live-text"), ("aria-hidden", "true")], context.t("live.connecting")),
+            HTML.el("span", [("class", "visually-hidden"), ("role", "status")], context.t("live.connecting")))
     }
 }
 
@@ -140,7 +147,8 @@ enum OperationsPages {
             }
             shown.append((gate, lanes))
         }
-        return try WebPage.render(GatesPage(gates: shown, showPlates: user.role != .boardViewer), request: request)
+        let platesAt = Set(shown.map(\.gate.id).filter { user.mayFollowDecisions(at: $0) })
+        return try WebPage.render(GatesPage(gates: shown, platesAt: platesAt), request: request)
     }
 
     /// `GET /decisions`: the latest 30 at the reader's gates.

@@ -204,7 +204,8 @@ enum PortalPages {
         let (model, _) = try await amendable(request)
         let id = try model.requireID()
         let values = form.filter { formFields.contains($0.key) }
-        let version = Int(form["version"] ?? "") ?? model.version
+        // The version the form was read at: without it a stale form would overwrite a newer amendment.
+        guard let version = Int(form["version"] ?? "") else { throw AppError.conflict("The form carries no version; open the amendment again.") }
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         let zone = directory.gates.first { $0.id == values["gate"] }?.timeZone ?? "Asia/Ho_Chi_Minh"
         // What the form leaves blank is taken away, not kept: a merge patch keeps what it does not name.

@@ -14,25 +14,30 @@
   function live(status) {
     var feed = status.getAttribute("data-feed");
     var list = document.getElementById("decision-feed");
+    var visible = status.querySelector(".live-text");
+    var announced = status.querySelector("[role=status]");
     var lastHeard = 0;
+    var connecting = Date.now();
+    var state = "connecting";
     var source = null;
 
+    function heard() { lastHeard = Date.now(); render(); }
+
     function connect() {
+      connecting = Date.now();
       source = new EventSource(feed);
-      source.addEventListener("heartbeat", function () { lastHeard = Date.now(); render(); });
+      source.addEventListener("heartbeat", heard);
       source.addEventListener("decision", function (event) {
-        lastHeard = Date.now();
         if (list) {
           list.insertAdjacentHTML("afterbegin", event.data);
           while (list.children.length > 50) { list.removeChild(list.lastElementChild); }
         }
-        render();
+        heard();
       });
       source.addEventListener("replace", function (event) {
-        lastHeard = Date.now();
         var target = document.getElementById(status.getAttribute("data-target"));
         if (target) { target.innerHTML = event.data; }
-        render();
+        heard();
       });
       source.onerror = function () {
         // EventSource retries by itself; a closed source is opened again here.
@@ -42,15 +47,16 @@
     }
 
     function render() {
-      var age = lastHeard ? Math.round((Date.now() - lastHeard) / 1000) : null;
-      var stale = age === null ? false : Date.now() - lastHeard > STALE_AFTER_MS;
-      status.classList.toggle("stale", stale);
-      status.setAttribute("data-state", age === null ? "connecting" : stale ? "stale" : "live");
-      if (age === null) {
-        status.textContent = status.getAttribute("data-text-connecting");
-      } else {
-        status.textContent = format(status.getAttribute(stale ? "data-text-stale" : "data-text-live"), age);
-      }
+      var now = Date.now();
+      var since = lastHeard || connecting;
+      var age = Math.round((now - since) / 1000);
+      var next = now - since > STALE_AFTER_MS ? "stale" : lastHeard ? "live" : "connecting";
+      status.classList.toggle("stale", next === "stale");
+      status.setAttribute("data-state", next);
+      var text = next === "connecting" ? status.getAttribute("data-text-connecting")
+        : format(status.getAttribute(next === "stale" ? "data-text-stale" : "data-text-live"), age);
+      visible.textContent = text;
+      if (next !== state) { announced.textContent = text; state = next; }
     }
 
     connect();
