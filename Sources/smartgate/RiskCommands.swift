@@ -93,7 +93,7 @@ struct Risk: AsyncParsableCommand {
             let started = Date()
             let model = try RiskModel.train(
                 cases: rows.map(\.riskCase), labels: rows.map(\.discrepancy), kind: RiskModelKind(rawValue: kind)!,
-                inspectionRate: inspectionRate, redRate: redRate, trees: settings)
+                inspectionRate: inspectionRate, redRate: redRate, trees: settings, at: started)
             let seconds = Date().timeIntervalSince(started)
             try write(try model.encoded(), to: output)
             print(String(format: "trained %@ on %d trips in %.2f s: wrote %@", model.version, rows.count, seconds, output))

@@ -156,15 +156,8 @@ struct AccessMatrixTests {
     /// (a fresh session for sign-out, which would end the caller's shared one).
     static func pageForm(for key: String, caller: TestCaller, app: Application) async throws -> (HTTPMethod, String, String, HTTPHeaders)? {
         var headers: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
-        func session(_ token: String) throws -> String {
-            let payload = try #require(Base64URL.canonicalDecode(token.split(separator: ".")[1]))
-            let jti = try #require((try JSONSerialization.jsonObject(with: payload) as? [String: Any])?["jti"] as? String)
-            return WebSession.csrfToken(jti: jti, key: app.smartGate.keys.tokenKey)
-        }
-        func encoded(_ fields: [(String, String)]) -> String {
-            fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-                .joined(separator: "&")
-        }
+        func session(_ token: String) throws -> String { try TestCallers.csrf(for: token, app: app) }
+        func encoded(_ fields: [(String, String)]) -> String { Fixture.formBody(fields) }
         let user = try await UserModel.query(on: app.db).filter(\.$email == TestCallers.email(caller)).first()
         switch key {
         case "POST /sign-in":

@@ -152,7 +152,7 @@ struct PagesTests {
     @Test("a form without this session's token changes nothing", arguments: TestDatabase.available)
     func csrf(_ database: TestDatabase) async throws {
         try await withSmartGate(database) { app in
-            let body = Fixture.portalForm.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            let body = Fixture.formBody(Fixture.portalForm)
             let answer = try await app.send(.POST, "/portal/new", body: body + "&_csrf=forged", headers: ["Content-Type": "application/x-www-form-urlencoded"], as: .role(.declarant))
             #expect(answer.status == .forbidden)
             #expect(try await DeclarationModel.query(on: app.db).count() == 0)
@@ -163,12 +163,9 @@ struct PagesTests {
     func inlineErrors(_ database: TestDatabase) async throws {
         try await withSmartGate(database) { app in
             let token = try #require(TestCallers.credentials(app).tokens[.role(.declarant)])
-            let payload = try #require(Base64URL.canonicalDecode(token.split(separator: ".")[1]))
-            let jti = try #require((try JSONSerialization.jsonObject(with: payload) as? [String: Any])?["jti"] as? String)
-            let csrf = WebSession.csrfToken(jti: jti, key: app.smartGate.keys.tokenKey)
+            let csrf = try TestCallers.csrf(for: token, app: app)
             let fields = Fixture.portalForm.map { $0.0 == "containers[0].number" ? ($0.0, "CSQU3054384") : $0 } + [("_csrf", csrf)]
-            let body = fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-                .joined(separator: "&")
+            let body = Fixture.formBody(fields)
             let answer = try await app.send(.POST, "/portal/new?lang=vi", body: body, headers: ["Content-Type": "application/x-www-form-urlencoded"], as: .role(.declarant))
             #expect(answer.status == .unprocessableEntity)
             #expect(answer.text.contains(#"id="f-containers-0-number-error""#) && answer.text.contains("aria-invalid=\"true\""), "\(answer.text.prefix(400))")

@@ -213,6 +213,13 @@ enum TestCallers {
 
     static func credentials(_ app: Application) -> Credentials { app.storage[Key.self] ?? Credentials() }
 
+    /// The form token the pages expect from the session of `token`.
+    static func csrf(for token: String, app: Application) throws -> String {
+        let payload = try #require(Base64URL.canonicalDecode(token.split(separator: ".")[1]))
+        let jti = try #require((try JSONSerialization.jsonObject(with: payload) as? [String: Any])?["jti"] as? String)
+        return WebSession.csrfToken(jti: jti, key: app.smartGate.keys.tokenKey)
+    }
+
     /// The headers that present `caller`'s credential for a request to `path`.
     static func headers(for caller: TestCaller, path: String, app: Application) -> [(String, String)] {
         let credentials = credentials(app)
@@ -342,6 +349,12 @@ enum Fixture {
         }
         try await inspection.create(on: app.db)
         return inspection.id!.uuidString
+    }
+
+    /// Fields as a browser posts them (`application/x-www-form-urlencoded`).
+    static func formBody(_ fields: [(String, String)]) -> String {
+        fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            .joined(separator: "&")
     }
 
     /// The portal's form for `declaration()`'s trip, field by field as a browser posts it.

@@ -8,9 +8,13 @@ public struct WindowCalendar: Sendable {
     private let daily: [ClosedRange<Double>]
     /// Keyed by local date as yyyymmdd.
     private let exceptions: [Int: [ClosedRange<Double>]]
-    /// The zone's fixed offset when it has no daylight saving (most border zones), so a
-    /// day needs no calendar lookup.
+    /// The zone's offset when it has had no daylight-saving transition since `fixedSince`
+    /// (most border zones), so a day from then on needs no calendar lookup.
     private let fixedOffset: Double?
+
+    /// 2000-01-01 UTC: the zone's rules are judged from this instant, not from the wall
+    /// clock, so the same plant behaves alike in the server, a simulation and a test.
+    private static let fixedSince: Double = 946_684_800
 
     /// Compiles validated windows (see ``issues(in:)``).
     public init(_ windows: CorridorWindows, timeZone: TimeZone) {
@@ -23,11 +27,8 @@ public struct WindowCalendar: Sendable {
             exceptions[key] = exception.closed == true ? [] : Self.ranges(exception.windows ?? [])
         }
         self.exceptions = exceptions
-        let now = Date()
-        let inAYear = now.addingTimeInterval(365 * 86_400)
-        fixedOffset = timeZone.nextDaylightSavingTimeTransition(after: now) == nil
-            && timeZone.secondsFromGMT(for: now) == timeZone.secondsFromGMT(for: inAYear)
-            ? Double(timeZone.secondsFromGMT(for: now)) : nil
+        let since = Date(timeIntervalSince1970: Self.fixedSince)
+        fixedOffset = timeZone.nextDaylightSavingTimeTransition(after: since) == nil ? Double(timeZone.secondsFromGMT(for: since)) : nil
     }
 
     /// A corridor that is always open (scheduling instances, tests).
@@ -80,7 +81,8 @@ public struct WindowCalendar: Sendable {
     }
 
     private func day(of time: Double) -> (start: Double, key: Int) {
-        let offset = fixedOffset ?? Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: time)))
+        let fixed = time >= Self.fixedSince ? fixedOffset : nil
+        let offset = fixed ?? Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: time)))
         let localDay = ((time + offset) / 86_400).rounded(.down)
         let start = localDay * 86_400 - offset
         let (year, month, day) = Timestamp.civilFromDays(Int(localDay))

@@ -67,7 +67,7 @@ public struct RiskModel: Sendable, Equatable, Codable {
     /// share of the training trips to yellow or red and the top `redRate` share to red.
     public static func train(
         cases: [RiskCase], labels: [Bool], kind: RiskModelKind = .boostedTrees, inspectionRate: Double = 0.08,
-        redRate: Double = 0.02, trees settings: BoostedRiskTrees.Settings = .init(), at now: Date = Date()
+        redRate: Double = 0.02, trees settings: BoostedRiskTrees.Settings = .init(), at now: Date
     ) throws(RiskModelError) -> RiskModel {
         guard cases.count == labels.count else { throw RiskModelError("\(cases.count) trips but \(labels.count) outcomes") }
         guard inspectionRate > 0, inspectionRate < 1, redRate >= 0, redRate <= inspectionRate else {

@@ -15,7 +15,7 @@ enum DemoRisk {
             let rows = SyntheticRiskHistory(count: historyTrips, seed: seed).rows()
             var settings = BoostedRiskTrees.Settings()
             settings.rounds = 60  // enough for the demo; `smartgate risk train` uses 200
-            let model = try RiskModel.train(cases: rows.map(\.riskCase), labels: rows.map(\.discrepancy), trees: settings)
+            let model = try RiskModel.train(cases: rows.map(\.riskCase), labels: rows.map(\.discrepancy), trees: settings, at: Date())
             context.selectivity.models.use(model, path: "trained by the demo on \(historyTrips) synthetic trips (seed \(seed))")
             app.logger.notice("demo: risk model \(model.version) trained on \(historyTrips) synthetic trips")
         }

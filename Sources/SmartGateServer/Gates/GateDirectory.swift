@@ -10,6 +10,12 @@ final class GateDirectory: Sendable {
         var gates: [GateSummary]
         var lanes: [String: LaneProfile]
         var gateIds: Set<String>
+
+        /// The IANA zone of a gate's clock; the Vietnamese side's for an unknown one
+        /// (every gate here is Lào Cai's).
+        func zone(of gate: String?) -> String {
+            gates.first { $0.id == gate }?.timeZone ?? "Asia/Ho_Chi_Minh"
+        }
     }
 
     private let cache = NIOLockedValueBox<Snapshot?>(nil)

@@ -104,7 +104,6 @@ enum LiveDecisions {
         let context = PageContext(request)
         let feed = request.application.smartGate.decisionFeed
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let zones = Dictionary(uniqueKeysWithValues: directory.gates.map { ($0.id, $0.timeZone) })
         let endAt = Date().addingTimeInterval(request.application.smartGate.settings.liveStreamSeconds)
         let response = Response(status: .ok, headers: [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no",
@@ -126,7 +125,7 @@ enum LiveDecisions {
                     case .decision(let decision, let gateId):
                         guard user.mayFollowDecisions(at: gateId) else { continue }
                         // One event is one line of data: the item's markup has no line breaks of its own.
-                        let html = LiveEvents.oneLine(DecisionsPage.item(decision, zone: zones[gateId] ?? "UTC", context).html)
+                        let html = LiveEvents.oneLine(DecisionsPage.item(decision, zone: directory.zone(of: gateId), context).html)
                         try await writer.write(.buffer(ByteBuffer(string: "event: decision\ndata: \(html)\n\n")))
                     }
                 }

@@ -142,7 +142,7 @@ enum DeclarationPages {
             audit = try await AuditEntryModel.query(on: request.db).filter(\.$subject == AuditSubject.declaration(id).description)
                 .sort(\.$id).limit(200).all().map(\.entry)
         }
-        let zone = try await request.application.smartGate.gates.snapshot(on: request.db).gates.first { $0.id == model.gateId }?.timeZone ?? "UTC"
+        let zone = try await request.application.smartGate.gates.snapshot(on: request.db).zone(of: model.gateId)
         let passages = laneView ? try await PassageModel.query(on: request.db).filter(\.$declarationId == id).all().compactMap(\.id) : []
         let readings = passages.isEmpty ? [] : try await LaneReadingModel.query(on: request.db).filter(\.$passageId ~~ passages)
             .sort(\.$observedMs).limit(200).all().map(ReadingLine.init)

@@ -9,7 +9,6 @@ struct InspectionsPage: PageContent {
     var items: [InspectionView]
     var me: String
     var csrf: String
-    var zones: [String: String]
 
     var titleKey: String { "inspections.title" }
 
@@ -113,9 +112,8 @@ enum InspectionPages {
         let models = try await query.sort(\.$queuedMs).limit(100).all()
         let now = Date()
         let items = try models.map { try InspectionView($0, declaration: nil, showRisk: false, now: now) }
-        let zones = try await zones(request)
         return try WebPage.render(
-            InspectionsPage(items: items, me: user.id.uuidString.lowercased(), csrf: PageContext(request).csrf ?? "", zones: zones), request: request)
+            InspectionsPage(items: items, me: user.id.uuidString.lowercased(), csrf: PageContext(request).csrf ?? ""), request: request)
     }
 
     /// `GET /inspections/:id`.
@@ -170,17 +168,12 @@ enum InspectionPages {
         _ request: Request, view: InspectionView, values: [String: String] = [:], errors: [String: String] = [:], status: HTTPStatus = .ok
     ) async throws -> Response {
         let user = try request.requireUser()
-        let zone = try await zones(request)[view.gate] ?? "UTC"
+        let zone = try await request.application.smartGate.gates.snapshot(on: request.db).zone(of: view.gate)
         let page = InspectionPage(item: view, me: user.id.uuidString.lowercased(), csrf: PageContext(request).csrf ?? "", zone: zone, values: values, errors: errors)
         return try WebPage.render(page, request: request, status: status)
     }
 
     private static func back(_ request: Request, to view: InspectionView) -> Response {
         request.redirect(to: "/inspections/\(view.id.uuidString.lowercased())", redirectType: .normal)
-    }
-
-    private static func zones(_ request: Request) async throws -> [String: String] {
-        let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        return Dictionary(uniqueKeysWithValues: directory.gates.map { ($0.id, $0.timeZone) })
     }
 }

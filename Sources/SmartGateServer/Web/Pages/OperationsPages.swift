@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import GateKit
 import Vapor
@@ -134,20 +135,15 @@ enum OperationsPages {
     @Sendable static func gates(_ request: Request) async throws -> Response {
         let user = try request.requireUser()
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let startOfDay = Calendar(identifier: .gregorian).startOfDay(for: Date()).milliseconds
-        var shown: [(gate: GateSummary, lanes: [LaneOverview])] = []
-        for gate in directory.gates where user.gateFilter?.contains(gate.id) ?? true {
-            var lanes: [LaneOverview] = []
-            for lane in gate.lanes {
-                let last = try await LaneDecisionModel.query(on: request.db).filter(\.$laneId == lane.id).sort(\.$id, .descending).first()
-                let passage = try await PassageModel.query(on: request.db).filter(\.$laneId == lane.id)
-                    .filter(\.$closedMs == nil).sort(\.$openedMs, .descending).first()
-                let today = try await LaneDecisionModel.query(on: request.db).filter(\.$laneId == lane.id).filter(\.$decidedMs >= startOfDay).count()
-                lanes.append(LaneOverview(lane: lane, passageState: passage?.state, last: try last?.view(), decisionsToday: today))
-            }
-            shown.append((gate, lanes))
+        let gates = directory.gates.filter { user.gateFilter?.contains($0.id) ?? true }
+        let lanes = try await LaneActivity.read(lanes: gates.flatMap { $0.lanes.map(\.id) }, since: Calendar(identifier: .gregorian).startOfDay(for: Date()), on: request.db)
+        let shown = try gates.map { gate in
+            (gate: gate, lanes: try gate.lanes.map { lane in
+                LaneOverview(
+                    lane: lane, passageState: lanes.passages[lane.id], last: try lanes.last[lane.id]?.view(), decisionsToday: lanes.counts[lane.id] ?? 0)
+            })
         }
-        let platesAt = Set(shown.map(\.gate.id).filter { user.mayFollowDecisions(at: $0) })
+        let platesAt = Set(gates.map(\.id).filter { user.mayFollowDecisions(at: $0) })
         return try WebPage.render(GatesPage(gates: shown, platesAt: platesAt), request: request)
     }
 
@@ -158,8 +154,41 @@ enum OperationsPages {
         let query = LaneDecisionModel.query(on: request.db)
         if let gates = user.gateFilter { query.filter(\.$gateId ~~ Array(gates)) }
         let models = try await query.sort(\.$id, .descending).limit(30).all()
-        let zones = Dictionary(uniqueKeysWithValues: directory.gates.map { ($0.id, $0.timeZone) })
-        let decisions = try models.map { (try $0.view(), zone: zones[$0.gateId] ?? "UTC") }
+        let decisions = try models.map { (try $0.view(), zone: directory.zone(of: $0.gateId)) }
         return try WebPage.render(DecisionsPage(decisions: decisions), request: request)
+    }
+}
+
+/// What the overview shows of every lane, read in four queries whatever the number of
+/// lanes: the latest decision of each, its count since a moment, and each open passage.
+struct LaneActivity {
+    var last: [String: LaneDecisionModel] = [:]
+    var counts: [String: Int] = [:]
+    /// The state of each lane's most recent open passage.
+    var passages: [String: String] = [:]
+
+    private struct LaneRow: Decodable {
+        var lane_id: String
+        var value: Int
+    }
+
+    static func read(lanes: [String], since: Date, on db: any Database) async throws -> LaneActivity {
+        var activity = LaneActivity()
+        guard !lanes.isEmpty, let sql = db as? any SQLDatabase else { return activity }
+        let latest = try await sql.select()
+            .column(SQLAlias(SQLFunction("max", args: SQLColumn("id")), as: SQLIdentifier("value"))).column("lane_id")
+            .from(LaneDecisionModel.schema).where("lane_id", .in, lanes).groupBy("lane_id")
+            .all(decoding: LaneRow.self)
+        for model in try await LaneDecisionModel.query(on: db).filter(\.$id ~~ latest.map(\.value)).all() {
+            activity.last[model.laneId] = model
+        }
+        let counts = try await sql.select()
+            .column(SQLAlias(SQLFunction("count", args: SQLLiteral.all), as: SQLIdentifier("value"))).column("lane_id")
+            .from(LaneDecisionModel.schema).where("lane_id", .in, lanes).where("decided_ms", .greaterThanOrEqual, since.milliseconds)
+            .groupBy("lane_id").all(decoding: LaneRow.self)
+        activity.counts = Dictionary(counts.map { ($0.lane_id, $0.value) }, uniquingKeysWith: +)
+        let open = try await PassageModel.query(on: db).filter(\.$laneId ~~ lanes).filter(\.$closedMs == nil).sort(\.$openedMs).all()
+        for passage in open { activity.passages[passage.laneId] = passage.state }  // the latest opened wins
+        return activity
     }
 }

@@ -121,7 +121,6 @@ enum PortalPages {
     @Sendable static func list(_ request: Request) async throws -> Response {
         let user = try request.requireUser()
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let zones = Dictionary(uniqueKeysWithValues: directory.gates.map { ($0.id, $0.timeZone) })
         let models = try await DeclarationModel.query(on: request.db).filter(\.$declarantCode == (user.enterprise ?? ""))
             .sort(\.$createdMs, .descending).limit(50).all()
         let items = models.compactMap { model -> PortalPage.Item? in
@@ -129,7 +128,7 @@ enum PortalPages {
             return PortalPage.Item(
                 id: id, plate: (try? model.trip().vehicle.plate.display) ?? model.plate, gate: model.gateId,
                 status: model.declarationStatus, channel: model.declarationChannel,
-                planned: Date(milliseconds: model.plannedArrivalMs), zone: zones[model.gateId] ?? "Asia/Ho_Chi_Minh")
+                planned: Date(milliseconds: model.plannedArrivalMs), zone: directory.zone(of: model.gateId))
         }
         return try WebPage.render(PortalPage(declarations: items), request: request)
     }
@@ -152,7 +151,7 @@ enum PortalPages {
         try WebSession.checkForm(request, token: form[WebSession.csrfField])
         let values = form.filter { formFields.contains($0.key) }
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let zone = directory.gates.first { $0.id == values["gate"] }?.timeZone ?? "Asia/Ho_Chi_Minh"
+        let zone = directory.zone(of: values["gate"])
         let json = DeclarationForm.document(values, taxCode: user.enterprise ?? "", zone: zone)
         let now = Date()
         do {
@@ -188,7 +187,7 @@ enum PortalPages {
     @Sendable static func amendForm(_ request: Request) async throws -> Response {
         let (model, trip) = try await amendable(request)
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let zone = directory.gates.first { $0.id == trip.gate }?.timeZone ?? "Asia/Ho_Chi_Minh"
+        let zone = directory.zone(of: trip.gate)
         let page = DeclarationFormPage(
             values: DeclarationForm.values(of: trip, zone: zone), errors: [:], otherErrors: [], gates: directory.gates,
             csrf: PageContext(request).csrf ?? "", action: request.url.path, version: model.version)
@@ -207,7 +206,7 @@ enum PortalPages {
         // The version the form was read at: without it a stale form would overwrite a newer amendment.
         guard let version = Int(form["version"] ?? "") else { throw AppError.conflict("The form carries no version; open the amendment again.") }
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let zone = directory.gates.first { $0.id == values["gate"] }?.timeZone ?? "Asia/Ho_Chi_Minh"
+        let zone = directory.zone(of: values["gate"])
         // What the form leaves blank is taken away, not kept: a merge patch keeps what it does not name.
         var patch = DeclarationForm.document(values, taxCode: user.enterprise ?? "", zone: zone)
         if case .object(var members) = patch {
