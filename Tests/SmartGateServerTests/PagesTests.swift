@@ -173,4 +173,20 @@ struct PagesTests {
             #expect(try await DeclarationModel.query(on: app.db).count() == 0)
         }
     }
+
+    @Test("the portal form sent twice (a double click, a browser's retry) makes one declaration", arguments: TestDatabase.available)
+    func resubmitted(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let token = try #require(TestCallers.credentials(app).tokens[.role(.declarant)])
+            let body = Fixture.formBody(Fixture.portalForm + [("_csrf", try TestCallers.csrf(for: token, app: app)), ("_key", UUID().uuidString)])
+            var places: [String] = []
+            for _ in 0..<2 {
+                let answer = try await app.send(.POST, "/portal/new", body: body, headers: ["Content-Type": "application/x-www-form-urlencoded"], as: .role(.declarant))
+                #expect(answer.status == .seeOther, "\(answer.text.prefix(300))")
+                places.append(answer.headers.first(name: .location) ?? "")
+            }
+            #expect(places[0] == places[1] && places[0].hasPrefix("/declarations/"))
+            #expect(try await DeclarationModel.query(on: app.db).count() == 1)
+        }
+    }
 }

@@ -53,6 +53,9 @@ struct DeclarationFormPage: PageContent {
     /// Where the form posts: a new declaration, or an amendment of one at `version`.
     var action = "/portal/new"
     var version: Int?
+    /// A new declaration's idempotency key, made when the form is first shown: a double
+    /// click or a browser's retry answers with the declaration already made.
+    var submissionKey: String?
 
     var titleKey: String { version == nil ? "declare.title" : "amend.title" }
 
@@ -68,6 +71,7 @@ struct DeclarationFormPage: PageContent {
             summary(context),
             HTML.el("input", [("type", "hidden"), ("name", WebSession.csrfField), ("value", csrf)]),
             HTML.el("input", [("type", "hidden"), ("name", "version"), ("value", version.map(String.init))]),
+            HTML.el("input", [("type", "hidden"), ("name", "_key"), ("value", submissionKey)]),
             HTML.el("fieldset", [], HTML.el("legend", [], context.t("declare.trip")),
                 Form.select(name: "direction", label: context.t("field.direction"), options: directions, selected: values["direction"], error: errors["direction"]),
                 Form.select(name: "gate", label: context.t("field.gate"), options: gateOptions, selected: values["gate"], error: errors["gate"]),
@@ -139,7 +143,9 @@ enum PortalPages {
         let defaults = ["direction": "export", "gate": "kim-thanh", "goods[0].unit": "KGM", "goods[0].value.currency": "USD",
                         "goods[0].origin": "VN", "driver.nationality": "VN", "documents[0].kind": "commercialInvoice"]
         return try WebPage.render(
-            DeclarationFormPage(values: defaults, errors: [:], otherErrors: [], gates: directory.gates, csrf: PageContext(request).csrf ?? ""),
+            DeclarationFormPage(
+                values: defaults, errors: [:], otherErrors: [], gates: directory.gates, csrf: PageContext(request).csrf ?? "",
+                submissionKey: UUID().uuidString.lowercased()),
             request: request)
     }
 
@@ -156,18 +162,24 @@ enum PortalPages {
         let now = Date()
         do {
             let trip = try TripDeclaration.parse(json, knownGates: directory.gateIds, now: now)
-            let answer = try await DeclarationsController.submit(trip, idempotencyKey: nil, at: now, request: request)
+            let answer = try await DeclarationsController.submit(trip, idempotencyKey: submissionKey(form), at: now, request: request)
             struct Created: Decodable { var id: UUID }
             let id = try JSONDecoder().decode(Created.self, from: answer.body).id
             return request.redirect(to: "/declarations/\(id.uuidString.lowercased())", redirectType: .normal)
         } catch let failure as ValidationFailure {
-            return try invalid(failure, values: values, gates: directory.gates, request: request)
+            return try invalid(failure, values: values, gates: directory.gates, submissionKey: submissionKey(form), request: request)
         }
+    }
+
+    /// The form's key, when it is one the form could have carried (a UUID).
+    private static func submissionKey(_ form: [String: String]) -> String? {
+        form["_key"].flatMap(UUID.init(uuidString:))?.uuidString.lowercased()
     }
 
     /// The form again, each issue beside its field (or in the summary when the form has no such field).
     private static func invalid(
-        _ failure: ValidationFailure, values: [String: String], gates: [GateSummary], action: String = "/portal/new", version: Int? = nil, request: Request
+        _ failure: ValidationFailure, values: [String: String], gates: [GateSummary], action: String = "/portal/new", version: Int? = nil,
+        submissionKey: String? = nil, request: Request
     ) throws -> Response {
         let context = PageContext(request)
         var errors: [String: String] = [:]
@@ -177,7 +189,8 @@ enum PortalPages {
             if formFields.contains(issue.field) { errors[issue.field] = errors[issue.field] ?? message } else { others.append("\(issue.field): \(message)") }
         }
         let page = DeclarationFormPage(
-            values: values, errors: errors, otherErrors: others, gates: gates, csrf: context.csrf ?? "", action: action, version: version)
+            values: values, errors: errors, otherErrors: others, gates: gates, csrf: context.csrf ?? "", action: action, version: version,
+            submissionKey: submissionKey)
         return try WebPage.render(page, request: request, status: .unprocessableEntity)
     }
 
