@@ -92,7 +92,8 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
 
         SmartGate demo is running at \(baseURL)
           Open \(baseURL)/ in a browser (Tiếng Việt · 中文 · English) and sign in with an account below:
-          customs@… sees the gates and decisions live, exporter@… declares trips, board@… sees the gates.
+          customs@… sees gates, decisions and inspections live, exporter@… declares trips,
+          board@… sees the key figures, corridor@… runs the corridor map.
           Demo accounts (password: \(DemoAccounts.password)):
         \(accounts)
           Sign in (the answer's "token" goes in Authorization: Bearer …):
