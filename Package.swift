@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "smartgate", targets: ["smartgate"]),
         .library(name: "GateKit", targets: ["GateKit"]),
         .library(name: "CorridorKit", targets: ["CorridorKit"]),
+        .library(name: "BorderLink", targets: ["BorderLink"]),
         .library(name: "SmartGateServer", targets: ["SmartGateServer"]),
     ],
     dependencies: [
@@ -34,12 +35,19 @@ let package = Package(
             dependencies: ["GateKit"],
             resources: [.copy("Resources/kim-thanh-corridor.json")]
         ),
+        // Pure domain: the cross-border link's signed envelopes, canonical bytes, keys,
+        // replay window and the outbox/inbox state machines. No Vapor, no Fluent.
+        .target(
+            name: "BorderLink",
+            dependencies: ["GateKit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Adapts the domain to HTTP and the database.
         .target(
             name: "SmartGateServer",
             dependencies: [
                 "GateKit",
                 "CorridorKit",
+                "BorderLink",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -74,6 +82,7 @@ let package = Package(
         ),
         .testTarget(name: "GateKitTests", dependencies: ["GateKit"]),
         .testTarget(name: "CorridorKitTests", dependencies: ["CorridorKit", "GateKit"]),
+        .testTarget(name: "BorderLinkTests", dependencies: ["BorderLink", "GateKit"]),
         .testTarget(
             name: "SmartGateServerTests",
             dependencies: [

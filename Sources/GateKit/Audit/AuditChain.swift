@@ -117,7 +117,7 @@ public enum AuditChain {
         public var verdict: Verdict { .intact(entries: count, head: previous?.hash ?? AuditChain.genesis) }
     }
 
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         for byte in digest {
@@ -128,7 +128,7 @@ public enum AuditChain {
     }
 
     /// A JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

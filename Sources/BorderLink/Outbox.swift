@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+import GateKit
+
+/// How long a sender waits before trying a message again: exponential, capped, with
+/// jitter so that two sides recovering from one outage do not retry in step.
+public struct LinkBackoff: Sendable, Equatable {
+    public var first: TimeInterval
+    public var cap: TimeInterval
+
+    public init(first: TimeInterval = 1, cap: TimeInterval = 300) {
+        self.first = first
+        self.cap = cap
+    }
+
+    /// The wait after the `attempts`-th failed attempt (1, 2, …), with `unit` drawn
+    /// uniformly from [0, 1): between half and all of min(cap, first × 2^(attempts−1)).
+    public func delay(afterAttempts attempts: Int, unit: Double) -> TimeInterval {
+        let exponent = min(max(attempts - 1, 0), 30)
+        let ceiling = min(cap, first * pow(2, Double(exponent)))
+        return ceiling / 2 + ceiling / 2 * min(max(unit, 0), 1)
+    }
+}
+
+/// A message waiting in the sender's outbox.
+public struct OutboxMessage: Sendable, Equatable {
+    public var envelope: LinkEnvelope
+    public var attempts: Int
+    public var nextAttemptAt: Date
+
+    public init(envelope: LinkEnvelope, attempts: Int, nextAttemptAt: Date) {
+        self.envelope = envelope
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+    }
+}
+
+/// What the sender keeps. The server's is a table written in the same transaction as the
+/// change a message reports (the transactional outbox).
+public protocol LinkOutboxStore {
+    /// Unacknowledged messages to `peer` due at `now`, by stream and sequence.
+    func due(peer: String, at now: Date, limit: Int) async throws -> [OutboxMessage]
+    /// The receiver holds these (applied, stored or refused): nothing more to send.
+    func acknowledge(_ receipts: [LinkReceipt], at now: Date) async throws
+    /// These were not delivered: try again at `next`.
+    func retry(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws
+}
+
+/// Carries envelopes to a peer's inbox and brings its signed answer back.
+public protocol LinkTransport: Sendable {
+    func deliver(_ envelopes: [LinkEnvelope], to peer: String) async throws -> LinkEnvelope
+}
+
+/// The sending side's state machine (docs/BORDERLINK.md §5).
+public enum Outbox {
+    /// What one delivery round did.
+    public struct Round: Sendable, Equatable {
+        public var sent = 0
+        public var acknowledged = 0
+        public var refused: [LinkReceipt] = []
+        /// Why the round failed, if it did (the peer down, an answer that did not verify).
+        public var failure: String?
+    }
+
+    /// Sends up to `limit` due messages to `peer` in one batch and records the answer.
+    /// The answer must be an acknowledgement signed by the peer: anything else is a failed
+    /// delivery, retried after the backoff, never taken as an acknowledgement.
+    public static func deliverDue(
+        to peer: String, store: some LinkOutboxStore, transport: some LinkTransport, verifier: LinkVerifier,
+        backoff: LinkBackoff, now: Date, limit: Int = 200, unit: () -> Double
+    ) async throws -> Round {
+        let due = try await store.due(peer: peer, at: now, limit: limit)
+        var round = Round()
+        guard !due.isEmpty else { return round }
+        round.sent = due.count
+        do {
+            let answer = try await transport.deliver(due.map(\.envelope), to: peer)
+            let receipts = try acknowledgement(answer, from: peer, verifier: verifier, now: now)
+            let sent = Set(due.map(\.envelope.id))
+            let held = receipts.filter { $0.messageId.map(sent.contains) ?? false }
+            try await store.acknowledge(held, at: now)
+            round.acknowledged = held.count
+            round.refused = held.filter { $0.state == .refused }
+            let missing = due.filter { message in !held.contains { $0.messageId == message.envelope.id } }
+            if !missing.isEmpty { try await reschedule(missing, store: store, backoff: backoff, now: now, unit: unit) }
+        } catch {
+            round.failure = "\(error)"
+            try await reschedule(due, store: store, backoff: backoff, now: now, unit: unit)
+        }
+        return round
+    }
+
+    /// The receipts of a signed acknowledgement from `peer` to this side.
+    public static func acknowledgement(_ answer: LinkEnvelope, from peer: String, verifier: LinkVerifier, now: Date) throws(LinkRefusal) -> [LinkReceipt] {
+        guard answer.type == .acknowledgement else { throw LinkRefusal(.malformed, "the answer is a \(answer.type.rawValue), not an acknowledgement") }
+        guard answer.sender == peer, answer.receiver == verifier.receiver else { throw LinkRefusal(.wrongReceiver, "the answer is not from \(peer) to \(verifier.receiver)") }
+        guard let key = verifier.key(answer.keyId, of: peer, at: now) else { throw LinkRefusal(.unknownKey, "the answer is signed with \(answer.keyId)") }
+        guard verifier.signatureCheck(answer.signature, try answer.signingBytes(), key.publicKey) else {
+            throw LinkRefusal(.badSignature, "the answer's signature does not verify")
+        }
+        guard case .array(let items)? = answer.payload["receipts"] else { throw LinkRefusal(.malformed, "the answer has no receipts") }
+        var receipts: [LinkReceipt] = []
+        for item in items { receipts.append(try LinkReceipt(json: item)) }
+        return receipts
+    }
+
+    private static func reschedule(
+        _ messages: [OutboxMessage], store: some LinkOutboxStore, backoff: LinkBackoff, now: Date, unit: () -> Double
+    ) async throws {
+        var attempts: [UUID: Int] = [:]
+        var next: [UUID: Date] = [:]
+        // One draw per round: the batch goes again together, so the stream stays in order.
+        let delay = backoff.delay(afterAttempts: (messages.map(\.attempts).max() ?? 0) + 1, unit: unit())
+        for message in messages {
+            attempts[message.envelope.id] = message.attempts + 1
+            next[message.envelope.id] = now.addingTimeInterval(delay)
+        }
+        try await store.retry(messages.map(\.envelope.id), attempts: attempts, next: next)
+    }
+
+    /// The signed answer to a delivery or a pull: the receipts, and any gaps the receiver
+    /// is closing by pulling.
+    public static func answer(
+        receipts: [LinkReceipt], from side: String, to peer: String, key: Curve25519.Signing.PrivateKey, now: Date
+    ) throws -> LinkEnvelope {
+        var envelope = LinkEnvelope(
+            id: UUID(), sender: side, receiver: peer, type: .acknowledgement, createdAt: now, stream: "answers", sequence: 1,
+            reference: "answer", payload: ["receipts": .array(receipts.map(\.json))], keyId: "")
+        try envelope.sign(with: key)
+        return envelope
+    }
+}
