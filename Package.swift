@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "GateKit",
                 "CorridorKit",
+                "BorderLink",
                 "SmartGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -94,10 +94,11 @@ public struct LinkDayLedger: Sendable, Equatable {
         return LinkCanonical.sha256Hex(Data(text.utf8))
     }
 
-    /// Every difference between what one side sent and the other applied, both ways.
-    public static func differences(ours: LinkDayLedger, theirs: LinkDayLedger) -> [String] {
-        compare(sent: ours.sent, applied: theirs.applied, sender: "we", receiver: "they")
-            + compare(sent: theirs.sent, applied: ours.applied, sender: "they", receiver: "we")
+    /// Every difference between what one side sent and the other applied, both ways,
+    /// naming the sides `us` and `them`.
+    public static func differences(ours: LinkDayLedger, theirs: LinkDayLedger, us: String = "we", them: String = "they") -> [String] {
+        compare(sent: ours.sent, applied: theirs.applied, sender: us, receiver: them)
+            + compare(sent: theirs.sent, applied: ours.applied, sender: them, receiver: us)
     }
 
     private static func compare(sent: [Line], applied: [Line], sender: String, receiver: String) -> [String] {
@@ -106,7 +107,7 @@ public struct LinkDayLedger: Sendable, Equatable {
         var out: [String] = []
         for line in sent {
             switch appliedById[line.id] {
-            case nil: out.append("\(line.id.uuidString.lowercased()): \(sender) sent it, \(receiver) have not applied it")
+            case nil: out.append("\(line.id.uuidString.lowercased()): \(sender) sent it, \(receiver) did not apply it")
             case let digest? where digest != line.digest: out.append("\(line.id.uuidString.lowercased()): \(receiver) applied other content than \(sender) sent")
             default: break
             }

@@ -150,7 +150,7 @@ struct Devices: AsyncParsableCommand {
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the server's signing keys.", subcommands: [Create.self])
+        abstract: "Manage the server's signing keys.", subcommands: [Create.self, Generate.self, Show.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -10,7 +10,7 @@ struct SmartGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartgate",
         abstract: "SmartGate: paperless, contactless clearance for the Lào Cai – Hekou border gates.",
-        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Audit.self, Risk.self, Corridor.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Peer.self, Link.self, Audit.self, Risk.self, Corridor.self])
 
     /// Parses and runs; a bad flag or a failing command prints one line and exits non-zero.
     static func main() async {
@@ -48,6 +48,12 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("env"), help: "development or production (default: $SMARTGATE_ENV, else development).")
     var environment: String?
 
+    @Option(help: "This side of the border: VN-LAOCAI or CN-HEKOU (default: $SMARTGATE_SIDE, else VN-LAOCAI).")
+    var side: String?
+
+    @Option(help: "A file with this side's Ed25519 private key, from `smartgate keys generate` (default: $SMARTGATE_KEY, else the key file's).")
+    var key: String?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         if let environment, !["development", "production", "testing"].contains(environment) {
@@ -57,9 +63,12 @@ struct ServerOptions: ParsableArguments {
 
     func hostOptions() throws -> SmartGateHost.Options {
         let environmentName = environment ?? ProcessInfo.processInfo.environment["SMARTGATE_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "development"
+        var variables = ProcessInfo.processInfo.environment
+        if let side { variables["SMARTGATE_SIDE"] = side }
+        if let key { variables["SMARTGATE_KEY"] = key }
         return SmartGateHost.Options(
             hostname: hostname, port: port, environment: environmentName,
-            settings: try ServerSettings.fromEnvironment(databaseFlag: database))
+            settings: try ServerSettings.fromEnvironment(variables, databaseFlag: database))
     }
 }
 
@@ -154,7 +163,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the tamper-evident audit chain.", subcommands: [Verify.self, Head.self])
+        abstract: "Check the tamper-evident audit chain.", subcommands: [Verify.self, Head.self, VerifyPeer.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

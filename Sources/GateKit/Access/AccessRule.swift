@@ -12,6 +12,8 @@ public enum AccessRule: Sendable, Equatable {
     case roles(Set<Role>)
     /// A device key; the handler checks it is bound to the route's lane.
     case device
+    /// The other side's system (the link's inbox and outbox), by a signed request; nobody else.
+    case peer
 
     /// The outcome for `principal` (nil: no credential was presented).
     public func admits(_ principal: Principal?) -> AccessVerdict {
@@ -32,6 +34,10 @@ public enum AccessRule: Sendable, Equatable {
         case .device:
             guard let principal else { return .unauthenticated }
             if case .device = principal { return .allowed }
+            return .forbidden
+        case .peer:
+            guard let principal else { return .unauthenticated }
+            if case .peer = principal { return .allowed }
             return .forbidden
         }
     }

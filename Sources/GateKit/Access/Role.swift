@@ -129,12 +129,16 @@ public struct DeviceIdentity: Sendable, Equatable {
 public enum Principal: Sendable, Equatable {
     case user(UserIdentity)
     case device(DeviceIdentity)
+    /// The system of the other side of the border, by its side identity (`CN-HEKOU`),
+    /// authenticated by a signature of one of its registered keys.
+    case peer(String)
 
     /// The key rate limits are counted under.
     public var rateKey: String {
         switch self {
         case .user(let user): user.actor
         case .device(let device): device.actor
+        case .peer(let side): "peer:\(side)"
         }
     }
 }

@@ -57,6 +57,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case channelRed = "CHANNEL_RED"
     /// The vehicle left the lane, or stopped reporting, before `ready`: nobody decided.
     case passageUndecided = "PASSAGE_UNDECIDED"
+    /// The other side of the border holds the trip (a hold notice over the link).
+    case heldByOtherSide = "HELD_BY_OTHER_SIDE"
 }
 
 /// One finding behind a decision.
@@ -141,10 +143,13 @@ public struct DeclarationCandidate: Sendable, Equatable {
     public var status: DeclarationStatus
     public var channel: Channel
     public var declaration: TripDeclaration
-    public init(id: UUID, status: DeclarationStatus, channel: Channel, declaration: TripDeclaration) {
+    /// Why the other side of the border holds this trip, if it does: an officer decides.
+    public var hold: String?
+    public init(id: UUID, status: DeclarationStatus, channel: Channel, declaration: TripDeclaration, hold: String? = nil) {
         self.id = id
         self.status = status
         self.channel = channel
         self.declaration = declaration
+        self.hold = hold
     }
 }

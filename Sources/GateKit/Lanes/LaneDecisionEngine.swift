@@ -126,6 +126,9 @@ public enum LaneDecisionEngine {
         case .yellow: reasons.append(DecisionReason(.channelYellow, .refer, "Yellow channel: documents are checked by an officer."))
         case .red: reasons.append(DecisionReason(.channelRed, .refer, "Red channel: the goods are physically inspected."))
         }
+        if let hold = candidate.hold {
+            reasons.append(DecisionReason(.heldByOtherSide, .refer, "Held by the other side of the border: \(hold)"))
+        }
 
         let worst = reasons.map(\.severity).max() ?? .info
         let outcome: DecisionOutcome = switch worst {

@@ -144,6 +144,8 @@ private final class FreshCache<Key: Hashable & Sendable, Value: Sendable>: Senda
 enum CredentialScheme: String, Sendable {
     case bearer = "Bearer"
     case deviceKey = "DeviceKey"
+    /// A peer's signed request on the cross-border link.
+    case link = "SmartGate-Link"
 }
 
 extension Request {

@@ -1,3 +1,4 @@
+import BorderLink
 import GateKit
 import Vapor
 
@@ -59,6 +60,8 @@ struct AccessMiddleware: AsyncMiddleware {
             } else {
                 principal = try await userPrincipal(request)
             }
+        case .peer:
+            principal = try await peerPrincipal(request)
         case .authenticated where route.isPage, .roles where route.isPage:
             principal = await pagePrincipal(request)
         case .authenticated, .roles:
@@ -73,12 +76,15 @@ struct AccessMiddleware: AsyncMiddleware {
         case .unauthenticated where route.isPage:
             let next = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
             return request.redirect(to: "/sign-in?next=\(next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "?", "+"])) ?? "/")")
-        case .unauthenticated: throw AppError.unauthenticated(.missing, scheme: rule.wantsDevice ? .deviceKey : .bearer)
+        case .unauthenticated: throw AppError.unauthenticated(.missing, scheme: rule.wantsDevice ? .deviceKey : rule == .peer ? .link : .bearer)
         case .forbidden: throw AppError.forbidden(.forbidden)
         }
         if let principal {
             let limits = context.settings.rateLimits
-            let perMinute = if case .device = principal { limits.devicePerMinute } else { limits.userPerMinute }
+            let perMinute = switch principal {
+            case .device, .peer: limits.devicePerMinute
+            case .user: limits.userPerMinute
+            }
             if let retryAfter = context.gatekeeper.limiter.take(principal.rateKey, perMinute: perMinute) {
                 throw AppError.rateLimited(retryAfter: retryAfter)
             }
@@ -97,6 +103,28 @@ struct AccessMiddleware: AsyncMiddleware {
         else { return nil }
         request.session = session
         return .user(user)
+    }
+
+    /// The peer that signed the request (docs/BORDERLINK.md §7), nil without a signature; a
+    /// bad one is refused with the protocol's reason code. The clock offset it shows is kept
+    /// for the link's status.
+    private func peerPrincipal(_ request: Request) async throws -> Principal? {
+        guard let header = request.headers.first(name: .authorization) else { return nil }
+        guard let signed = LinkRequestSignature(header: header) else {
+            throw AppError.linkRefused(LinkRefusal(.malformed, "the Authorization header is not a \(LinkRequestSignature.scheme) signature"))
+        }
+        let context = request.application.smartGate
+        let body = try await request.body.collect(max: LinkController.inboxBodyLimit).get().map { Data($0.readableBytesView) } ?? Data()
+        let verifier = try await context.link.peers.verifier(settings: context.settings, on: request.db)
+        let now = Date()
+        do {
+            let offset = try signed.verify(method: request.method.rawValue, target: request.url.string, body: body, verifier: verifier, now: now)
+            context.link.peers.saw(signed.sender, offset: offset, at: now)
+        } catch {
+            context.metrics.linkRefused(peer: verifier.peers[signed.sender] == nil ? "unknown" : signed.sender, reason: error.reason)
+            throw AppError.linkRefused(error)
+        }
+        return .peer(signed.sender)
     }
 
     /// The user of the bearer token, nil when there is none; a bad token is refused.

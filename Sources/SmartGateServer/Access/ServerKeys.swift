@@ -1,3 +1,4 @@
+import BorderLink
 import Crypto
 import Foundation
 
@@ -37,6 +38,34 @@ struct ServerKeys: Sendable {
     /// Loads the keys the settings point at; `settings.keyMode` says what to do when the
     /// key file does not exist yet.
     static func load(_ settings: ServerSettings) throws -> ServerKeys {
+        let keys = try loadFiles(settings)
+        guard let path = settings.linkKeyPath else { return keys }
+        // The side's key given apart (`--key`): it signs the audit head and the link.
+        return ServerKeys(tokenKey: keys.tokenKey, auditKey: try readSigningKey(at: path), origin: "\(keys.origin) and \(path)")
+    }
+
+    /// Reads a private key written by `smartgate keys generate`: base64 of its 32 raw bytes.
+    static func readSigningKey(at path: String) throws -> Curve25519.Signing.PrivateKey {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw SettingsError("cannot read the key file \(path)") }
+        guard let key = LinkKey.privateKey(base64: text) else {
+            throw SettingsError("\(path) does not hold an Ed25519 private key (base64 of 32 bytes, as `smartgate keys generate` writes)")
+        }
+        return key
+    }
+
+    /// Writes a new Ed25519 private key to `path` (mode 0600, never over an existing file).
+    static func writeSigningKey(to path: String) throws -> Curve25519.Signing.PrivateKey {
+        let key = Curve25519.Signing.PrivateKey()
+        let data = Data((key.rawRepresentation.base64EncodedString() + "\n").utf8)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw SettingsError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(descriptor) == 0 else { throw SettingsError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        return key
+    }
+
+    private static func loadFiles(_ settings: ServerSettings) throws -> ServerKeys {
         if let token = settings.tokenKeyBase64, let audit = settings.auditKeyBase64 {
             return try ServerKeys(tokenBase64: token, auditBase64: audit, origin: "SMARTGATE_TOKEN_KEY and SMARTGATE_AUDIT_KEY")
         }

@@ -30,6 +30,11 @@ final class AuditTrail: Sendable {
         }
     }
 
+    /// The entries staged in this batch so far, oldest first.
+    func staged() -> [AuditEntry] {
+        state.withLockedValue { $0.staged }
+    }
+
     /// Writes the staged entries; the commit queue calls it last in every transaction.
     func flush(on db: any Database) async throws {
         let staged = state.withLockedValue { state -> [AuditEntry] in

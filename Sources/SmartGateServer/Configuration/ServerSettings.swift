@@ -1,3 +1,5 @@
+import BorderLink
+import Crypto
 import Foundation
 import GateKit
 
@@ -119,6 +121,18 @@ public struct ServerSettings: Sendable {
     /// `SMARTGATE_SAMPLING_SECRET` (base64, ≥ 16 bytes): the random-sampling secret;
     /// without it, one is derived from the token key.
     public var samplingSecretBase64: String?
+    /// `SMARTGATE_SIDE` (`serve --side`): which side of the border this instance is,
+    /// `VN-LAOCAI` or `CN-HEKOU`; it picks the gates it serves and names it on the link.
+    public var side = "VN-LAOCAI"
+    /// `SMARTGATE_KEY` (`serve --key`): a file holding this side's Ed25519 private key (from
+    /// `smartgate keys generate`); it signs the audit head and the link's messages. Unset:
+    /// the key file's audit key.
+    public var linkKeyPath: String?
+    /// The link's time rules and pace (docs/BORDERLINK.md §5).
+    public var link = LinkSettings()
+    /// Tests only: replaces the link's Ed25519 check, to show the conformance suite catches
+    /// a receiver that does not check signatures.
+    var linkSignatureCheck: (@Sendable (String, Data, Curve25519.Signing.PublicKey) -> Bool)?
 
     public init(
         database: DatabaseTarget = .defaultTarget, lanePolicy: LanePolicy = .standard,
@@ -205,6 +219,17 @@ public struct ServerSettings: Sendable {
             }
             settings.samplingSecretBase64 = secret
         }
+        if let side = environment["SMARTGATE_SIDE"], !side.isEmpty {
+            guard LinkSide.isWellFormed(side) else {
+                throw SettingsError("SMARTGATE_SIDE=\(side) must be a side identity such as VN-LAOCAI or CN-HEKOU")
+            }
+            settings.side = side
+        }
+        settings.linkKeyPath = environment["SMARTGATE_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let value = try number("SMARTGATE_LINK_TOLERANCE_SECONDS", range: 5...3_600) { settings.link.tolerance = value }
+        if let value = try number("SMARTGATE_LINK_KEY_OVERLAP_HOURS", range: 0...720) { settings.link.keyOverlap = value * 3600 }
+        if let value = try number("SMARTGATE_LINK_POLL_SECONDS", range: 0.05...3_600) { settings.link.pollSeconds = value }
+        if let value = try number("SMARTGATE_LINK_ANCHOR_MINUTES", range: 1...60) { settings.link.anchorSeconds = value * 60 }
         if let raw = environment["SMARTGATE_DEFAULT_CHANNEL"], !raw.isEmpty {
             guard let channel = Channel(rawValue: raw) else {
                 throw SettingsError("SMARTGATE_DEFAULT_CHANNEL=\(raw) must be green, yellow or red")
@@ -234,6 +259,26 @@ public struct RateLimits: Sendable, Equatable {
 
     /// No limits (benchmarks, the fuzzer).
     public static let unlimited = RateLimits(userPerMinute: 0, devicePerMinute: 0, loginPerMinute: 0)
+}
+
+/// How the cross-border link keeps time and pace.
+public struct LinkSettings: Sendable, Equatable {
+    /// How far a peer's clock may be ahead of ours (a message's time, a request's time).
+    public var tolerance: TimeInterval = 120
+    /// How old a queued message may be when it arrives, and how long message ids are kept.
+    public var horizon: TimeInterval = 7 * 86_400
+    /// How long a peer's rotated-out key is still accepted.
+    public var keyOverlap: TimeInterval = 24 * 3600
+    /// How often the sender looks for due messages when nothing wakes it.
+    public var pollSeconds: Double = 1
+    /// How often this side's audit head is sent to each peer (at least hourly).
+    public var anchorSeconds: Double = 3600
+    /// How long the sender waits after a failed delivery before the next.
+    public var backoff = LinkBackoff()
+
+    public init() {}
+
+    var window: LinkWindow { LinkWindow(past: horizon, future: tolerance) }
 }
 
 /// What happens when no key is configured and the key file does not exist.

@@ -6,7 +6,7 @@ import Vapor
 final class SmartGateContext: Sendable {
     let settings: ServerSettings
     let commits: CommitQueue
-    let gates = GateDirectory()
+    let gates: GateDirectory
     let lanes: LaneStates
     let audit: AuditTrail
     let metrics: GateMetrics
@@ -16,6 +16,8 @@ final class SmartGateContext: Sendable {
     let selectivity: Selectivity
     /// The autonomous corridor; nil when no plant is in service.
     let corridor: CorridorOperations?
+    /// The cross-border link: peers, and what the courier shares with the routes.
+    let link = LinkOperations()
     /// Each committed decision, for the live pages.
     let decisionFeed = DecisionFeed()
     /// Told about each decision (the demo prints them).
@@ -27,6 +29,7 @@ final class SmartGateContext: Sendable {
     ) {
         self.corridor = corridor
         self.settings = settings
+        self.gates = GateDirectory(side: settings.side)
         self.lanes = lanes
         self.audit = audit
         self.commits = commits

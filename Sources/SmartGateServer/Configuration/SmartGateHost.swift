@@ -156,16 +156,16 @@ public enum SmartGateHost {
 
     /// One line of JSON for the command line, written as the API writes it (sorted keys),
     /// so lines diff and grep well.
-    private static func cliLine(_ value: some Encodable) throws -> String {
+    static func cliLine(_ value: some Encodable) throws -> String {
         String(decoding: try WireJSON.encode(value), as: UTF8.self)
     }
 
     /// The audit actor for changes made from the command line: the operating-system account.
-    private static var cliActor: String { "cli:\(ProcessInfo.processInfo.userName)" }
+    static var cliActor: String { "cli:\(ProcessInfo.processInfo.userName)" }
 
     /// Runs `work` against the configured database (migrated first when `migrate`), shuts
     /// down, and turns SmartGate's own errors into one line for the command line.
-    private static func withApplication<T: Sendable>(
+    static func withApplication<T: Sendable>(
         _ options: Options, migrate: Bool, _ work: @Sendable (Application) async throws -> T
     ) async throws -> T {
         var options = options

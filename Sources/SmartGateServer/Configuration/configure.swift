@@ -49,7 +49,11 @@ public func configure(
             lanes.forgetAll()
             audit.forget()
         },
-        beforeCommit: { try await audit.flush(on: $0) })
+        beforeCommit: { db in
+            // The link's messages first: they are derived from the batch's audit entries.
+            try await LinkPublisher.publish(audit.staged(), context: app.smartGate, on: db)
+            try await audit.flush(on: db)
+        })
     let keys = try ServerKeys.load(settings)
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
     let corridor: CorridorOperations?
@@ -71,6 +75,7 @@ public func configure(
     }
 
     app.lifecycle.use(DeclarationExpiry())
+    app.lifecycle.use(LinkCourier())
     app.lifecycle.use(DecisionFeedShutdown())
     if let path = settings.riskModelPath {
         // A model that fails to load at start leaves rules alone in charge, and says so.
@@ -110,6 +115,13 @@ public enum Migrations {
         CreateInspections(),
         CreateOfficerDuty(),
         CreateCorridorOrders(),
+        AddGateSides(),
+        SeedHekouGates(),
+        CreateLinkPeers(),
+        CreateLinkOutbox(),
+        CreateLinkInbox(),
+        CreateArrivals(),
+        CreatePeerAnchors(),
     ]
 
     /// Names of the migrations not yet applied.

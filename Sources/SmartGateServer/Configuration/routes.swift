@@ -73,6 +73,18 @@ func routes(_ app: Application) throws {
         corridor.post("resume", use: CorridorController.resume).access(.roles([.corridorOperator]))
     }
     do {
+        // The cross-border link (docs/BORDERLINK.md): a peer signs each request with its key.
+        let link = api.grouped("link")
+        link.get("identity", use: LinkController.identity).access(.anyone)
+        link.on(.POST, "inbox", body: .collect(maxSize: ByteCount(value: LinkController.inboxBodyLimit)), use: LinkController.inbox)
+            .access(.peer).bodyLimit(LinkController.inboxBodyLimit)
+        link.get("outbox", use: LinkController.outbox).access(.peer)
+        link.get("ledger", use: LinkLedger.serve).access(.peer)
+        link.get("status", use: LinkController.status).access(.roles([.customsOfficer, .admin]))
+        // Gate scoping (own gates) is in the controller.
+        api.get("arrivals", use: LinkController.arrivals).access(.roles(Role.gateStaff.union([.admin])))
+    }
+    do {
         api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))
         api.get("audit", "head", use: AuditController.head).access(.roles([.customsOfficer, .admin]))
     }

@@ -31,6 +31,8 @@ final class DeclarationModel: Model, @unchecked Sendable {
     /// same inputs the score saw.
     @OptionalField(key: "prior_trips") var priorTrips: Int?
     @OptionalField(key: "prior_discrepancies") var priorDiscrepancies: Int?
+    /// Why the other side of the border holds this trip (a hold notice), if it does.
+    @OptionalField(key: "link_hold") var linkHold: String?
 
     init() {}
 }

@@ -67,7 +67,7 @@ extension DeclarationModel {
 
     /// As the engine sees it.
     func candidate() throws -> DeclarationCandidate {
-        DeclarationCandidate(id: try requireID(), status: declarationStatus, channel: declarationChannel, declaration: try trip())
+        DeclarationCandidate(id: try requireID(), status: declarationStatus, channel: declarationChannel, declaration: try trip(), hold: linkHold)
     }
 
     /// The full record, history included; `showRisk` adds score, model and reasons.

@@ -10,20 +10,34 @@ final class GateDirectory: Sendable {
         var gates: [GateSummary]
         var lanes: [String: LaneProfile]
         var gateIds: Set<String>
+        /// The side of every gate, this side's and the other's (for addressing the link).
+        var sides: [String: String] = [:]
 
         /// The IANA zone of a gate's clock; the Vietnamese side's for an unknown one
         /// (every gate here is Lào Cai's).
         func zone(of gate: String?) -> String {
             gates.first { $0.id == gate }?.timeZone ?? "Asia/Ho_Chi_Minh"
         }
+
+        /// The gate opposite `gate` on the other side, if it has one.
+        func pairedGate(of gate: String) -> String? {
+            gates.first { $0.id == gate }?.pairedGate
+        }
     }
 
     private let cache = NIOLockedValueBox<Snapshot?>(nil)
+    /// The side whose gates this instance serves (`ServerSettings.side`).
+    let side: String
+
+    init(side: String) {
+        self.side = side
+    }
 
     /// The directory, loading it on first use.
     func snapshot(on database: any Database) async throws -> Snapshot {
         if let cached = cache.withLockedValue({ $0 }) { return cached }
-        let gates = try await GateModel.query(on: database).with(\.$lanes).sort(\.$id).all()
+        let all = try await GateModel.query(on: database).with(\.$lanes).sort(\.$id).all()
+        let gates = all.filter { $0.side == side }
         var lanes: [String: LaneProfile] = [:]
         let summaries = gates.map { gate in
             let sorted = gate.lanes.sorted { $0.position < $1.position }
@@ -32,10 +46,12 @@ final class GateDirectory: Sendable {
             }
             return GateSummary(
                 id: gate.id!, name: .init(en: gate.nameEn, vi: gate.nameVi, zh: gate.nameZh), mode: gate.mode,
-                timeZone: gate.timeZone, counterpart: gate.counterpart,
+                timeZone: gate.timeZone, counterpart: gate.counterpart, pairedGate: gate.pairedGate,
                 lanes: sorted.map { GateSummary.Lane(id: $0.id!, direction: $0.direction) })
         }
-        let snapshot = Snapshot(gates: summaries, lanes: lanes, gateIds: Set(summaries.map(\.id)))
+        let snapshot = Snapshot(
+            gates: summaries, lanes: lanes, gateIds: Set(summaries.map(\.id)),
+            sides: Dictionary(all.map { ($0.id!, $0.side) }, uniquingKeysWith: { first, _ in first }))
         // Cache only a seeded directory: an empty one means migrations have not run yet.
         if !summaries.isEmpty { cache.withLockedValue { $0 = snapshot } }
         return snapshot
@@ -64,5 +80,7 @@ struct GateSummary: Content {
     var mode: String
     var timeZone: String
     var counterpart: String
+    /// The id of the gate opposite on the other side's system (the link addresses it).
+    var pairedGate: String?
     var lanes: [Lane]
 }

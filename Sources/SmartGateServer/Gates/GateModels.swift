@@ -15,6 +15,10 @@ final class GateModel: Model, @unchecked Sendable {
     @Field(key: "time_zone") var timeZone: String
     /// The paired gate on the Chinese side.
     @Field(key: "counterpart") var counterpart: String
+    /// `VN-LAOCAI` or `CN-HEKOU`: an instance serves its own side's gates.
+    @Field(key: "side") var side: String
+    /// The id of the gate opposite, on the other side.
+    @OptionalField(key: "paired_gate") var pairedGate: String?
     @Children(for: \.$gate) var lanes: [LaneModel]
 
     init() {}

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 
 /// The crossings of the Lào Cai border-gate economic zone and their lanes.
 ///
@@ -26,17 +27,25 @@ struct SeedLaoCaiGates: AsyncMigration {
 
     func prepare(on database: any Database) async throws {
         for seed in Self.gates {
-            try await GateModel(
-                id: seed.id, nameEn: seed.en, nameVi: seed.vi, nameZh: seed.zh, mode: seed.mode,
-                timeZone: "Asia/Ho_Chi_Minh", counterpart: seed.counterpart
-            ).create(on: database)
-            var position = 0
-            for (direction, count, tag) in [("outbound", seed.outbound, "out"), ("inbound", seed.inbound, "in")] {
-                for index in 1...count {
-                    position += 1
-                    try await LaneModel(id: "\(seed.id)-\(tag)-\(index)", gateId: seed.id, direction: direction, position: position)
-                        .create(on: database)
-                }
+            // Columns named, not the model: later migrations add columns this one predates.
+            try await (database as! any SQLDatabase).insert(into: GateModel.schema)
+                .columns("id", "name_en", "name_vi", "name_zh", "mode", "time_zone", "counterpart")
+                .values(
+                    SQLBind(seed.id), SQLBind(seed.en), SQLBind(seed.vi), SQLBind(seed.zh), SQLBind(seed.mode),
+                    SQLBind("Asia/Ho_Chi_Minh"), SQLBind(seed.counterpart))
+                .run()
+            try await Self.lanes(of: seed, on: database)
+        }
+    }
+
+    /// The gate's lanes, outbound first: `<gate>-out-1`, …, `<gate>-in-1`, ….
+    static func lanes(of seed: GateSeed, on database: any Database) async throws {
+        var position = 0
+        for (direction, count, tag) in [("outbound", seed.outbound, "out"), ("inbound", seed.inbound, "in")] {
+            for index in 1...count {
+                position += 1
+                try await LaneModel(id: "\(seed.id)-\(tag)-\(index)", gateId: seed.id, direction: direction, position: position)
+                    .create(on: database)
             }
         }
     }

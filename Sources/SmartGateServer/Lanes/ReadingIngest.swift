@@ -192,7 +192,7 @@ enum ReadingIngest {
             filter = SQLBinaryExpression(filter, .or, SQLBinaryExpression(SQLColumn("id"), .equal, SQLBind(linked)))
         }
         let rows = try await sql.select()
-            .columns("id", "status", "channel", "version", "body")
+            .columns("id", "status", "channel", "version", "body", "link_hold")
             .from(DeclarationModel.schema)
             .where(filter)
             .where(SQLColumn("status"), .in, SQLBind.group(matchableStatuses))
@@ -204,6 +204,7 @@ enum ReadingIngest {
             model.channel = try row.decode(column: "channel", as: String.self)
             model.version = try row.decode(column: "version", as: Int.self)
             model.body = try row.decode(column: "body", as: String.self)
+            model.linkHold = try row.decode(column: "link_hold", as: String?.self)
             model.$id.exists = true
             return (model, try model.candidate())
         }

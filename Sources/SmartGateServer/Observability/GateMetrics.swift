@@ -1,3 +1,4 @@
+import BorderLink
 import GateKit
 import Prometheus
 import Vapor
@@ -27,6 +28,19 @@ final class GateMetrics: Sendable {
     private static var inspections: MetricNameDescriptor { MetricNameDescriptor(
         namespace: "smartgate", metricName: "inspections", unitName: "total",
         helpText: "Inspection outcomes, by channel, outcome and whether the wait exceeded the channel's target.") }
+
+    private static var linkSent: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "link_messages_sent", unitName: "total",
+        helpText: "Link messages delivered to a peer and acknowledged, by peer and receipt state (applied, stored, refused).") }
+    private static var linkReceived: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "link_messages_received", unitName: "total",
+        helpText: "Link messages received from a peer, by peer and state (applied, stored, refused, repeated).") }
+    private static var linkRefusals: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "link_refusals", unitName: "total",
+        helpText: "Link messages this side refused, by peer and reason code.") }
+    private static var linkFailures: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "link_delivery_failures", unitName: "total",
+        helpText: "Delivery rounds to a peer that failed (peer down, answer not verified), by peer.") }
 
     init() {
         decisionLatency = registry.makeDurationHistogram(
@@ -77,6 +91,24 @@ final class GateMetrics: Sendable {
     }
 
     /// The exposition text for `GET /metrics`.
+    func linkDelivered(peer: String, receipts: [LinkReceipt]) {
+        for receipt in receipts {
+            registry.makeCounter(descriptor: Self.linkSent, labels: [("peer", peer), ("state", receipt.state.rawValue)]).increment()
+        }
+    }
+
+    func linkReceived(peer: String, state: String) {
+        registry.makeCounter(descriptor: Self.linkReceived, labels: [("peer", peer), ("state", state)]).increment()
+    }
+
+    func linkRefused(peer: String, reason: RefusalReason) {
+        registry.makeCounter(descriptor: Self.linkRefusals, labels: [("peer", peer), ("reason", reason.rawValue)]).increment()
+    }
+
+    func linkDeliveryFailed(peer: String) {
+        registry.makeCounter(descriptor: Self.linkFailures, labels: [("peer", peer)]).increment()
+    }
+
     func render() -> String { registry.emitToString() }
 }
 

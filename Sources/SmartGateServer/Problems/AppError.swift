@@ -1,3 +1,4 @@
+import BorderLink
 import GateKit
 import Vapor
 
@@ -34,6 +35,9 @@ enum AppError: Error, Sendable {
     case declarantBlocked
     /// The inspection is not in a state that allows this (409); the detail says why.
     case conflict(String)
+    /// A peer's request on the link was not authenticated (401); the reason is the
+    /// protocol's refusal code (docs/BORDERLINK.md §6).
+    case linkRefused(LinkRefusal)
 }
 
 extension AppError {

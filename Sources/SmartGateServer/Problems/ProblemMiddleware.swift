@@ -1,3 +1,4 @@
+import BorderLink
 import GateKit
 import Vapor
 
@@ -65,13 +66,20 @@ struct ProblemMiddleware: AsyncMiddleware {
         case AppError.unauthenticated(let reason, let scheme):
             refused(reason, status: .unauthorized, request: request)
             let detail = switch reason {
-            case .missing: scheme == .deviceKey ? "Send the lane device's key in X-Device-Key." : "Sign in and send the token as Authorization: Bearer."
+            case .missing: switch scheme {
+                case .deviceKey: "Send the lane device's key in X-Device-Key."
+                case .link: "Sign the request as a peer: Authorization: SmartGate-Link (docs/BORDERLINK.md §7)."
+                case .bearer: "Sign in and send the token as Authorization: Bearer."
+                }
             case .expired: "The session has expired; sign in again."
             case .badCredentials: "The e-mail address or the password is wrong, or the account is disabled."
             case .revoked, .revokedDeviceKey: "This credential has been revoked."
             default: "The credential is not valid."
             }
             return (.unauthorized, .unauthenticated, detail, nil, ["WWW-Authenticate": "\(scheme.rawValue) realm=\"smartgate\""])
+        case AppError.linkRefused(let refusal):
+            let field = ProblemFieldError(field: "Authorization", code: "link.\(refusal.reason.rawValue)", message: refusal.detail)
+            return (.unauthorized, .unauthenticated, refusal.description, [field], ["WWW-Authenticate": "\(LinkRequestSignature.scheme) realm=\"smartgate\""])
         case AppError.forbidden(let reason):
             refused(reason, status: .forbidden, request: request)
             let detail = switch reason {
