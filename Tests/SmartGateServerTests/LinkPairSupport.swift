@@ -97,10 +97,10 @@ final class PairSide: @unchecked Sendable {  // used from one test task at a tim
         throw CancellationError()
     }
 
-    func count(_ table: String, where column: String? = nil, is value: String? = nil) async throws -> Int {
+    func count(_ table: String, where conditions: [String: String] = [:]) async throws -> Int {
         let sql = try require().db as! any SQLDatabase
         let query = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
-        if let column, let value { query.where(SQLColumn(column), .equal, SQLBind(value)) }
+        for (column, value) in conditions { query.where(SQLColumn(column), .equal, SQLBind(value)) }
         return try await query.first(decodingColumn: "n", as: Int.self) ?? 0
     }
 }
