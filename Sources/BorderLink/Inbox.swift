@@ -121,6 +121,9 @@ public enum Inbox {
             return Outcome(receipts: [.refused(LinkRefusal(.malformed, "sequence \(envelope.sequence) of stream \(envelope.stream) was already taken by another message"), id: envelope.id, at: now)], gap: nil)
         }
         if envelope.sequence > done + 1 {
+            if try await store.waiting(peer: envelope.sender, stream: envelope.stream).contains(where: { $0.envelope.sequence == envelope.sequence }) {
+                return Outcome(receipts: [.refused(LinkRefusal(.malformed, "sequence \(envelope.sequence) of stream \(envelope.stream) is already held by another message"), id: envelope.id, at: now)], gap: nil)
+            }
             let receipt = LinkReceipt(messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: .stored, at: now)
             try await store.save(InboxEntry(envelope: envelope, digest: digest, receipt: receipt), isNew: true)
             return Outcome(receipts: [receipt], gap: (done + 1)...(envelope.sequence - 1))

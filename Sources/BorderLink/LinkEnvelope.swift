@@ -133,7 +133,10 @@ public struct LinkEnvelope: Sendable, Equatable {
             return value
         }
         let version = try text("version", max: 8)
-        guard let id = UUID(uuidString: try text("id", max: 36)) else { throw LinkRefusal(.malformed, "id must be a UUID") }
+        let idText = try text("id", max: 36)
+        guard let id = UUID(uuidString: idText), idText == id.uuidString.lowercased() else {
+            throw LinkRefusal(.malformed, "id must be a UUID in lower case")
+        }
         let sender = try text("sender", max: 32)
         let receiver = try text("receiver", max: 32)
         for (name, side) in [("sender", sender), ("receiver", receiver)] where !LinkSide.isWellFormed(side) {

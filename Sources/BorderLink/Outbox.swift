@@ -44,6 +44,10 @@ public protocol LinkOutboxStore {
     func acknowledge(_ receipts: [LinkReceipt], at now: Date) async throws
     /// These were not delivered: try again at `next`.
     func retry(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws
+    /// These were refused before they took their place in the stream (signature, key,
+    /// window, receiver): the same content under a new id, signed again now, goes at
+    /// `next`, so the stream's sequence is filled (docs/BORDERLINK.md §5.6).
+    func reissue(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws
 }
 
 /// Carries envelopes to a peer's inbox and brings its signed answer back.
@@ -77,11 +81,18 @@ public enum Outbox {
             let answer = try await transport.deliver(due.map(\.envelope), to: peer)
             let receipts = try acknowledgement(answer, from: peer, verifier: verifier, now: now)
             let sent = Set(due.map(\.envelope.id))
-            let held = receipts.filter { $0.messageId.map(sent.contains) ?? false }
+            let answered = receipts.filter { $0.messageId.map(sent.contains) ?? false }
+            // A refusal without a stream took no place in it: the sequence must be re-issued.
+            let placeless = answered.filter { $0.state == .refused && $0.stream == nil }
+            let held = answered.filter { !($0.state == .refused && $0.stream == nil) }
             try await store.acknowledge(held, at: now)
             round.acknowledged = held.count
-            round.refused = held.filter { $0.state == .refused }
-            let missing = due.filter { message in !held.contains { $0.messageId == message.envelope.id } }
+            round.refused = answered.filter { $0.state == .refused }
+            let reissued = Set(placeless.compactMap(\.messageId))
+            if !reissued.isEmpty {
+                try await reschedule(due.filter { reissued.contains($0.envelope.id) }, store: store, backoff: backoff, now: now, unit: unit, reissue: true)
+            }
+            let missing = due.filter { message in !answered.contains { $0.messageId == message.envelope.id } }
             if !missing.isEmpty { try await reschedule(missing, store: store, backoff: backoff, now: now, unit: unit) }
         } catch {
             round.failure = "\(error)"
@@ -105,7 +116,7 @@ public enum Outbox {
     }
 
     private static func reschedule(
-        _ messages: [OutboxMessage], store: some LinkOutboxStore, backoff: LinkBackoff, now: Date, unit: () -> Double
+        _ messages: [OutboxMessage], store: some LinkOutboxStore, backoff: LinkBackoff, now: Date, unit: () -> Double, reissue: Bool = false
     ) async throws {
         var attempts: [UUID: Int] = [:]
         var next: [UUID: Date] = [:]
@@ -115,7 +126,11 @@ public enum Outbox {
             attempts[message.envelope.id] = message.attempts + 1
             next[message.envelope.id] = now.addingTimeInterval(delay)
         }
-        try await store.retry(messages.map(\.envelope.id), attempts: attempts, next: next)
+        if reissue {
+            try await store.reissue(messages.map(\.envelope.id), attempts: attempts, next: next)
+        } else {
+            try await store.retry(messages.map(\.envelope.id), attempts: attempts, next: next)
+        }
     }
 
     /// The signed answer to a delivery or a pull: the receipts, and any gaps the receiver

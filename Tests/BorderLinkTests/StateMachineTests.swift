@@ -77,6 +77,15 @@ final class MemoryInbox: LinkInboxStore {
         #expect(applied == [2])
     }
 
+    @Test func twoMessagesCannotHoldOneWaitingPlace() async throws {
+        let store = MemoryInbox()
+        let applied = Applied()
+        let first = try await deliver([TestKeys.envelope(sequence: 3)], to: store, applied: applied)
+        let second = try await deliver([TestKeys.envelope(sequence: 3)], to: store, applied: applied)
+        #expect(first[0].receipts.first?.state == .stored)
+        #expect(second[0].receipts.first?.state == .refused)
+    }
+
     @Test func sameIdWithOtherContentIsRefused() async throws {
         let id = UUID()
         let store = MemoryInbox()
@@ -102,6 +111,18 @@ final class MemoryOutbox: LinkOutboxStore {
         for index in messages.indices where ids.contains(messages[index].envelope.id) {
             messages[index].attempts = attempts[messages[index].envelope.id]!
             messages[index].nextAttemptAt = next[messages[index].envelope.id]!
+        }
+    }
+    var reissued: [UUID] = []
+    func reissue(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws {
+        for index in messages.indices where ids.contains(messages[index].envelope.id) {
+            let old = messages[index].envelope.id
+            reissued.append(old)
+            var envelope = messages[index].envelope
+            envelope.id = UUID()
+            envelope.createdAt = next[old]!
+            try envelope.sign(with: TestKeys.vietnam)
+            messages[index] = OutboxMessage(envelope: envelope, attempts: attempts[old]!, nextAttemptAt: next[old]!)
         }
     }
 }
@@ -130,12 +151,45 @@ final class LoopbackPeer: LinkTransport, @unchecked Sendable {  // used from one
     }
 }
 
+/// The Chinese side's inbox with its full verifier, the window included.
+final class WindowedPeer: LinkTransport, @unchecked Sendable {  // used from one test task at a time
+    let store = MemoryInbox()
+    var applied: [Int64] = []
+
+    func deliver(_ envelopes: [LinkEnvelope], to peer: String) async throws -> LinkEnvelope {
+        var receipts: [LinkReceipt] = []
+        for envelope in envelopes {
+            do {
+                let verified = try TestKeys.verifier.verify(try JSONValue.parse(envelope.wireBytes()), deliveredBy: LinkSide.vietnam, now: TestKeys.at)
+                receipts += try await Inbox.receive(verified, at: TestKeys.at, store: store) { self.applied.append($0.sequence) }.receipts
+            } catch let refusal as LinkRefusal {
+                receipts.append(.refused(refusal, id: envelope.id, at: TestKeys.at))
+            }
+        }
+        return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: TestKeys.china, now: TestKeys.at)
+    }
+}
+
 @Suite struct OutboxTests {
     let vietnamSees = LinkVerifier(receiver: LinkSide.vietnam, peers: [LinkSide.china: [PeerKey(publicKey: TestKeys.china.publicKey)]])
 
     @Test(arguments: [(1, 0.0, 0.5), (1, 0.999, 1.0), (3, 0.0, 2), (20, 0.5, 225)])
     func backoff(attempts: Int, unit: Double, expected: Double) {
         #expect(abs(LinkBackoff().delay(afterAttempts: attempts, unit: unit) - expected) < 0.01)
+    }
+
+    /// A message the receiver refused before the stream (here: too old after a week's
+    /// outage) is re-issued under a new id, and the stream goes on.
+    @Test func aPlacelessRefusalIsReissued() async throws {
+        let old = TestKeys.envelope(sequence: 1, createdAt: TestKeys.at.addingTimeInterval(-8 * 86_400))
+        let outbox = MemoryOutbox([OutboxMessage(envelope: old, attempts: 0, nextAttemptAt: TestKeys.at)])
+        let peer = WindowedPeer()
+        let first = try await Outbox.deliverDue(to: LinkSide.china, store: outbox, transport: peer, verifier: vietnamSees, backoff: LinkBackoff(), now: TestKeys.at, unit: { 0 })
+        #expect(first.refused.first?.reason == .outsideWindow)
+        #expect(outbox.reissued == [old.id])
+        let second = try await Outbox.deliverDue(to: LinkSide.china, store: outbox, transport: peer, verifier: vietnamSees, backoff: LinkBackoff(), now: TestKeys.at.addingTimeInterval(5), unit: { 0 })
+        #expect(second.acknowledged == 1 && second.refused.isEmpty)
+        #expect(peer.applied == [1])
     }
 
     @Test func anOutageDelaysButNeitherLosesNorDoubles() async throws {

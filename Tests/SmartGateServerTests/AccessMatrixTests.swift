@@ -66,6 +66,15 @@ struct AccessMatrixTests {
         "POST /api/v1/declarations/:id/cancel": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
         "POST /api/v1/lanes/:laneId/readings": Row(allowed: [.device(lane: "kim-thanh-out-1")]),
         "GET /api/v1/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)])),
+        // The link: its identity is public; its inbox, outbox and ledger admit only a peer's
+        // signed request, which no user or device can make (a peer's own rows are in
+        // BorderLinkPairTests); its status is customs' and the admin's.
+        "GET /api/v1/link/identity": Row(allowed: everyone, unauthenticated: []),
+        "POST /api/v1/link/inbox": Row(allowed: [], unauthenticated: everyone),
+        "GET /api/v1/link/outbox": Row(allowed: [], unauthenticated: everyone),
+        "GET /api/v1/link/ledger": Row(allowed: [], unauthenticated: everyone),
+        "GET /api/v1/link/status": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)]),
+        "GET /api/v1/arrivals": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)])),
         "GET /api/v1/audit": Row(allowed: [.role(.admin), .role(.customsOfficer)], hidden: [.elsewhere(.customsOfficer)]),
         "GET /api/v1/audit/head": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)]),
         // Rules at kim-thanh: customs there and admin; customs elsewhere may not create

@@ -220,6 +220,24 @@ struct BorderLinkPairTests {
         }
     }
 
+    @Test("a peer's signed request opens the link's peer routes and nothing else")
+    func peerIsConfined() async throws {
+        try await withLinkedPair(.sqlite) { vietnam, china in
+            let cn = try china.require()
+            let key = try vietnam.require().smartGate.keys.auditKey
+            func status(_ method: HTTPMethod, _ target: String) async throws -> UInt {
+                let signature = try LinkRequestSignature.sign(method: method.rawValue, target: target, body: Data(), sender: LinkSide.vietnam, key: key, now: Date())
+                return try await cn.send(method, target, headers: ["Authorization": signature.header], as: .anonymous).status.code
+            }
+            #expect(try await status(.GET, "/api/v1/link/outbox?peer=VN-LAOCAI&stream=kim-thanh&after=0") == 200)
+            #expect(try await status(.GET, "/api/v1/link/ledger?date=2026-12-05") == 200)
+            #expect(try await status(.GET, "/api/v1/link/outbox?peer=ZZ-OTHER&stream=kim-thanh&after=0") == 400)
+            for target in ["/api/v1/arrivals", "/api/v1/declarations", "/api/v1/link/status", "/api/v1/audit/head"] {
+                #expect(try await status(.GET, target) == 401, "\(target)")
+            }
+        }
+    }
+
     static func runConformance(against side: PairSide) async throws -> [LinkConformance.Outcome] {
         let app = try side.require()
         let key = Curve25519.Signing.PrivateKey()

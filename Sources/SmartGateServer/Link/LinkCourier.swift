@@ -111,7 +111,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
         let verifier = try await context.link.peers.verifier(settings: context.settings, on: app.db)
         let unit = Double.random(in: 0..<1, using: &random)
         let round = try await Outbox.deliverDue(
-            to: peer.id, store: SQLOutboxStore(db: app.db, commits: context.commits), transport: transport, verifier: verifier,
+            to: peer.id, store: SQLOutboxStore(db: app.db, commits: context.commits, key: context.keys.auditKey), transport: transport, verifier: verifier,
             backoff: context.settings.link.backoff, now: Date(), limit: 200, unit: { unit })
         if let failure = round.failure {
             context.metrics.linkDeliveryFailed(peer: peer.id)

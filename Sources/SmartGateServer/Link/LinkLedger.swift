@@ -41,19 +41,22 @@ enum LinkLedger {
     /// The ledger as JSON: `{"sent":[{"id","digest"}…], "applied":[…]}`.
     struct Wire: Codable, Sendable {
         struct Line: Codable, Sendable {
-            var id: UUID
+            /// Lower case, as the envelope writes it.
+            var id: String
             var digest: String
         }
         var sent: [Line]
         var applied: [Line]
 
         init(_ ledger: LinkDayLedger) {
-            sent = ledger.sent.map { Line(id: $0.id, digest: $0.digest) }
-            applied = ledger.applied.map { Line(id: $0.id, digest: $0.digest) }
+            sent = ledger.sent.map { Line(id: $0.id.uuidString.lowercased(), digest: $0.digest) }
+            applied = ledger.applied.map { Line(id: $0.id.uuidString.lowercased(), digest: $0.digest) }
         }
 
         var ledger: LinkDayLedger {
-            LinkDayLedger(sent: sent.map { .init(id: $0.id, digest: $0.digest) }, applied: applied.map { .init(id: $0.id, digest: $0.digest) })
+            LinkDayLedger(
+                sent: sent.compactMap { line in UUID(uuidString: line.id).map { .init(id: $0, digest: line.digest) } },
+                applied: applied.compactMap { line in UUID(uuidString: line.id).map { .init(id: $0, digest: line.digest) } })
         }
     }
 }

@@ -1,4 +1,5 @@
 import BorderLink
+import Crypto
 import Fluent
 import Foundation
 import GateKit
@@ -69,6 +70,8 @@ struct SQLInboxStore: LinkInboxStore {
 struct SQLOutboxStore: LinkOutboxStore {
     let db: any Database
     let commits: CommitQueue
+    /// Signs a re-issued message.
+    let key: Curve25519.Signing.PrivateKey
 
     func due(peer: String, at now: Date, limit: Int) async throws -> [OutboxMessage] {
         let rows = try await (db as! any SQLDatabase).select().columns("envelope", "attempts", "next_attempt_ms").from("link_outbox")
@@ -106,6 +109,27 @@ struct SQLOutboxStore: LinkOutboxStore {
                 try await sql.update("link_outbox").set("attempts", to: attempts[id] ?? 1)
                     .set("next_attempt_ms", to: (next[id] ?? now).milliseconds).set("last_attempt_ms", to: now.milliseconds)
                     .where("id", .equal, id).where("state", .equal, "pending").run()
+            }
+        }
+    }
+}
+
+extension SQLOutboxStore {
+    func reissue(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws {
+        guard !ids.isEmpty else { return }
+        try await commits.perform { db in
+            let sql = db as! any SQLDatabase
+            for id in ids {
+                guard let row = try await sql.select().column("envelope").from("link_outbox").where("id", .equal, id)
+                    .where("state", .equal, "pending").first() else { continue }
+                var envelope = try LinkEnvelope.parse(try JSONValue.parse(Data(try row.decode(column: "envelope", as: String.self).utf8)))
+                envelope.id = UUID()
+                envelope.createdAt = Date()
+                try envelope.sign(with: key)
+                try await sql.update("link_outbox").set("id", to: envelope.id)
+                    .set("envelope", to: String(decoding: try envelope.wireBytes(), as: UTF8.self)).set("digest", to: try envelope.digest())
+                    .set("attempts", to: attempts[id] ?? 1).set("next_attempt_ms", to: (next[id] ?? Date()).milliseconds)
+                    .set("last_attempt_ms", to: Date().milliseconds).where("id", .equal, id).run()
             }
         }
     }
