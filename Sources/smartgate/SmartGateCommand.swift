@@ -109,6 +109,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seed of the traffic generator.")
     var seed: UInt64 = 2026
 
+    @Flag(help: "Run both sides of the border, Vietnam on --port and China on the next port, each with its own database and key, linked.")
+    var pair = false
+
     func validate() throws {
         guard secondsPerTruck >= 0.05, secondsPerTruck <= 3600 else {
             throw ValidationError("--seconds-per-truck must be between 0.05 and 3600")
@@ -123,7 +126,12 @@ struct Demo: AsyncParsableCommand {
         // Shuttles cross in minutes of corridor time; the demo runs the corridor 30× faster
         // than the wall clock so crossings show while you watch (SMARTGATE_CORRIDOR_SPEED overrides).
         if ProcessInfo.processInfo.environment["SMARTGATE_CORRIDOR_SPEED"] == nil { options.settings.corridorSpeed = 30 }
-        try await SmartGateHost.serve(options, demo: DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed))
+        let traffic = DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed)
+        if pair {
+            try await SmartGateHost.servePair(options, demo: traffic)
+        } else {
+            try await SmartGateHost.serve(options, demo: traffic)
+        }
     }
 }
 

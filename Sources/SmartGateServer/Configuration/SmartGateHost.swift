@@ -1,3 +1,4 @@
+import BorderLink
 import Fluent
 import Foundation
 import GateKit
@@ -33,13 +34,85 @@ public enum SmartGateHost {
         // Before anything opens the file: a second server on it is refused, not started.
         let serveLock = try options.settings.database.sqlitePath.map(SQLiteServeLock.acquire(databasePath:))
         defer { serveLock?.release() }
-        let app = try await makeApplication(options)
+        let app = try await prepared(options, demo: demo)
         do {
-            try await databaseReachable(options.settings.database) { try await Migrations.apply(app) }
             if production, try await !Accounts.hasAdmin(on: app.db) {
                 throw SettingsError(
                     "production refuses to start with no admin: create one with `smartgate users create --email you@example.vn --role admin --password-stdin`")
             }
+            app.logger.notice("signing keys from \(app.smartGate.keys.origin)")
+            app.logger.notice("SmartGate \(options.settings.side) on http://\(options.hostname):\(options.port) — database \(options.settings.database)")
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    /// Both sides at once (`smartgate demo --pair`): Vietnam on `options.port`, China on the
+    /// next, each with its own SQLite file and key beside it, registered as each other's
+    /// peer; each side's generated exports cross to the other over the link.
+    public static func servePair(_ options: Options, demo: DemoTraffic.Options) async throws {
+        guard case .sqliteFile(let path) = options.settings.database else {
+            throw SettingsError("demo --pair runs on SQLite files (one per side); give --database sqlite://PATH")
+        }
+        let stem = path.hasSuffix(".sqlite") ? String(path.dropLast(".sqlite".count)) : path
+        var sides: [Options] = []
+        for (offset, side) in [LinkSide.vietnam, LinkSide.china].enumerated() {
+            var sideOptions = options
+            sideOptions.port = options.port + offset
+            sideOptions.settings.side = side
+            sideOptions.settings.database = .sqliteFile(path: "\(stem)-\(side.lowercased()).sqlite")
+            sideOptions.settings.keyFilePath = "\(stem)-\(side.lowercased()).sqlite.keys.json"
+            sideOptions.settings.linkKeyPath = nil
+            if side == LinkSide.china { sideOptions.settings.corridorPlant = .off }  // the corridor is Kim Thành's
+            sides.append(sideOptions)
+        }
+        var demo = demo
+        demo.paired = true
+        var locks: [SQLiteServeLock] = []
+        var apps: [Application] = []
+        defer { locks.forEach { $0.release() } }
+        do {
+            for side in sides {
+                locks.append(try SQLiteServeLock.acquire(databasePath: side.settings.database.sqlitePath!))
+                apps.append(try await prepared(side, demo: demo))
+            }
+            for (index, app) in apps.enumerated() {
+                let other = apps[1 - index]
+                let otherURL = "http://\(connectableHost(sides[1 - index].hostname)):\(sides[1 - index].port)"
+                try await PeerRegistry.ensure(
+                    id: other.smartGate.settings.side, url: otherURL,
+                    publicKey: other.smartGate.keys.auditKey.publicKey.rawRepresentation.base64EncodedString(),
+                    actor: "demo", at: Date(), context: app.smartGate, on: app.db)
+            }
+            DemoTraffic.console("""
+
+            SmartGate pair demo: Vietnam (VN-LAOCAI) on http://\(connectableHost(options.hostname)):\(sides[0].port), \
+            China (CN-HEKOU) on http://\(connectableHost(options.hostname)):\(sides[1].port)
+              Each side declares its exports and sends a signed manifest to the other; the truck is expected there
+              (LINK lines), leaves through its export lane, and is released at the other side's import lane without
+              a second declaration; the far side's confirmation closes the export. Sign in on either side
+              (customs@demo.smartgate.vn, customs@demo.smartgate.cn; password \(DemoAccounts.password)) and open Arrivals and Link.
+            """)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for app in apps { group.addTask { try await app.execute() } }
+                try await group.waitForAll()
+            }
+        } catch {
+            for app in apps { try? await app.asyncShutdown() }
+            throw error
+        }
+        for app in apps { try await app.asyncShutdown() }
+    }
+
+    /// A configured, migrated application for `options`, with its demo traffic when asked,
+    /// ready to execute.
+    private static func prepared(_ options: Options, demo: DemoTraffic.Options?) async throws -> Application {
+        let app = try await makeApplication(options)
+        do {
+            try await databaseReachable(options.settings.database) { try await Migrations.apply(app) }
             app.http.server.configuration.hostname = options.hostname
             app.http.server.configuration.port = options.port
             app.environment.arguments = ["smartgate", "serve"]
@@ -48,14 +121,11 @@ public enum SmartGateHost {
                 try await traffic.prepare()
                 app.lifecycle.use(traffic)
             }
-            app.logger.notice("signing keys from \(app.smartGate.keys.origin)")
-            app.logger.notice("SmartGate on http://\(options.hostname):\(options.port) — database \(options.settings.database)")
-            try await app.execute()
         } catch {
             try? await app.asyncShutdown()
             throw error
         }
-        try await app.asyncShutdown()
+        return app
     }
 
     /// The pending migrations' names; applies them when `apply` is true.

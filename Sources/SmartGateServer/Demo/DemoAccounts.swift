@@ -9,8 +9,6 @@ import Vapor
 enum DemoAccounts {
     /// Shared by every demo account; printed by the demo, never used outside it.
     static let password = "smartgate-demo"
-    static let exporterTaxCode = "5300100269"
-    static let importerTaxCode = "5300100283"
 
     struct Account {
         var email: String
@@ -19,22 +17,27 @@ enum DemoAccounts {
         var gates: [String]
     }
 
-    static func accounts(knownGates: Set<String>) -> [Account] {
+    static func accounts(knownGates: Set<String>, side: DemoSide = .vietnam) -> [Account] {
         let gates = knownGates.sorted()
-        return [
-            Account(email: "admin@demo.smartgate.vn", role: .admin, enterprise: nil, gates: []),
-            Account(email: "exporter@demo.smartgate.vn", role: .declarant, enterprise: exporterTaxCode, gates: []),
-            Account(email: "importer@demo.smartgate.vn", role: .declarant, enterprise: importerTaxCode, gates: []),
-            Account(email: "customs@demo.smartgate.vn", role: .customsOfficer, enterprise: nil, gates: gates),
-            // The demo's own officer on duty at Kim Thành, who works that queue by itself.
-            Account(email: "desk@demo.smartgate.vn", role: .customsOfficer, enterprise: nil, gates: ["kim-thanh"]),
-            Account(email: "guard@demo.smartgate.vn", role: .borderGuard, enterprise: nil, gates: gates),
-            Account(email: "quarantine@demo.smartgate.vn", role: .quarantineOfficer, enterprise: nil, gates: gates),
-            Account(email: "operator@demo.smartgate.vn", role: .gateOperator, enterprise: nil, gates: gates),
-            Account(email: "corridor@demo.smartgate.vn", role: .corridorOperator, enterprise: nil, gates: ["kim-thanh"]),
-            Account(email: "board@demo.smartgate.vn", role: .boardViewer, enterprise: nil, gates: []),
-            Account(email: "driver@demo.smartgate.vn", role: .driver, enterprise: nil, gates: []),
+        let email = side.email
+        var accounts = [
+            Account(email: email("admin"), role: .admin, enterprise: nil, gates: []),
+            Account(email: email("exporter"), role: .declarant, enterprise: side.exporter.taxCode, gates: []),
+            Account(email: email("importer"), role: .declarant, enterprise: side.importer.taxCode, gates: []),
+            Account(email: email("customs"), role: .customsOfficer, enterprise: nil, gates: gates),
+            // The demo's own officer on duty at the main gate, who works that queue by itself.
+            Account(email: email("desk"), role: .customsOfficer, enterprise: nil, gates: [side.deskGate]),
+            Account(email: email("guard"), role: .borderGuard, enterprise: nil, gates: gates),
+            Account(email: email("quarantine"), role: .quarantineOfficer, enterprise: nil, gates: gates),
+            Account(email: email("operator"), role: .gateOperator, enterprise: nil, gates: gates),
+            Account(email: email("board"), role: .boardViewer, enterprise: nil, gates: []),
+            Account(email: email("driver"), role: .driver, enterprise: nil, gates: []),
         ]
+        // The corridor is Kim Thành's: its operator works on the Vietnamese side.
+        if side.side == DemoSide.vietnam.side {
+            accounts.insert(Account(email: email("corridor"), role: .corridorOperator, enterprise: nil, gates: ["kim-thanh"]), at: 8)
+        }
+        return accounts
     }
 
     /// Creates the demo accounts that do not exist yet, revokes earlier demo runs' device
@@ -43,7 +46,7 @@ enum DemoAccounts {
         let actor = "demo"
         let snapshot = try await app.smartGate.gates.snapshot(on: app.db)
         let existing = Set(try await Accounts.users(on: app).map(\.email))
-        for account in accounts(knownGates: snapshot.gateIds) where !existing.contains(account.email) {
+        for account in accounts(knownGates: snapshot.gateIds, side: .of(app.smartGate.settings.side)) where !existing.contains(account.email) {
             _ = try await Accounts.createUser(
                 Accounts.NewUser(email: account.email, role: account.role.rawValue, enterprise: account.enterprise, gates: account.gates, password: password),
                 actor: actor, on: app)

@@ -15,17 +15,22 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         /// Stop generating after this many seconds (nil: until the server stops).
         public var stopAfter: Double?
         public var seed: UInt64
+        /// Paired with the other side's demo: this side's import lanes take the trucks the
+        /// other side announced over the link instead of generated ones.
+        public var paired = false
 
-        public init(secondsPerTruck: Double = 3, stopAfter: Double? = nil, seed: UInt64 = 2026) {
+        public init(secondsPerTruck: Double = 3, stopAfter: Double? = nil, seed: UInt64 = 2026, paired: Bool = false) {
             self.secondsPerTruck = secondsPerTruck
             self.stopAfter = stopAfter
             self.seed = seed
+            self.paired = paired
         }
     }
 
     private let app: Application
     private let baseURL: String
     private let options: Options
+    private let side: DemoSide
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Distinguishes this run's device events from earlier runs' on the same database.
     let runId = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
@@ -38,6 +43,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         self.app = app
         self.baseURL = baseURL
         self.options = options
+        self.side = .of(app.smartGate.settings.side)
     }
 
     /// Creates the demo accounts and this run's device keys (before the server starts).
@@ -78,19 +84,19 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
             app.logger.error("demo traffic: the server did not come up at \(baseURL)")
             return
         }
-        for taxCode in [DemoAccounts.exporterTaxCode, DemoAccounts.importerTaxCode] {
-            let email = taxCode == DemoAccounts.exporterTaxCode ? "exporter@demo.smartgate.vn" : "importer@demo.smartgate.vn"
-            guard let token = await signIn(email) else { return }
-            tokens.withLockedValue { $0[taxCode] = token }
+        for (trader, name) in [(side.exporter, "exporter"), (side.importer, "importer")] {
+            guard let token = await signIn(side.email(name)) else { return }
+            tokens.withLockedValue { $0[trader.taxCode] = token }
         }
-        let readmeKey = deviceKeys.withLockedValue { $0["kim-thanh-out-2"] } ?? "?"
-        let accounts = DemoAccounts.accounts(knownGates: []).map { account in
+        let freeLane = side.freeLane ?? "?"
+        let readmeKey = deviceKeys.withLockedValue { $0[freeLane] } ?? "?"
+        let accounts = DemoAccounts.accounts(knownGates: [], side: side).map { account in
             "    \(account.email.padding(toLength: 30, withPad: " ", startingAt: 0))\(account.role.rawValue)"
                 + (account.enterprise.map { " of \($0)" } ?? "")
         }.joined(separator: "\n")
         Self.console("""
 
-        SmartGate demo is running at \(baseURL)
+        SmartGate demo (\(side.side)) is running at \(baseURL)
           Open \(baseURL)/ in a browser (Tiếng Việt · 中文 · English) and sign in with an account below:
           customs@… sees gates, decisions and inspections live, exporter@… declares trips,
           board@… sees the key figures, corridor@… runs the corridor map.
@@ -98,24 +104,23 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         \(accounts)
           Sign in (the answer's "token" goes in Authorization: Bearer …):
             curl -s -X POST \(baseURL)/api/v1/auth/login -H 'Content-Type: application/json' \\
-                 -d '{"email":"customs@demo.smartgate.vn","password":"\(DemoAccounts.password)"}'
+                 -d '{"email":"\(side.email("customs"))","password":"\(DemoAccounts.password)"}'
           then:  curl -s '\(baseURL)/api/v1/decisions?limit=5' -H "Authorization: Bearer $TOKEN"
-          lane kim-thanh-out-2 is left free for the README's curl flow; its device key for this run:
+          lane \(freeLane) is left free for the README's curl flow; its device key for this run:
             export DEVICE_KEY=\(readmeKey)
           metrics (from this host): curl -s \(baseURL)/metrics
         Trucks below are declared and read through the HTTP API; Ctrl-C stops.
 
         TIME      LANE                  PLATE        OUTCOME REASONS
         """)
-        let lanes: [(id: String, gate: String, direction: TripDirection)] = [
-            // kim-thanh-out-2 is left free for trying the README's curl flow by hand.
-            ("kim-thanh-out-1", "kim-thanh", .export), ("lao-cai-road-1-in-1", "lao-cai-road-1", .import),
-            ("kim-thanh-in-1", "kim-thanh", .import), ("kim-thanh-in-2", "kim-thanh", .import),
-            ("kim-thanh-in-3", "kim-thanh", .import), ("lao-cai-road-1-out-1", "lao-cai-road-1", .export),
-        ]
+        // Paired, the import lanes take the other side's announced trucks (`arrivalDesk`).
+        let exports = side.exportLanes.map { (id: $0.id, gate: $0.gate, direction: TripDirection.export) }
+        let imports = options.paired ? [] : side.importLanes.map { (id: $0.id, gate: $0.gate, direction: TripDirection.import) }
+        let lanes = Self.interleaved(exports, imports)
         let deadline = options.stopAfter.map { Date().addingTimeInterval($0) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.inspectionDesk(until: deadline) }
+            if self.options.paired { group.addTask { await self.arrivalDesk() } }
             group.addTask { await self.corridorDesk(until: deadline) }
             for (index, lane) in lanes.enumerated() {
                 group.addTask {
@@ -123,7 +128,8 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
                     var truck = 0
                     while !Task.isCancelled, deadline.map({ Date() < $0 }) ?? true {
                         truck += 1
-                        var scenario = DemoTruck.make(lane: lane.id, gate: lane.gate, direction: lane.direction, serial: truck, random: &random)
+                        var scenario = DemoTruck.make(
+                            lane: lane.id, gate: lane.gate, direction: lane.direction, serial: truck, side: self.side, random: &random)
                         // Event ids and idempotency keys must not repeat a previous run's on the same database.
                         scenario.eventPrefix = "\(self.runId)-\(scenario.eventPrefix)"
                         await self.drive(scenario, random: &random)
@@ -135,11 +141,72 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         }
     }
 
+    /// The lanes in the order their generators are seeded: the first export lane, the
+    /// import lanes, the other export lanes (the order the single-side demo always had).
+    static func interleaved<Lane>(_ exports: [Lane], _ imports: [Lane]) -> [Lane] {
+        Array(exports.prefix(1)) + imports + Array(exports.dropFirst())
+    }
+
+    /// Paired with the other side: each truck it announced and then saw leave is driven
+    /// through this side's import lane at its gate, read as its declaration says (the
+    /// gate operator reads the arrival and its declaration through the API).
+    private func arrivalDesk() async {
+        guard let token = await signIn(side.email("operator")) else { return }
+        let bearer = ("Authorization", "Bearer \(token)")
+        struct Arrivals: Decodable {
+            struct Item: Decodable { var id: String; var peer: String; var gate: String; var state: String; var plate: String; var declarationStatus: String }
+            var items: [Item]
+        }
+        struct Record: Decodable {
+            struct Vehicle: Decodable { var plate: String; var trailerPlate: String? }
+            struct Container: Decodable { var number: String; var seals: [String] }
+            var vehicle: Vehicle
+            var containers: [Container]
+            var expectedGrossKg: Double
+        }
+        var announced = Set<String>()
+        var driven = Set<String>()
+        var turn = 0
+        var random = SplitMix64(seed: options.seed &+ 77)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            guard let data = await get("/api/v1/arrivals?limit=100", credential: bearer),
+                  let arrivals = try? JSONDecoder().decode(Arrivals.self, from: data) else { continue }
+            for item in arrivals.items.reversed() {
+                let plate = (try? VehiclePlate(item.plate).display) ?? item.plate
+                if announced.insert(item.id).inserted {
+                    Self.console("          LINK      \(plate) announced by \(item.peer), expected at \(item.gate)")
+                }
+                guard item.state == "departed", ["submitted", "amended"].contains(item.declarationStatus), driven.insert(item.id).inserted,
+                      let lanes = Optional(side.importLanes.filter { $0.gate == item.gate }), !lanes.isEmpty,
+                      let body = await get("/api/v1/declarations/\(item.id)", credential: bearer),
+                      let record = try? JSONDecoder().decode(Record.self, from: body) else { continue }
+                turn += 1
+                let lane = lanes[turn % lanes.count].id
+                func device(_ name: String) -> String { "\(lane)-\(name)" }
+                var readings: [[String: Any]] = [["deviceId": device("anpr-front"), "kind": "plate", "plate": record.vehicle.plate, "confidence": 0.96]]
+                if let trailer = record.vehicle.trailerPlate {
+                    readings.append(["deviceId": device("anpr-rear"), "kind": "plate", "plate": trailer, "confidence": 0.95])
+                }
+                for container in record.containers {
+                    readings.append(["deviceId": device("ocr"), "kind": "container", "container": container.number, "confidence": 0.93])
+                    readings += container.seals.map { ["deviceId": device("rfid"), "kind": "seal", "seal": $0, "intact": true] }
+                }
+                readings.append(["deviceId": device("weighbridge"), "kind": "weight", "grossKg": (record.expectedGrossKg + Double(random.int(-120...120))).rounded()])
+                readings.append(["deviceId": device("loop"), "kind": "ready"])
+                readings.append(["deviceId": device("loop"), "kind": "passed"])
+                Self.console("          LINK      \(plate) left \(item.peer): at \(lane) without a declaration here")
+                await drive(DemoTruck(lane: lane, eventPrefix: "\(runId)-arrival-\(item.id.prefix(8))", declaration: nil, readings: readings, problem: .none),
+                            random: &random)
+            }
+        }
+    }
+
     /// The corridor operator orders containers over the bridge through the API, one side
     /// then the other, from a random handover bay to whichever far-side bay is free; the
     /// controller's crossings print as they happen.
     private func corridorDesk(until deadline: Date?) async {
-        guard app.smartGate.corridor != nil, let token = await signIn("corridor@demo.smartgate.vn") else { return }
+        guard app.smartGate.corridor != nil, let token = await signIn(side.email("corridor")) else { return }
         let bearer = ("Authorization", "Bearer \(token)")
         var random = SplitMix64(seed: options.seed &+ 4_242)
         var count = 0
@@ -161,10 +228,10 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     /// some discrepancies held, the odd seizure), which releases or holds the truck. The
     /// other gates' inspections wait for a person: `customs@` claims them on the pages.
     private func inspectionDesk(until deadline: Date?) async {
-        guard let token = await signIn("desk@demo.smartgate.vn") else { return }
+        guard let token = await signIn(side.email("desk")) else { return }
         let bearer = ("Authorization", "Bearer \(token)")
-        // On duty at kim-thanh, where new work is assigned to them.
-        _ = await send(.PUT, "/api/v1/inspections/duty", ["gate": "kim-thanh", "onDuty": true], credential: bearer)
+        // On duty at the main gate, where new work is assigned to them.
+        _ = await send(.PUT, "/api/v1/inspections/duty", ["gate": side.deskGate, "onDuty": true], credential: bearer)
         var random = SplitMix64(seed: options.seed &+ 99)
         struct Queue: Decodable {
             struct Item: Decodable { var id: String; var gate: String; var plate: String; var channel: String; var status: String; var waitedSeconds: Int }
@@ -175,7 +242,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
             guard let data = await get("/api/v1/inspections?limit=40", credential: bearer),
                   let queue = try? JSONDecoder().decode(Queue.self, from: data) else { continue }
             for item in queue.items where item.status != "done" && item.waitedSeconds >= (item.channel == "red" ? 8 : 4) {
-                if item.status == "waiting", item.gate == "kim-thanh",
+                if item.status == "waiting", item.gate == side.deskGate,
                    await send(.POST, "/api/v1/inspections/\(item.id)/claim", [:], credential: bearer) == nil { continue }
                 if item.status == "waiting" { continue }
                 let roll = random.unit()

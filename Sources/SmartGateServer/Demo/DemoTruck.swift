@@ -46,6 +46,12 @@ public struct DemoTruck: @unchecked Sendable {
 
     /// A truck for `lane`, drawn from `random`.
     public static func make(lane: String, gate: String, direction: TripDirection, serial: Int, random: inout SplitMix64) -> DemoTruck {
+        make(lane: lane, gate: gate, direction: direction, serial: serial, side: .vietnam, random: &random)
+    }
+
+    /// A truck for `lane` on `side`: a Vietnamese truck with fruit when it leaves Vietnam or
+    /// arrives in China, a Chinese one with manufactured goods the other way.
+    static func make(lane: String, gate: String, direction: TripDirection, serial: Int, side: DemoSide, random: inout SplitMix64) -> DemoTruck {
         let roll = random.unit()
         let problem: Problem = switch roll {
         case ..<0.74: .none
@@ -59,11 +65,12 @@ public struct DemoTruck: @unchecked Sendable {
         }
         let run = String(random.next() % 1_000_000_000, radix: 36)
         let prefix = "\(lane)-\(run)-\(serial)"
-        let exporting = direction == .export
+        let exporting = side.vietnameseTruck(direction)
+        let trader = direction == .export ? side.exporter : side.importer
         let plate = exporting ? vietnamesePlate(&random) : chinesePlate(&random)
         let trailer = exporting ? "24R-\(String(format: "%03d.%02d", random.int(1...999), random.int(0...99)))" : nil
         let container = containerNumber(&random)
-        let seal = "VNLC\(String(format: "%07d", random.int(0...9_999_999)))"
+        let seal = "\(exporting ? "VNLC" : "CNHK")\(String(format: "%07d", random.int(0...9_999_999)))"
         var goods = exporting ? fruit(&random) : imports(&random)
         // Risk, separate from the lane's problems: a few traders undervalue, a few fruit
         // trucks come without their phytosanitary certificate.
@@ -80,7 +87,7 @@ public struct DemoTruck: @unchecked Sendable {
         var declaration: [String: Any] = [
             "direction": direction.rawValue,
             "gate": gate,
-            "declarant": ["taxCode": exporting ? DemoAccounts.exporterTaxCode : DemoAccounts.importerTaxCode, "name": exporting ? "Cong ty Nong san Lao Cai" : "Cong ty XNK Ha Khau"],
+            "declarant": ["taxCode": trader.taxCode, "name": trader.name],
             "vehicle": ["plate": plate].merging(trailer.map { ["trailerPlate": $0] } ?? [:]) { a, _ in a },
             "driver": ["name": exporting ? "Nguyen Van A" : "Li Wei", "documentNumber": "C\(random.int(1_000_000...9_999_999))",
                        "nationality": exporting ? "VN" : "CN"],
@@ -95,7 +102,7 @@ public struct DemoTruck: @unchecked Sendable {
         // Every third export at Kim Thành goes in smart mode: released at the lane, its
         // container becomes a transport order over the corridor (no random draw, so the
         // rest of the traffic stays as it was).
-        if exporting && gate == "kim-thanh" && serial % 3 == 0 { declaration["crossing"] = "shuttle" }
+        if direction == .export && gate == "kim-thanh" && serial % 3 == 0 { declaration["crossing"] = "shuttle" }
         let expected = tare + goods.grossKg
 
         var plateRead = plate

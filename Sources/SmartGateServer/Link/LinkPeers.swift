@@ -116,6 +116,15 @@ enum PeerRegistry {
         }
     }
 
+    /// Makes `id` a peer at `url` with exactly `publicKey` (the pair demo, run after run on
+    /// the same databases): nothing changes when it already is.
+    static func ensure(id: String, url: String, publicKey: String, actor: String, at now: Date, context: SmartGateContext, on db: any Database) async throws {
+        let current = try await list(on: db).first { $0.id == id }
+        if let current, current.url == url, current.keys.map(\.publicKey) == [publicKey] { return }
+        if current != nil { try await remove(id: id, actor: actor, at: now, context: context) }
+        _ = try await add(id: id, url: url, publicKey: publicKey, actor: actor, at: now, context: context, on: db)
+    }
+
     static func remove(id: String, actor: String, at now: Date, context: SmartGateContext) async throws {
         try await context.commits.perform { db in
             let sql = db as! any SQLDatabase
