@@ -75,8 +75,10 @@ let package = Package(
             dependencies: [
                 "GateKit",
                 "CorridorKit",
+                "BorderLink",
                 "SmartGateServer",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/SmartGateBench"

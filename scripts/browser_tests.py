@@ -22,6 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
+CHINA = sys.argv[3].rstrip("/") if len(sys.argv) > 3 else None  # the paired demo's Chinese side
 PASSWORD = "smartgate-demo"
 CATALOGS = {lang: json.load(open(os.path.join(os.path.dirname(__file__), "..", "Sources", "SmartGateServer", "Resources", "Web", "i18n", f"{lang}.json"), encoding="utf-8"))
             for lang in ("en", "vi", "zh")}
@@ -41,8 +42,8 @@ def browser(width=1366, height=768):
     return webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
 
 
-def sign_in(driver, email, next_path="/"):
-    driver.get(f"{BASE}/sign-in?next={next_path}")
+def sign_in(driver, email, next_path="/", base=None):
+    driver.get(f"{base or BASE}/sign-in?next={next_path}")
     driver.find_element(By.ID, "f-email").send_keys(email)
     driver.find_element(By.ID, "f-password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
@@ -62,12 +63,12 @@ def shoot(driver, name):
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
 
 
-def pages_in_every_language(driver, who, paths):
+def pages_in_every_language(driver, who, paths, base=None):
     """Each page in each language at laptop width, checked by axe, then at phone width."""
     for path in paths:
         for lang in ("en", "vi", "zh"):
             driver.set_window_size(1366, 768)
-            driver.get(f"{BASE}{path}{'&' if '?' in path else '?'}lang={lang}")
+            driver.get(f"{base or BASE}{path}{'&' if '?' in path else '?'}lang={lang}")
             slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
             shoot(driver, f"{who}-{slug}-{lang}-laptop")
             if lang == "en":
@@ -261,9 +262,52 @@ def board_refused():
         driver.quit()
 
 
+def rows_within(driver, url, seconds=60):
+    """The table rows of a page, reloading until there are some (the link's trucks take a moment)."""
+    deadline = time.time() + seconds
+    while True:
+        driver.get(url)
+        rows = driver.find_elements(By.CSS_SELECTOR, "main tbody tr")
+        if rows or time.time() > deadline:
+            return rows
+        time.sleep(2)
+
+
+def link_pages():
+    """The paired demo: each side's customs officer sees the other side's announced trucks
+    under Arrivals, in three languages, and the link's health under Link."""
+    if not CHINA:
+        check("the link's pages need the paired demo", False, "no Chinese side given")
+        return
+    driver = browser()
+    try:
+        sign_in(driver, "customs@demo.smartgate.vn", "/arrivals")
+        rows = rows_within(driver, f"{BASE}/arrivals?lang=en")
+        check("Lào Cai's arrivals list trucks announced by Hekou", rows and "CN-HEKOU" in rows[0].text, driver.find_element(By.TAG_NAME, "main").text[:300])
+        check("an announced Chinese truck shows its Chinese plate", any("云" in row.text for row in rows))
+        driver.get(f"{BASE}/arrivals?lang=vi")
+        check("the arrivals page speaks Vietnamese", driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["vi"]["arrivals.title"])
+        first = driver.find_element(By.CSS_SELECTOR, "main tbody th a")
+        first.click()
+        WebDriverWait(driver, 10).until(lambda d: "/declarations/" in d.current_url)
+        check("an arrival opens as this side's declaration, made by the peer", "peer:CN-HEKOU" in driver.find_element(By.TAG_NAME, "main").text,
+              driver.find_element(By.TAG_NAME, "main").text[:300])
+        driver.get(f"{BASE}/link?lang=en")
+        main = driver.find_element(By.TAG_NAME, "main").text
+        check("the link page shows the peer and what it acknowledged", "CN-HEKOU" in main and CATALOGS["en"]["link.acknowledged"] in main, main[:300])
+        pages_in_every_language(driver, "customs-vn", ["/arrivals", "/link"])
+        sign_in(driver, "customs@demo.smartgate.cn", "/arrivals", base=CHINA)
+        rows = rows_within(driver, f"{CHINA}/arrivals?lang=zh")
+        check("Hekou's arrivals list Vietnamese trucks, in Chinese", rows and "VN-LAOCAI" in rows[0].text
+              and driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["zh"]["arrivals.title"], driver.find_element(By.TAG_NAME, "main").text[:300])
+        pages_in_every_language(driver, "customs-cn", ["/arrivals", "/link"], base=CHINA)
+    finally:
+        driver.quit()
+
+
 if __name__ == "__main__":
     os.makedirs(SHOTS, exist_ok=True)
-    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused):
+    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused, link_pages):
         try:
             scenario()
         except Exception as error:  # a broken scenario is a failure, and the others still run

@@ -8,7 +8,7 @@ public struct LinkBackoff: Sendable, Equatable {
     public var first: TimeInterval
     public var cap: TimeInterval
 
-    public init(first: TimeInterval = 1, cap: TimeInterval = 300) {
+    public init(first: TimeInterval = 1, cap: TimeInterval = 30) {
         self.first = first
         self.cap = cap
     }

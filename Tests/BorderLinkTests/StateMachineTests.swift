@@ -173,7 +173,7 @@ final class WindowedPeer: LinkTransport, @unchecked Sendable {  // used from one
 @Suite struct OutboxTests {
     let vietnamSees = LinkVerifier(receiver: LinkSide.vietnam, peers: [LinkSide.china: [PeerKey(publicKey: TestKeys.china.publicKey)]])
 
-    @Test(arguments: [(1, 0.0, 0.5), (1, 0.999, 1.0), (3, 0.0, 2), (20, 0.5, 225)])
+    @Test(arguments: [(1, 0.0, 0.5), (1, 0.999, 1.0), (3, 0.0, 2), (20, 0.5, 22.5)])
     func backoff(attempts: Int, unit: Double, expected: Double) {
         #expect(abs(LinkBackoff().delay(afterAttempts: attempts, unit: unit) - expected) < 0.01)
     }

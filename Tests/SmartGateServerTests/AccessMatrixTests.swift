@@ -127,6 +127,8 @@ struct AccessMatrixTests {
         "GET /live/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
         "GET /declarations/:id": Row(
             allowed: staffHere.union([.role(.admin), .role(.declarant)]), hidden: staffElsewhere.union([.otherDeclarant]), unauthenticated: pageStrangers),
+        "GET /arrivals": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
+        "GET /link": Row(allowed: [.role(.admin), .role(.customsOfficer), .elsewhere(.customsOfficer)], unauthenticated: pageStrangers),
         "GET /portal": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
         "GET /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
         "POST /portal/new": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),

@@ -59,6 +59,10 @@ struct BorderLinkPairTests {
             #expect(arrival["state"] as? String == "expected")
             #expect(arrival["plate"] as? String == "24C12345")
             #expect(arrival["declarationStatus"] as? String == "submitted")
+            // The pages: Hekou's officers see the truck, customs the link's health.
+            let page = try await china.require().send(.GET, "/arrivals?lang=en", as: .role(.admin)).text
+            #expect(page.contains("24C-123.45") && page.contains("VN-LAOCAI"))
+            #expect(try await china.require().send(.GET, "/link?lang=zh", as: .role(.admin)).text.contains("VN-LAOCAI"))
             // Out of Vietnam through its lane, then into China through Beishan's.
             #expect(try await Self.drive(vn, lane: "kim-thanh-out-1", prefix: "vn-out") == "release")
             try await china.eventually("the departure is announced") {

@@ -1,3 +1,4 @@
+import BorderLink
 import CorridorKit
 import Fluent
 import Foundation
@@ -61,6 +62,8 @@ struct PagesTests {
         used.formUnion(["ok", "faulted", "UNKNOWN", "out-of-service"].map { "health.\($0)" })
         used.formUnion(TransportOrderState.allCases.map { "order.\($0.rawValue)" })
         used.formUnion(ReadingKind.allCases.map { "reading.\($0.rawValue)" })
+        used.formUnion(ArrivalRecord.State.allCases.map { "arrival.state.\($0.rawValue)" })
+        used.formUnion(RefusalReason.allCases.map { "link.reason.\($0.rawValue)" })
         for status in [400, 403, 404, 409, 413, 415, 422, 429, 500, 503] {
             let key = ErrorPage(status: status).titleKey
             used.formUnion([key, key + ".explain"])

@@ -117,6 +117,9 @@ func routes(_ app: Application) throws {
         app.post("inspections", ":id", "claim", use: InspectionPages.claim).access(.roles(inspectors)).page()
         app.post("inspections", ":id", "release", use: InspectionPages.release).access(.roles(inspectors)).page()
         app.post("inspections", ":id", "outcome", use: InspectionPages.outcome).access(.roles(inspectors)).page()
+        // The link: arrivals like the API's (staff of the gate, the admin); its status like the API's.
+        app.get("arrivals", use: LinkPages.arrivals).access(.roles(staff)).page()
+        app.get("link", use: LinkPages.status).access(.roles([.customsOfficer, .admin])).page()
         app.get("portal", use: PortalPages.list).access(.roles([.declarant])).page()
         app.get("portal", "new", use: PortalPages.newForm).access(.roles([.declarant])).page()
         app.post("portal", "new", use: PortalPages.submit).access(.roles([.declarant])).page()

@@ -90,9 +90,14 @@ enum WebPage {
         switch role {
         case nil: [("nav.signIn", "/sign-in")]
         case .declarant?: [("nav.portal", "/portal"), ("nav.newDeclaration", "/portal/new")]
-        case .customsOfficer?, .quarantineOfficer?:
-            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.kpi", "/kpi")]
-        case .admin?, .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.kpi", "/kpi")]
+        case .customsOfficer?:
+            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.arrivals", "/arrivals"),
+             ("nav.kpi", "/kpi"), ("nav.link", "/link")]
+        case .quarantineOfficer?:
+            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
+        case .admin?:
+            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi"), ("nav.link", "/link")]
+        case .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
         case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates"), ("nav.corridor", "/corridor")]
         case .corridorOperator?: [("nav.corridor", "/corridor"), ("nav.gates", "/gates"), ("nav.kpi", "/kpi")]
         case .driver?: []
