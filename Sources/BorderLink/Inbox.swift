@@ -110,26 +110,27 @@ public enum Inbox {
         _ envelope: LinkEnvelope, at now: Date, store: some LinkInboxStore, apply: (LinkEnvelope) async throws -> Void
     ) async throws -> Outcome {
         let digest = try envelope.digest()
-        if let earlier = try await store.entry(envelope.id) {
-            guard earlier.digest == digest else {
-                return Outcome(receipts: [.refused(LinkRefusal(.malformed, "message \(envelope.id.uuidString.lowercased()) was received before with other content"), id: envelope.id, at: now)], gap: nil)
-            }
-            return Outcome(receipts: [earlier.receipt], gap: nil)
-        }
         let done = try await store.appliedThrough(peer: envelope.sender, stream: envelope.stream)
-        if envelope.sequence <= done {
-            return Outcome(receipts: [.refused(LinkRefusal(.malformed, "sequence \(envelope.sequence) of stream \(envelope.stream) was already taken by another message"), id: envelope.id, at: now)], gap: nil)
-        }
-        if envelope.sequence > done + 1 {
+        let earlier = try await store.entry(envelope.id)
+        if let earlier {
+            guard earlier.digest == digest else {
+                return final(envelope, LinkRefusal(.malformed, "message \(envelope.id.uuidString.lowercased()) was received before with other content"), at: now)
+            }
+            // Stored ahead of a gap that has closed since (a receiver on several instances
+            // can store it while another applies its predecessor): its turn is now.
+            guard earlier.receipt.state == .stored, envelope.sequence == done + 1 else { return Outcome(receipts: [earlier.receipt], gap: nil) }
+        } else if envelope.sequence <= done {
+            return final(envelope, LinkRefusal(.malformed, "sequence \(envelope.sequence) of stream \(envelope.stream) was already taken by another message"), at: now)
+        } else if envelope.sequence > done + 1 {
             if try await store.waiting(peer: envelope.sender, stream: envelope.stream).contains(where: { $0.envelope.sequence == envelope.sequence }) {
-                return Outcome(receipts: [.refused(LinkRefusal(.malformed, "sequence \(envelope.sequence) of stream \(envelope.stream) is already held by another message"), id: envelope.id, at: now)], gap: nil)
+                return final(envelope, LinkRefusal(.malformed, "sequence \(envelope.sequence) of stream \(envelope.stream) is already held by another message"), at: now)
             }
             let receipt = LinkReceipt(messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: .stored, at: now)
             try await store.save(InboxEntry(envelope: envelope, digest: digest, receipt: receipt), isNew: true)
             return Outcome(receipts: [receipt], gap: (done + 1)...(envelope.sequence - 1))
         }
-        var receipts = [try await applyInOrder(InboxEntry(envelope: envelope, digest: digest, receipt: LinkReceipt(
-            messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: .stored, at: now)), isNew: true, at: now, store: store, apply: apply)]
+        var receipts = [try await applyInOrder(earlier ?? InboxEntry(envelope: envelope, digest: digest, receipt: LinkReceipt(
+            messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: .stored, at: now)), isNew: earlier == nil, at: now, store: store, apply: apply)]
         var next = envelope.sequence + 1
         for waiting in try await store.waiting(peer: envelope.sender, stream: envelope.stream) {
             if waiting.envelope.sequence < next { continue }
@@ -138,8 +139,17 @@ public enum Inbox {
             next += 1
         }
         try await store.setAppliedThrough(peer: envelope.sender, stream: envelope.stream, next - 1)
-        let remaining = try await store.waiting(peer: envelope.sender, stream: envelope.stream).first { $0.envelope.sequence > next - 1 }
+        // A gap only where one is: a waiting list read in pages can end before the next in line.
+        let remaining = try await store.waiting(peer: envelope.sender, stream: envelope.stream).first { $0.envelope.sequence > next }
         return Outcome(receipts: receipts, gap: remaining.map { next...($0.envelope.sequence - 1) })
+    }
+
+    /// A refusal that is final: it names the stream and sequence, so the sender records the
+    /// message as refused instead of re-issuing it (docs/BORDERLINK.md §5.6).
+    private static func final(_ envelope: LinkEnvelope, _ refusal: LinkRefusal, at now: Date) -> Outcome {
+        Outcome(receipts: [LinkReceipt(
+            messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: .refused,
+            reason: refusal.reason, detail: refusal.detail, at: now)], gap: nil)
     }
 
     private static func applyInOrder(

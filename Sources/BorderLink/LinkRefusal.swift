@@ -17,9 +17,13 @@ public struct LinkRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: RefusalReason
     public var detail: String
 
+    /// - Parameter detail: kept to 500 characters without control characters, since it
+    ///   quotes what the sender sent and is stored and shown as it is.
     public init(_ reason: RefusalReason, _ detail: String) {
         self.reason = reason
-        self.detail = detail
+        var clean = String.UnicodeScalarView()
+        clean.append(contentsOf: detail.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(500))
+        self.detail = String(clean)
     }
 
     public var description: String { "\(reason.rawValue): \(detail)" }

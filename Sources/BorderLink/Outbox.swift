@@ -82,15 +82,17 @@ public enum Outbox {
             let receipts = try acknowledgement(answer, from: peer, verifier: verifier, now: now)
             let sent = Set(due.map(\.envelope.id))
             let answered = receipts.filter { $0.messageId.map(sent.contains) ?? false }
-            // A refusal without a stream took no place in it: the sequence must be re-issued.
-            let placeless = answered.filter { $0.state == .refused && $0.stream == nil }
-            let held = answered.filter { !($0.state == .refused && $0.stream == nil) }
+            // A refusal that took no place in the stream for a reason a new signature can cure
+            // (a key the receiver did not know yet, a window the message fell out of) is
+            // re-issued; any other refusal is final.
+            let placeless = answered.filter { $0.state == .refused && $0.stream == nil && ($0.reason.map(Self.reissuable.contains) ?? false) }
+            let placelessIds = Set(placeless.compactMap(\.messageId))
+            let held = answered.filter { !($0.messageId.map(placelessIds.contains) ?? false) }
             try await store.acknowledge(held, at: now)
             round.acknowledged = held.count
             round.refused = answered.filter { $0.state == .refused }
-            let reissued = Set(placeless.compactMap(\.messageId))
-            if !reissued.isEmpty {
-                try await reschedule(due.filter { reissued.contains($0.envelope.id) }, store: store, backoff: backoff, now: now, unit: unit, reissue: true)
+            if !placelessIds.isEmpty {
+                try await reschedule(due.filter { placelessIds.contains($0.envelope.id) }, store: store, backoff: backoff, now: now, unit: unit, reissue: true)
             }
             let missing = due.filter { message in !answered.contains { $0.messageId == message.envelope.id } }
             if !missing.isEmpty { try await reschedule(missing, store: store, backoff: backoff, now: now, unit: unit) }
@@ -100,6 +102,9 @@ public enum Outbox {
         }
         return round
     }
+
+    /// Refusals a re-issued message (a new id, signed again now) can overcome.
+    static let reissuable: Set<RefusalReason> = [.badSignature, .unknownKey, .outsideWindow]
 
     /// The receipts of a signed acknowledgement from `peer` to this side.
     public static func acknowledgement(_ answer: LinkEnvelope, from peer: String, verifier: LinkVerifier, now: Date) throws(LinkRefusal) -> [LinkReceipt] {
@@ -136,10 +141,10 @@ public enum Outbox {
     /// The signed answer to a delivery or a pull: the receipts, and any gaps the receiver
     /// is closing by pulling.
     public static func answer(
-        receipts: [LinkReceipt], from side: String, to peer: String, key: Curve25519.Signing.PrivateKey, now: Date
+        receipts: [LinkReceipt], from side: String, to peer: String, key: Curve25519.Signing.PrivateKey, now: Date, id: UUID
     ) throws -> LinkEnvelope {
         var envelope = LinkEnvelope(
-            id: UUID(), sender: side, receiver: peer, type: .acknowledgement, createdAt: now, stream: "answers", sequence: 1,
+            id: id, sender: side, receiver: peer, type: .acknowledgement, createdAt: now, stream: "answers", sequence: 1,
             reference: "answer", payload: ["receipts": .array(receipts.map(\.json))], keyId: "")
         try envelope.sign(with: key)
         return envelope

@@ -77,6 +77,19 @@ final class MemoryInbox: LinkInboxStore {
         #expect(applied == [2])
     }
 
+    /// A message stored ahead of a gap, delivered again once the gap closed elsewhere (the
+    /// receiver's other instance applied its predecessor), is applied then.
+    @Test func aStoredMessageWhoseTurnHasComeIsAppliedOnRedelivery() async throws {
+        let store = MemoryInbox()
+        let applied = Applied()
+        let second = TestKeys.envelope(sequence: 2)
+        _ = try await deliver([second], to: store, applied: applied)
+        store.through["VN-LAOCAI/kim-thanh"] = 1  // as another instance, applying 1, left it
+        let again = try await deliver([second], to: store, applied: applied)
+        #expect(again[0].receipts.map(\.state) == [.applied])
+        #expect(applied.sequences == [2])
+    }
+
     @Test func twoMessagesCannotHoldOneWaitingPlace() async throws {
         let store = MemoryInbox()
         let applied = Applied()
@@ -140,13 +153,13 @@ final class LoopbackPeer: LinkTransport, @unchecked Sendable {  // used from one
         case .down: throw URLError(.cannotConnectToHost)
         case .forgedAnswer:
             let receipts = envelopes.map { LinkReceipt(messageId: $0.id, stream: $0.stream, sequence: $0.sequence, state: .applied, at: TestKeys.at) }
-            return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: .init(), now: TestKeys.at)
+            return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: .init(), now: TestKeys.at, id: UUID())
         case .up:
             var receipts: [LinkReceipt] = []
             for envelope in envelopes {
                 receipts += try await Inbox.receive(envelope, at: TestKeys.at, store: store) { self.applied.append($0.sequence) }.receipts
             }
-            return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: TestKeys.china, now: TestKeys.at)
+            return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: TestKeys.china, now: TestKeys.at, id: UUID())
         }
     }
 }
@@ -166,7 +179,7 @@ final class WindowedPeer: LinkTransport, @unchecked Sendable {  // used from one
                 receipts.append(.refused(refusal, id: envelope.id, at: TestKeys.at))
             }
         }
-        return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: TestKeys.china, now: TestKeys.at)
+        return try Outbox.answer(receipts: receipts, from: LinkSide.china, to: LinkSide.vietnam, key: TestKeys.china, now: TestKeys.at, id: UUID())
     }
 }
 

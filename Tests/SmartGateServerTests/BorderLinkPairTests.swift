@@ -171,6 +171,15 @@ struct BorderLinkPairTests {
             let decision = try await cn.send(.GET, "/api/v1/decisions?limit=1").object["items"] as? [[String: Any]] ?? []
             let codes = (decision.first?["reasons"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             #expect(codes.contains("HELD_BY_OTHER_SIDE"), "\(codes)")
+            // Nobody releases it while the hold lasts: the officer's cleared outcome is a conflict.
+            let officer = ["Authorization": "Bearer \(try await china.officer(at: "beishan"))"]
+            let queue = try await cn.send(.GET, "/api/v1/inspections", headers: HTTPHeaders(officer.map { ($0.key, $0.value) }), as: .anonymous)
+            let inspection = try #require((queue.object["items"] as? [[String: Any]])?.first?["id"] as? String, "\(queue.text)")
+            let claimed = try await cn.send(.POST, "/api/v1/inspections/\(inspection)/claim", headers: HTTPHeaders(officer.map { ($0.key, $0.value) }), as: .anonymous)
+            #expect(claimed.status == .ok, "\(claimed.text)")
+            let cleared = try await cn.send(.POST, "/api/v1/inspections/\(inspection)/outcome", json: #"{"outcome":"cleared"}"#,
+                                            headers: HTTPHeaders(officer.map { ($0.key, $0.value) }), as: .anonymous)
+            #expect(cleared.status == .conflict, "\(cleared.text)")
             try await context.commits.perform { db in
                 try await LinkOutboxWriter.enqueue(
                     .releaseNotice, reference: "declaration:\(id)", payload: ["declarationId": .string(id)],
@@ -221,6 +230,26 @@ struct BorderLinkPairTests {
         }) { _, china in
             let outcomes = try await Self.runConformance(against: china)
             #expect(outcomes.filter { !$0.passed }.map(\.name) == ["forged signature"])
+        }
+    }
+
+    @Test("a peer cannot close an export it was never told about")
+    func arrivedNeedsAManifest() async throws {
+        try await withLinkedPair(.sqlite) { vietnam, china in
+            let vn = try vietnam.require()
+            // An import at Kim Thành, released and crossed here, never announced to Hekou.
+            let id = try #require(try await vn.send(.POST, "/api/v1/declarations", json: Fixture.declaration(direction: "import")).object["id"] as? String)
+            #expect(try await Self.drive(vn, lane: "kim-thanh-in-1", prefix: "imp") == "release")
+            let cn = try china.require()
+            let context = cn.smartGate
+            try await context.commits.perform { db in
+                try await LinkOutboxWriter.enqueue(
+                    .crossingEvent, reference: "declaration:\(id.lowercased())",
+                    payload: ["declarationId": .string(id.lowercased()), "event": .string("arrived"), "gate": .string("beishan")],
+                    to: LinkSide.vietnam, stream: "beishan", context: context, at: Date(), on: db)
+            }
+            try await vietnam.eventually("the event is refused") { try await vietnam.count("link_inbox", where: ["state": "refused"]) == 1 }
+            #expect(try await Self.status(of: id, on: vietnam) == "crossed")
         }
     }
 

@@ -122,6 +122,7 @@ public enum Migrations {
         CreateLinkInbox(),
         CreateArrivals(),
         CreatePeerAnchors(),
+        IndexDeclarationsByDeclarant(),
     ]
 
     /// Names of the migrations not yet applied.

@@ -95,6 +95,10 @@ extension DeclarationModel {
         } catch {
             throw AppError.transition(error)
         }
+        // The other side's hold stops the release, whoever asks for it, until it is lifted.
+        if next == .released, let hold = linkHold {
+            throw AppError.conflict("The other side of the border holds this trip (\(hold)); it is released when the hold is lifted.")
+        }
         status = next.rawValue
         updatedMs = now.milliseconds
         // Only the two columns a transition changes: lanes move declarations inside the

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 
 /// The Chinese gates opposite Lào Cai's, for an instance that runs as `CN-HEKOU`: each
 /// mirrors its pair's lanes (Kim Thành's two outbound lanes face two inbound at Beishan).
@@ -18,12 +19,13 @@ struct SeedHekouGates: AsyncMigration {
     func prepare(on database: any Database) async throws {
         let pairs = Dictionary(uniqueKeysWithValues: AddGateSides.pairs.map { ($1, $0) })
         for seed in Self.gates {
-            let gate = GateModel(
-                id: seed.id, nameEn: seed.en, nameVi: seed.vi, nameZh: seed.zh, mode: seed.mode, timeZone: "Asia/Shanghai",
-                counterpart: seed.counterpart)
-            gate.side = "CN-HEKOU"
-            gate.pairedGate = pairs[seed.id]
-            try await gate.create(on: database)
+            // Columns named, not the model: later migrations may add columns this one predates.
+            try await (database as! any SQLDatabase).insert(into: GateModel.schema)
+                .columns("id", "name_en", "name_vi", "name_zh", "mode", "time_zone", "counterpart", "side", "paired_gate")
+                .values(
+                    SQLBind(seed.id), SQLBind(seed.en), SQLBind(seed.vi), SQLBind(seed.zh), SQLBind(seed.mode), SQLBind("Asia/Shanghai"),
+                    SQLBind(seed.counterpart), SQLBind("CN-HEKOU"), SQLBind(pairs[seed.id]))
+                .run()
             try await SeedLaoCaiGates.lanes(of: seed, on: database)
         }
     }

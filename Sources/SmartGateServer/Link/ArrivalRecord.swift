@@ -9,7 +9,8 @@ struct ArrivalRecord: Sendable, Equatable {
         case expected
         /// The other side says it left.
         case departed
-        /// The other side holds it: the lane refers it to an officer.
+        /// The other side holds it: the lane refers it to an officer, and nobody releases it
+        /// until the hold is lifted. Shown while `holdReason` is set; never stored.
         case held
         /// The other side withdrew it before it left.
         case revoked
@@ -39,6 +40,7 @@ struct ArrivalRecord: Sendable, Equatable {
 
     /// A page of a gate's arrivals, newest first (`after`: the cursor's position).
     static func page(gates: [String], limit: Int, after: (ms: Int64, id: UUID)?, on db: any Database) async throws -> [ArrivalRecord] {
+        guard !gates.isEmpty else { return [] }  // `IN ()` is no SQL
         let query = (db as! any SQLDatabase).select().columns(columns.map { SQLColumn($0) }).from("arrivals")
             .where("gate_id", .in, SQLBind.group(gates))
         if let after {

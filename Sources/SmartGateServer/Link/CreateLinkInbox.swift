@@ -20,6 +20,8 @@ struct CreateLinkInbox: AsyncMigration {
             .field("reason", .string)
             .field("detail", .string)
             .field("receipt_ms", .int64, .required)
+            // One message per place in a stream, whichever instance stores it.
+            .unique(on: "peer_id", "stream", "sequence")
             .create()
         try await database.schema("link_inbox_streams")
             .field("id", .int, .identifier(auto: true))

@@ -40,13 +40,20 @@ enum LinkApplier {
             let issues = error.issues.map { "\($0.field): \($0.message())" }.joined(separator: "; ")
             throw LinkRefusal(.malformed, "the manifest is not a valid trip here: \(issues)")
         }
+        guard case .string(let senderGate)? = envelope.payload["senderGate"], directory.pairedGate(of: trip.gate) == senderGate else {
+            throw LinkRefusal(.malformed, "gate \(trip.gate) is not the pair of the sender's gate")
+        }
         let reason = "manifest v\(version) from \(envelope.sender)"
         if var arrival = try await ArrivalRecord.find(peer: envelope.sender, senderDeclaration: senderId, on: db) {
             // An older version after a newer one is superseded already.
             guard version > arrival.manifestVersion else { return }
             arrival.manifestVersion = version
             arrival.updatedMs = now.milliseconds
-            if let model = try await DeclarationModel.find(arrival.id, on: db), model.declarationStatus.isAmendable {
+            if let model = try await DeclarationModel.find(arrival.id, on: db) {
+                // The truck is at the lane or beyond: the lane decided on what it had.
+                guard model.declarationStatus.isAmendable else {
+                    throw LinkRefusal(.malformed, "version \(version) came after the trip reached the lane here (\(model.status)); not applied")
+                }
                 let history = try await Selectivity.history(of: model.declarantCode, before: model.createdMs, on: db)
                 let decision = try await context.selectivity.assess(trip, id: arrival.id, history: history, floor: context.settings.defaultChannel, at: now, on: db)
                 try model.apply(trip)
@@ -112,7 +119,7 @@ enum LinkApplier {
         var arrival = try await arrival(envelope, on: db)
         let holding = envelope.type == .holdNotice
         let reason: String? = if holding, case .string(let text)? = envelope.payload["reason"] { String(text.prefix(500)) } else if holding { "held" } else { nil }
-        arrival.state = holding ? .held : (arrival.state == .held ? .expected : arrival.state)
+        // The hold is its own fact beside the state (expected, departed): lifting it leaves the state as it was.
         arrival.holdReason = reason
         arrival.updatedMs = now.milliseconds
         try await arrival.update(on: db)
@@ -138,9 +145,14 @@ enum LinkApplier {
             return
         }
         guard case .string(let text)? = envelope.payload["declarationId"], let id = UUID(uuidString: text),
-              let model = try await DeclarationModel.find(id, on: db) else {
-            throw LinkRefusal(.malformed, "the arrived event names no declaration of this side")
+              let model = try await DeclarationModel.find(id, on: db), model.direction != TripDirection.import.rawValue else {
+            throw LinkRefusal(.malformed, "the arrived event names no export of this side")
         }
+        // Only a trip this side announced to that peer can be confirmed by it.
+        let announced = try await (db as! any SQLDatabase).select().column("id").from("link_outbox")
+            .where("peer_id", .equal, envelope.sender).where("type", .equal, LinkMessageType.tripManifest.rawValue)
+            .where("reference", .equal, "declaration:\(id.uuidString.lowercased())").first()
+        guard announced != nil else { throw LinkRefusal(.malformed, "declaration \(text) was never announced to \(envelope.sender)") }
         let directory = try await context.gates.snapshot(on: db)
         guard let paired = directory.pairedGate(of: model.gateId), directory.sides[paired] == envelope.sender else {
             throw LinkRefusal(.malformed, "declaration \(text) does not cross to \(envelope.sender)")

@@ -42,7 +42,7 @@ enum LinkController {
             ])]))
         }
         let result = try await LinkReception.receive(documents, from: peer, context: context, on: request.db)
-        let answer = try Outbox.answer(receipts: result.receipts, from: context.settings.side, to: peer, key: context.keys.auditKey, now: Date())
+        let answer = try Outbox.answer(receipts: result.receipts, from: context.settings.side, to: peer, key: context.keys.auditKey, now: Date(), id: UUID())
         return WireJSON.response(data: try answer.wireBytes())
     }
 
@@ -136,7 +136,8 @@ struct ArrivalView: Encodable, Sendable {
         senderDeclarationId = arrival.senderDeclarationId
         manifestVersion = arrival.manifestVersion
         gate = arrival.gateId
-        state = arrival.state.rawValue
+        // A hold shows as the state while it lasts.
+        state = arrival.holdReason == nil ? arrival.state.rawValue : ArrivalRecord.State.held.rawValue
         hold = arrival.holdReason
         plate = model.plate
         containers = trip.containers.map(\.number.value)

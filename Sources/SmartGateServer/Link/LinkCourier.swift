@@ -89,17 +89,31 @@ final class LinkCourier: LifecycleHandler, Sendable {
         var random = SystemRandomNumberGenerator()
         while !Task.isCancelled {
             var busy = false
+            let peers: [LinkPeers.Peer]
             do {
-                for peer in try await context.link.peers.all(on: app.db) {
-                    let transport = HTTPLinkTransport(client: app.client, baseURL: peer.url, side: context.settings.side, key: context.keys.auditKey)
-                    busy = try await deliver(to: peer, transport: transport, app: app, random: &random) || busy
-                    try await pullGaps(from: peer, transport: transport, app: app)
-                    try await anchorIfDue(peer, app: app)
-                }
-            } catch is CancellationError {
-                return
+                peers = try await context.link.peers.all(on: app.db)
             } catch {
-                app.logger.warning("link: \(error)")
+                app.logger.warning("link: the peers could not be read: \(error)")
+                peers = []
+            }
+            // One peer's trouble (down, slow, refusing) holds up none of the others.
+            for peer in peers where !Task.isCancelled {
+                let transport = HTTPLinkTransport(client: app.client, baseURL: peer.url, side: context.settings.side, key: context.keys.auditKey)
+                do {
+                    busy = try await deliver(to: peer, transport: transport, app: app, random: &random) || busy
+                } catch {
+                    app.logger.warning("link: delivery to \(peer.id): \(error)")
+                }
+                do {
+                    try await pullGaps(from: peer, transport: transport, app: app)
+                } catch {
+                    app.logger.notice("link: pulling from \(peer.id): \(error)")
+                }
+                do {
+                    try await anchorIfDue(peer, app: app)
+                } catch {
+                    app.logger.warning("link: audit anchor for \(peer.id): \(error)")
+                }
             }
             if !busy { try? await Task.sleep(for: .milliseconds(Int(context.settings.link.pollSeconds * 1000))) }
         }

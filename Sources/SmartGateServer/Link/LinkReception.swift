@@ -15,13 +15,16 @@ enum LinkReception {
         var gaps: Set<String>
     }
 
+    typealias Refused = (index: Int, receipt: LinkReceipt, document: JSONValue)
+    typealias Verified = (index: Int, envelope: LinkEnvelope)
+
     static let maxBatch = 500
 
     static func receive(_ documents: [JSONValue], from peer: String, context: SmartGateContext, on db: any Database) async throws -> Result {
         let now = Date()
         let verifier = try await context.link.peers.verifier(settings: context.settings, on: db)
-        var verified: [(index: Int, envelope: LinkEnvelope)] = []
-        var refused: [(index: Int, receipt: LinkReceipt, document: JSONValue)] = []
+        var verified: [Verified] = []
+        var refused: [Refused] = []
         for (index, document) in documents.enumerated() {
             do {
                 verified.append((index, try verifier.verify(document, deliveredBy: peer, now: now)))
@@ -31,7 +34,34 @@ enum LinkReception {
                 context.metrics.linkRefused(peer: peer, reason: error.reason)
             }
         }
-        let inboxed = try await context.commits.perform { [refused, verified] db -> [(Int, Inbox.Outcome)] in
+        let inboxed: [(Int, Inbox.Outcome)]
+        do {
+            inboxed = try await store(refused: refused, verified: verified, from: peer, context: context, now: now)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // Another instance stored the same message at the same moment: the retry is answered from it.
+            throw AppError.unavailable("The same message is being received by another instance; retry.")
+        }
+        var receipts = Array(repeating: LinkReceipt?.none, count: documents.count)
+        var extra: [LinkReceipt] = []
+        var gaps = Set<String>()
+        for item in refused { receipts[item.index] = item.receipt }
+        for (index, outcome) in inboxed {
+            receipts[index] = outcome.receipts.first
+            extra += outcome.receipts.dropFirst()
+            if outcome.gap != nil, let stream = outcome.receipts.first?.stream { gaps.insert(stream) }
+        }
+        for receipt in receipts.compactMap({ $0 }) + extra {
+            context.metrics.linkReceived(peer: peer, state: receipt.state.rawValue)
+            if receipt.state == .refused, let reason = receipt.reason, receipt.stream != nil { context.metrics.linkRefused(peer: peer, reason: reason) }
+        }
+        return Result(receipts: receipts.compactMap { $0 } + extra, gaps: gaps)
+    }
+
+    /// In one transaction of the writer: the refusals kept, the verified messages received.
+    private static func store(
+        refused: [Refused], verified: [Verified], from peer: String, context: SmartGateContext, now: Date
+    ) async throws -> [(Int, Inbox.Outcome)] {
+        try await context.commits.perform { db in
             let sql = db as! any SQLDatabase
             for item in refused {
                 let text = String(decoding: (try? LinkCanonical.bytes(item.document)) ?? Data("(not canonical)".utf8), as: UTF8.self)
@@ -50,19 +80,5 @@ enum LinkReception {
             }
             return outcomes
         }
-        var receipts = Array(repeating: LinkReceipt?.none, count: documents.count)
-        var extra: [LinkReceipt] = []
-        var gaps = Set<String>()
-        for item in refused { receipts[item.index] = item.receipt }
-        for (index, outcome) in inboxed {
-            receipts[index] = outcome.receipts.first
-            extra += outcome.receipts.dropFirst()
-            if outcome.gap != nil, let stream = outcome.receipts.first?.stream { gaps.insert(stream) }
-        }
-        for receipt in receipts.compactMap({ $0 }) + extra {
-            context.metrics.linkReceived(peer: peer, state: receipt.state.rawValue)
-            if receipt.state == .refused, let reason = receipt.reason, receipt.stream != nil { context.metrics.linkRefused(peer: peer, reason: reason) }
-        }
-        return Result(receipts: receipts.compactMap { $0 } + extra, gaps: gaps)
     }
 }

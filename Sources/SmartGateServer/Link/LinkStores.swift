@@ -44,8 +44,11 @@ struct SQLInboxStore: LinkInboxStore {
                     SQLBind(receipt.state.rawValue), SQLBind(receipt.reason?.rawValue), SQLBind(receipt.detail), SQLBind(receipt.at.milliseconds))
                 .run()
         } else {
-            try await sql.update("link_inbox").set("state", to: receipt.state.rawValue).set("reason", to: receipt.reason?.rawValue)
-                .set("detail", to: receipt.detail).set("receipt_ms", to: receipt.at.milliseconds).where("id", .equal, envelope.id).run()
+            // Only from `stored`: on several instances, the one whose update finds it stored applies it.
+            let updated = try await sql.update("link_inbox").set("state", to: receipt.state.rawValue).set("reason", to: receipt.reason?.rawValue)
+                .set("detail", to: receipt.detail).set("receipt_ms", to: receipt.at.milliseconds)
+                .where("id", .equal, envelope.id).where("state", .equal, LinkReceipt.State.stored.rawValue).returning("id").all()
+            if updated.isEmpty { throw AppError.unavailable("Message \(envelope.id.uuidString.lowercased()) was applied by another instance; retry.") }
         }
     }
 
@@ -126,7 +129,7 @@ extension SQLOutboxStore {
                 envelope.id = UUID()
                 envelope.createdAt = Date()
                 try envelope.sign(with: key)
-                try await sql.update("link_outbox").set("id", to: envelope.id)
+                try await sql.update("link_outbox").set("id", to: envelope.id).set("created_ms", to: envelope.createdAt.milliseconds)
                     .set("envelope", to: String(decoding: try envelope.wireBytes(), as: UTF8.self)).set("digest", to: try envelope.digest())
                     .set("attempts", to: attempts[id] ?? 1).set("next_attempt_ms", to: (next[id] ?? Date()).milliseconds)
                     .set("last_attempt_ms", to: Date().milliseconds).where("id", .equal, id).run()

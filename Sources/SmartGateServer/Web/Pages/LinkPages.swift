@@ -58,13 +58,19 @@ struct LinkStatusPage: PageContent {
                 ("link.waiting", .data(context.number(Double(peer.waitingForGap)))),
                 ("link.refusedHere", refusals(peer.refusedHere, context)),
                 ("link.refusedByPeer", refusals(peer.refusedByPeer, context)),
-                ("link.offset", peer.clockOffsetSeconds.map { context.t("link.offsetValue", ["n": context.number($0, fractionDigits: 1)]) } ?? .data("—")),
+                ("link.offset", peer.clockOffsetSeconds.map { context.t("link.offsetValue", ["n": context.number(Self.tenths($0), fractionDigits: 1)]) } ?? .data("—")),
             ]
             let heading = "peer-\(peer.peer.lowercased())"
             return HTML.el("section", [("class", "card"), ("aria-labelledby", heading)],
                 HTML.el("h2", [("id", heading)], .data(peer.peer)),
                 HTML.el("dl", [("class", "facts")], children: facts.flatMap { key, value in [HTML.el("dt", [], context.t(key)), HTML.el("dd", [], value)] }))
         })
+    }
+
+    /// Rounded to tenths, with no negative zero (a peer 0.04 s behind is "0", not "-0").
+    static func tenths(_ seconds: Double) -> Double {
+        let rounded = (seconds * 10).rounded() / 10
+        return rounded == 0 ? 0 : rounded
     }
 
     private func refusals(_ counts: [String: Int], _ context: PageContext) -> Markup {
