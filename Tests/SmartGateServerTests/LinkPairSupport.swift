@@ -87,7 +87,7 @@ final class PairSide: @unchecked Sendable {  // used from one test task at a tim
 
     /// Polls `condition` every 50 ms until it holds or `seconds` pass; the link works in the
     /// background, so its effects are awaited, not slept for.
-    func eventually(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+    func eventually(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return }

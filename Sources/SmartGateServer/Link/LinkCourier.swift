@@ -100,6 +100,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
             for peer in peers where !Task.isCancelled {
                 let transport = HTTPLinkTransport(client: app.client, baseURL: peer.url, side: context.settings.side, key: context.keys.auditKey)
                 do {
+                    if context.link.peers.calledSinceWoken(peer.id) { try await wake(peer.id, app: app) }
                     busy = try await deliver(to: peer, transport: transport, app: app, random: &random) || busy
                 } catch {
                     app.logger.warning("link: delivery to \(peer.id): \(error)")
@@ -135,6 +136,15 @@ final class LinkCourier: LifecycleHandler, Sendable {
             app.logger.warning("link: \(peer.id) refused message \(refusal.messageId?.uuidString.lowercased() ?? "?"): \(refusal.reason?.rawValue ?? "?") \(refusal.detail ?? "")")
         }
         return round.failure == nil && round.sent == 200
+    }
+
+    /// Makes the peer's queued messages due now: it has just called, so it is up again.
+    private static func wake(_ peer: String, app: Application) async throws {
+        let now = Date().milliseconds
+        try await app.smartGate.commits.perform { db in
+            try await (db as! any SQLDatabase).update("link_outbox").set("next_attempt_ms", to: now)
+                .where("peer_id", .equal, peer).where("state", .equal, "pending").where("next_attempt_ms", .greaterThan, now).run()
+        }
     }
 
     /// Pulls what is missing before each stream's waiting messages.

@@ -46,6 +46,20 @@ final class LinkPeers: Sendable {
         offsets.withLockedValue { $0[peer] = (offset, now) }
     }
 
+    /// When the courier last cut short its backoff for each peer.
+    private let woken = NIOLockedValueBox([String: Date]())
+
+    /// Whether `peer` has called since the courier last woke its queue: a peer that calls is
+    /// up, so messages waiting out a backoff for it need not wait longer.
+    func calledSinceWoken(_ peer: String) -> Bool {
+        guard let seen = offset(of: peer)?.seen else { return false }
+        return woken.withLockedValue { state in
+            guard seen > state[peer] ?? .distantPast else { return false }
+            state[peer] = seen
+            return true
+        }
+    }
+
     func offset(of peer: String) -> (seconds: Double, seen: Date)? {
         offsets.withLockedValue { $0[peer] }
     }
