@@ -84,6 +84,32 @@ extension DeclarationModel {
             risk: showRisk ? riskView : nil)
     }
 
+    /// Stores a new, scored trip as `submitted`, with its first step and its audit entry:
+    /// a trader's submission and a peer's manifest share it.
+    /// - Parameter provenance: a line the audit payload adds before the document (the
+    ///   manifest's digest for a peer's), so the entry says what it was made from.
+    static func submit(
+        _ trip: TripDeclaration, id: UUID, decision: RiskDecision, history: DeclarantHistory, actor: String, reason: String,
+        provenance: String? = nil, at now: Date, audit: AuditTrail, on db: any Database
+    ) async throws -> DeclarationModel {
+        let model = DeclarationModel()
+        model.id = id
+        model.status = DeclarationStatus.submitted.rawValue
+        model.version = 1
+        model.createdMs = now.milliseconds
+        model.updatedMs = now.milliseconds
+        try model.apply(trip)
+        try model.apply(decision, history: history)
+        try await model.create(on: db)
+        try await DeclarationTransitionModel(
+            declarationId: id, from: nil, to: DeclarationStatus.submitted.rawValue, atMs: now.milliseconds, actor: actor, reason: reason
+        ).create(on: db)
+        try await audit.append(
+            actor: actor, action: "declaration.submitted", subject: AuditSubject.declaration(id).description,
+            payload: Data("\(model.riskAuditLine)\n\(provenance.map { $0 + "\n" } ?? "")\(model.body)".utf8), at: now, on: db)
+        return model
+    }
+
     /// Moves the declaration through its lifecycle and records who, when and why.
     /// Throws `AppError.transition` naming the current state when the lifecycle forbids it.
     func move(

@@ -50,22 +50,9 @@ enum DeclarationsController {
                 logger.notice("declaration refused: declarant blocked by rule(s) \(decision.blockedBy.compactMap(\.ruleId))")
                 throw AppError.declarantBlocked
             }
-            let model = DeclarationModel()
-            model.id = id
-            model.status = DeclarationStatus.submitted.rawValue
-            model.version = 1
-            model.createdMs = now.milliseconds
-            model.updatedMs = now.milliseconds
-            try model.apply(trip)
-            try model.apply(decision, history: history)
-            try await model.create(on: db)
-            try await DeclarationTransitionModel(
-                declarationId: id, from: nil, to: DeclarationStatus.submitted.rawValue,
-                atMs: now.milliseconds, actor: user.actor, reason: "channel \(decision.channel.rawValue)"
-            ).create(on: db)
-            try await audit.append(
-                actor: user.actor, action: "declaration.submitted", subject: AuditSubject.declaration(id).description,
-                payload: Data("\(model.riskAuditLine)\n\(model.body)".utf8), at: now, on: db)
+            let model = try await DeclarationModel.submit(
+                trip, id: id, decision: decision, history: history, actor: user.actor, reason: "channel \(decision.channel.rawValue)",
+                at: now, audit: audit, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try await model.record(on: db)))
             if let key {
                 try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db)

@@ -68,22 +68,9 @@ enum LinkApplier {
         let id = UUID()
         let history = try await Selectivity.history(of: trip.declarant.taxCode.value, before: nil, on: db)
         let decision = try await context.selectivity.assess(trip, id: id, history: history, floor: context.settings.defaultChannel, at: now, on: db)
-        let model = DeclarationModel()
-        model.id = id
-        model.status = DeclarationStatus.submitted.rawValue
-        model.version = 1
-        model.createdMs = now.milliseconds
-        model.updatedMs = now.milliseconds
-        try model.apply(trip)
-        try model.apply(decision, history: history)
-        try await model.create(on: db)
-        try await DeclarationTransitionModel(
-            declarationId: id, from: nil, to: DeclarationStatus.submitted.rawValue, atMs: now.milliseconds, actor: actor(envelope),
-            reason: "\(reason), channel \(decision.channel.rawValue)"
-        ).create(on: db)
-        try await context.audit.append(
-            actor: actor(envelope), action: "declaration.submitted", subject: AuditSubject.declaration(id).description,
-            payload: Data("\(model.riskAuditLine)\n\(try envelope.digest())\n\(model.body)".utf8), at: now, on: db)
+        _ = try await DeclarationModel.submit(
+            trip, id: id, decision: decision, history: history, actor: actor(envelope), reason: "\(reason), channel \(decision.channel.rawValue)",
+            provenance: try envelope.digest(), at: now, audit: context.audit, on: db)
         try await ArrivalRecord(
             id: id, peer: envelope.sender, senderDeclarationId: senderId, manifestVersion: version, gateId: trip.gate, state: .expected,
             holdReason: nil, createdMs: now.milliseconds, updatedMs: now.milliseconds
