@@ -42,6 +42,8 @@ struct CreateLinkInbox: AsyncMigration {
         let sql = database as! any SQLDatabase
         try await sql.create(index: "link_inbox_waiting").on("link_inbox").column("peer_id").column("stream").column("state").column("sequence").run()
         try await sql.create(index: "link_inbox_created").on("link_inbox").column("peer_id").column("created_ms").run()
+        // The courier looks for waiting messages every second: few, among many applied.
+        try await sql.create(index: "link_inbox_state").on("link_inbox").column("state").column("peer_id").column("stream").run()
     }
 
     func revert(on database: any Database) async throws {

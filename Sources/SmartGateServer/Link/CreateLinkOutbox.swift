@@ -32,8 +32,13 @@ struct CreateLinkOutbox: AsyncMigration {
             .unique(on: "peer_id", "stream", "sequence")
             .create()
         let sql = database as! any SQLDatabase
-        try await sql.create(index: "link_outbox_due").on("link_outbox").column("peer_id").column("state").column("next_attempt_ms").run()
+        // The sender's next batch, read in the order it goes (a sort of the whole queue otherwise).
+        try await sql.create(index: "link_outbox_due").on("link_outbox").column("peer_id").column("state").column("created_ms")
+            .column("stream").column("sequence").run()
         try await sql.create(index: "link_outbox_created").on("link_outbox").column("peer_id").column("created_ms").run()
+        // The status's last sent and last acknowledged, without reading the whole outbox.
+        try await sql.create(index: "link_outbox_attempted").on("link_outbox").column("peer_id").column("last_attempt_ms").run()
+        try await sql.create(index: "link_outbox_acknowledged").on("link_outbox").column("peer_id").column("acknowledged_ms").run()
     }
 
     func revert(on database: any Database) async throws {

@@ -151,7 +151,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
     private static func pullGaps(from peer: LinkPeers.Peer, transport: HTTPLinkTransport, app: Application) async throws {
         let sql = app.db as! any SQLDatabase
         let streams = try await sql.select().distinct().column("stream").from("link_inbox")
-            .where("peer_id", .equal, peer.id).where("state", .equal, LinkReceipt.State.stored.rawValue).all()
+            .where("state", .equal, LinkReceipt.State.stored.rawValue).where("peer_id", .equal, peer.id).all()
         for row in streams {
             let stream = try row.decode(column: "stream", as: String.self)
             let store = SQLInboxStore(sql: sql, receivedAt: Date())
