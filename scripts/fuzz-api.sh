@@ -185,14 +185,17 @@ risk_ops="createRiskRule listRiskRules readRiskRule replaceRiskRule retireRiskRu
 inspection_ops="listInspections setDuty readInspection claimInspection releaseInspection recordInspectionOutcome"
 corridor_writes="createTransportOrder withdrawTransportOrder pauseCorridor resumeCorridor"
 corridor_ops="listCorridorVehicles listTransportOrders readTransportOrder corridorVehicleLink $corridor_writes"
+# The link's inbox, outbox and ledger admit only a peer's signed request: every role gets 401
+# there by design (the conformance suite and BorderLinkPairTests play the peer).
+peer_ops="deliverLinkMessages pullLinkMessages linkLedger"
 fuzz declarant "${tokens[declarant]}" "$device_key" "logout" \
-    "listDecisions listAuditEntries auditHead $risk_ops $inspection_ops $corridor_ops" || failed+=(declarant)
+    "listDecisions listAuditEntries auditHead linkStatus listArrivals $peer_ops $risk_ops $inspection_ops $corridor_ops" || failed+=(declarant)
 fuzz admin "${tokens[admin]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration $inspection_ops $corridor_ops" || failed+=(admin)
+    "createDeclaration amendDeclaration cancelDeclaration $peer_ops $inspection_ops $corridor_ops" || failed+=(admin)
 # The officer's audit queries need an existing subject at kim-thanh: made-up ones are 404
 # (so are made-up transport order ids).
 fuzz customs-officer "${tokens[customs]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder corridorVehicleLink $corridor_writes" || failed+=(customs-officer)
+    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder corridorVehicleLink $peer_ops $corridor_writes" || failed+=(customs-officer)
 # The corridor operator's own operations: made-up order ids are 404.
 fuzz corridor-operator "${tokens[corridor]}" "" "logout login" \
     "readTransportOrder withdrawTransportOrder corridorVehicleLink" corridor || failed+=(corridor-operator)

@@ -38,6 +38,7 @@ public struct LinkReceipt: Sendable, Equatable {
         LinkReceipt(messageId: id, stream: nil, sequence: nil, state: .refused, reason: refusal.reason, detail: refusal.detail, at: at)
     }
 
+    /// The receipt as it travels in an acknowledgement's payload.
     public var json: JSONValue {
         var members: [String: JSONValue] = [
             "messageId": messageId.map { .string($0.uuidString.lowercased()) } ?? .null,
@@ -50,6 +51,7 @@ public struct LinkReceipt: Sendable, Equatable {
         return .object(members)
     }
 
+    /// Reads a receipt from an acknowledgement's payload.
     public init(json: JSONValue) throws(LinkRefusal) {
         guard case .object(let members) = json, case .string(let stateText)? = members["state"], let state = State(rawValue: stateText),
               case .string(let atText)? = members["at"], let at = try? Timestamp.parse(atText) else {
@@ -84,6 +86,7 @@ public protocol LinkInboxStore {
     func entry(_ id: UUID) async throws -> InboxEntry?
     /// The highest sequence of `peer`'s `stream` applied or refused in order (0: none yet).
     func appliedThrough(peer: String, stream: String) async throws -> Int64
+    /// Records that `peer`'s `stream` is applied (or refused) in order up to `sequence`.
     func setAppliedThrough(peer: String, stream: String, _ sequence: Int64) async throws
     /// Inserts a new entry or updates one by its message id.
     func save(_ entry: InboxEntry, isNew: Bool) async throws

@@ -52,6 +52,7 @@ public protocol LinkOutboxStore {
 
 /// Carries envelopes to a peer's inbox and brings its signed answer back.
 public protocol LinkTransport: Sendable {
+    /// Delivers a batch and answers the peer's signed acknowledgement (not yet verified).
     func deliver(_ envelopes: [LinkEnvelope], to peer: String) async throws -> LinkEnvelope
 }
 

@@ -68,7 +68,7 @@ public enum TripManifest {
     /// would receive it: the trip seen from the receiver (an export arrives as an import),
     /// at the receiver's gate named in the manifest.
     public static func declarationDocument(from payload: [String: JSONValue]) throws(LinkRefusal) -> JSONValue {
-        var reader = ManifestReader(payload: payload)
+        let reader = ManifestReader(payload: payload)
         let direction = try reader.text("direction")
         let arriving: String = switch direction {
         case "export": "import"
@@ -77,7 +77,7 @@ public enum TripManifest {
         }
         var goods: [JSONValue] = []
         for line in try reader.objects("goods") {
-            var goodsReader = ManifestReader(payload: line)
+            let goodsReader = ManifestReader(payload: line)
             goods.append(.object([
                 "hsCode": .string(try goodsReader.text("subheading")), "description": .string(try goodsReader.text("description")),
                 "quantity": try goodsReader.number("netKg"), "unit": .string("KGM"), "netKg": try goodsReader.number("netKg"),
@@ -95,7 +95,7 @@ public enum TripManifest {
 
     /// The sender's declaration id and version named in a manifest.
     public static func version(of payload: [String: JSONValue]) throws(LinkRefusal) -> (id: UUID, version: Int) {
-        var reader = ManifestReader(payload: payload)
+        let reader = ManifestReader(payload: payload)
         guard let id = UUID(uuidString: try reader.text("declarationId")), let version = Int(try reader.text("version")), version >= 1 else {
             throw LinkRefusal(.malformed, "a manifest names its declarationId (a UUID) and version (1, 2, …)")
         }
@@ -107,18 +107,18 @@ public enum TripManifest {
 struct ManifestReader {
     let payload: [String: JSONValue]
 
-    mutating func value(_ name: String) throws(LinkRefusal) -> JSONValue {
+    func value(_ name: String) throws(LinkRefusal) -> JSONValue {
         guard let value = payload[name], value != .null else { throw LinkRefusal(.malformed, "the payload has no \(name)") }
         return value
     }
 
-    mutating func text(_ name: String) throws(LinkRefusal) -> String {
+    func text(_ name: String) throws(LinkRefusal) -> String {
         guard case .string(let text) = try value(name) else { throw LinkRefusal(.malformed, "\(name) must be a string") }
         return text
     }
 
     /// A decimal string as a JSON number, for the receiver's own validation.
-    mutating func number(_ name: String) throws(LinkRefusal) -> JSONValue {
+    func number(_ name: String) throws(LinkRefusal) -> JSONValue {
         let text = try text(name)
         guard let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else {
             throw LinkRefusal(.malformed, "\(name) must be a decimal string, not \(text)")
@@ -126,7 +126,7 @@ struct ManifestReader {
         return .number(number)
     }
 
-    mutating func objects(_ name: String) throws(LinkRefusal) -> [[String: JSONValue]] {
+    func objects(_ name: String) throws(LinkRefusal) -> [[String: JSONValue]] {
         guard case .array(let items) = try value(name) else { throw LinkRefusal(.malformed, "\(name) must be an array") }
         return try items.map { item throws(LinkRefusal) in
             guard case .object(let members) = item else { throw LinkRefusal(.malformed, "each of \(name) must be an object") }

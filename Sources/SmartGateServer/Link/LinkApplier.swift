@@ -8,6 +8,7 @@ import SQLKit
 /// (docs/BORDERLINK.md §4). A message it cannot use is a `LinkRefusal`: refused, stored,
 /// never half-applied (every check comes before the first write).
 enum LinkApplier {
+    /// Applies one verified message of a peer, in its stream's order, inside the writer's transaction.
     static func apply(_ envelope: LinkEnvelope, context: SmartGateContext, at now: Date, on db: any Database) async throws {
         do {
             switch envelope.type {

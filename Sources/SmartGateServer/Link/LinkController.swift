@@ -172,6 +172,7 @@ enum LinkStatus {
         var clockOffsetSeenAt: Date?
     }
 
+    /// Each peer's status, read from the outbox, the inbox and the refusals.
     static func peers(_ context: SmartGateContext, on db: any Database) async throws -> [PeerStatus] {
         let sql = db as! any SQLDatabase
         let now = Date()

@@ -10,6 +10,7 @@ import Vapor
 /// being that of the message's `createdAt` (so an outage does not move a message between
 /// days on one side only).
 enum LinkLedger {
+    /// The UTC day `YYYY-MM-DD` as a millisecond range, or a 400 naming `date`.
     static func day(_ text: String) throws -> (from: Int64, to: Int64) {
         guard let start = try? Timestamp.parse("\(text)T00:00:00Z") else {
             throw AppError.badQuery(field: "date", message: "date must be a day written YYYY-MM-DD, not \(text).")
@@ -17,6 +18,7 @@ enum LinkLedger {
         return (start.milliseconds, start.addingTimeInterval(86_400).milliseconds)
     }
 
+    /// What this side sent to `peer` and applied from it on `date`.
     static func ledger(peer: String, date: String, on db: any Database) async throws -> LinkDayLedger {
         let (from, to) = try day(date)
         let sql = db as! any SQLDatabase

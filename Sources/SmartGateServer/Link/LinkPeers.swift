@@ -94,6 +94,7 @@ enum PeerRegistry {
         var keys: [Key]
     }
 
+    /// Registers a peer with its first key.
     static func add(id: String, url: String, publicKey: String, actor: String, at now: Date, context: SmartGateContext, on db: any Database) async throws -> Listed {
         try check(id: id, url: url)
         guard let key = LinkKey.publicKey(base64: publicKey) else { throw SettingsError("--public-key must be base64 of a 32-byte Ed25519 public key") }
@@ -139,6 +140,7 @@ enum PeerRegistry {
         _ = try await add(id: id, url: url, publicKey: publicKey, actor: actor, at: now, context: context, on: db)
     }
 
+    /// Removes a peer and its keys: its messages are refused from then on.
     static func remove(id: String, actor: String, at now: Date, context: SmartGateContext) async throws {
         try await context.commits.perform { db in
             let sql = db as! any SQLDatabase
@@ -150,6 +152,7 @@ enum PeerRegistry {
         }
     }
 
+    /// Every peer with its keys, by id.
     static func list(on db: any Database) async throws -> [Listed] {
         let sql = db as! any SQLDatabase
         var out: [Listed] = []

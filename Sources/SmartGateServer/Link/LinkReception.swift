@@ -20,6 +20,7 @@ enum LinkReception {
 
     static let maxBatch = 500
 
+    /// Receives documents `peer` delivered or this side pulled: one receipt each, in order.
     static func receive(_ documents: [JSONValue], from peer: String, context: SmartGateContext, on db: any Database) async throws -> Result {
         let now = Date()
         let verifier = try await context.link.peers.verifier(settings: context.settings, on: db)

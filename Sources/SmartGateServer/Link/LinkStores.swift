@@ -140,6 +140,8 @@ extension SQLOutboxStore {
 
 /// Writes one message into the outbox, inside the transaction of the change it reports.
 enum LinkOutboxWriter {
+    /// Numbers (per peer and stream), signs and stores a message for `peer`; call only inside
+    /// the writer's transaction of the change it reports.
     static func enqueue(
         _ type: LinkMessageType, reference: String, payload: [String: JSONValue], to peer: String, stream: String,
         context: SmartGateContext, at now: Date, on db: any Database
