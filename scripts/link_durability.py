@@ -13,7 +13,6 @@ Usage: link_durability.py SMARTGATE_BINARY VIETNAM_DATABASE_URL CHINA_DATABASE_U
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,16 +20,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+
+# One export and one free port, as the single-server durability check makes them.
+from durability_check import declaration, free_port
 
 WORK = tempfile.mkdtemp(prefix="smartgate-link-durability-")
 PASSWORD = "link-durability-password"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Side:
@@ -85,19 +80,6 @@ def request(base, method, path, body=None, token=None):
     data = json.dumps(body).encode() if body is not None else None
     with urllib.request.urlopen(urllib.request.Request(base + path, data=data, method=method, headers=headers), timeout=10) as response:
         return response.status, json.loads(response.read())
-
-
-def declaration(n):
-    return {
-        "direction": "export", "gate": "kim-thanh",
-        "declarant": {"taxCode": "5300100269", "name": "Cong ty Nong san Lao Cai"},
-        "vehicle": {"plate": f"24C-{(n % 99_999 + 1) // 100:03d}.{(n % 99_999 + 1) % 100:02d}"},
-        "driver": {"name": "Nguyen Van A", "documentNumber": "C1234567", "nationality": "VN"},
-        "containers": [],
-        "goods": [{"hsCode": "081060", "description": "Fresh durian", "quantity": 18000, "unit": "KGM",
-                   "netKg": 18000, "grossKg": 19500, "value": {"amount": "54000.00", "currency": "USD"}, "origin": "VN"}],
-        "plannedArrival": datetime.now(timezone.utc).isoformat(), "tareKg": 14000,
-    }
 
 
 def arrivals(side, token):

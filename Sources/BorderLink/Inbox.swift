@@ -134,16 +134,18 @@ public enum Inbox {
         }
         var receipts = [try await applyInOrder(earlier ?? InboxEntry(envelope: envelope, digest: digest, receipt: LinkReceipt(
             messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: .stored, at: now)), isNew: earlier == nil, at: now, store: store, apply: apply)]
+        // One read of the waiting list serves both: the messages this one lets through, and
+        // the gap before the first that must still wait.
         var next = envelope.sequence + 1
-        for waiting in try await store.waiting(peer: envelope.sender, stream: envelope.stream) {
-            if waiting.envelope.sequence < next { continue }
-            guard waiting.envelope.sequence == next else { break }
-            receipts.append(try await applyInOrder(waiting, isNew: false, at: now, store: store, apply: apply))
+        let waiting = try await store.waiting(peer: envelope.sender, stream: envelope.stream).filter { $0.envelope.sequence >= next }
+        for entry in waiting {
+            guard entry.envelope.sequence == next else { break }
+            receipts.append(try await applyInOrder(entry, isNew: false, at: now, store: store, apply: apply))
             next += 1
         }
         try await store.setAppliedThrough(peer: envelope.sender, stream: envelope.stream, next - 1)
         // A gap only where one is: a waiting list read in pages can end before the next in line.
-        let remaining = try await store.waiting(peer: envelope.sender, stream: envelope.stream).first { $0.envelope.sequence > next }
+        let remaining = waiting.first { $0.envelope.sequence > next }
         return Outcome(receipts: receipts, gap: remaining.map { next...($0.envelope.sequence - 1) })
     }
 

@@ -113,6 +113,27 @@ public struct LinkEnvelope: Sendable, Equatable {
         signature = try key.signature(for: signingBytes()).base64EncodedString()
     }
 
+    /// An envelope as this side stores it: its wire bytes, as text.
+    public init(stored text: String) throws(LinkRefusal) {
+        let json: JSONValue
+        do { json = try JSONValue.parse(Data(text.utf8)) } catch { throw LinkRefusal(.malformed, "a stored envelope is not JSON: \(error.detail)") }
+        self = try Self.parse(json)
+    }
+
+    /// The body of a delivery or a pull's answer (docs/BORDERLINK.md §7): the envelopes'
+    /// wire bytes in `{"envelopes":[…]}`, with `trailing` members after the array.
+    public static func batch(_ wires: [Data], trailing: String = "") -> Data {
+        var body = Data(#"{"envelopes":["#.utf8)
+        for (index, wire) in wires.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(wire)
+        }
+        body.append(UInt8(ascii: "]"))
+        body.append(Data(trailing.utf8))
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
     /// Reads an envelope, refusing anything the protocol does not allow (`malformed`), or a
     /// version this side does not read (`unsupported-version`). Says nothing about who sent
     /// it: `LinkVerifier` does.

@@ -72,22 +72,34 @@ public struct LinkVerifier: Sendable {
         peers[peer]?.first { $0.id == keyId && ($0.acceptedUntil.map { $0 > now } ?? true) }
     }
 
+    /// `keyId` of `sender`, or why it is not accepted: the sender is no peer, or the key is
+    /// not one of its keys accepted at `now`.
+    public func acceptedKey(_ keyId: String, of sender: String, at now: Date) throws(LinkRefusal) -> PeerKey {
+        guard peers[sender] != nil else { throw LinkRefusal(.unknownSender, "\(sender) is not a peer of \(receiver)") }
+        guard let key = key(keyId, of: sender, at: now) else { throw LinkRefusal(.unknownKey, "\(keyId) is not a key of \(sender) accepted now") }
+        return key
+    }
+
+    /// That `envelope` is addressed to this side, comes from `peer` and carries a valid
+    /// signature of one of its keys: what a delivered message and a peer's answer share.
+    public func authenticate(_ envelope: LinkEnvelope, from peer: String, at now: Date) throws(LinkRefusal) {
+        guard envelope.receiver == receiver else {
+            throw LinkRefusal(.wrongReceiver, "the message is addressed to \(envelope.receiver); this side is \(receiver)")
+        }
+        guard envelope.sender == peer else {
+            throw LinkRefusal(.unknownSender, "\(envelope.sender) is not the peer that delivered it, \(peer)")
+        }
+        let key = try acceptedKey(envelope.keyId, of: peer, at: now)
+        guard signatureCheck(envelope.signature, try envelope.signingBytes(), key.publicKey) else {
+            throw LinkRefusal(.badSignature, "the signature does not verify with \(envelope.keyId)")
+        }
+    }
+
     /// Checks, in this order: the form and version, the receiver, the sender (a known peer,
     /// and the one that authenticated the request), its key, the signature, the window.
     public func verify(_ raw: JSONValue, deliveredBy peer: String, now: Date) throws(LinkRefusal) -> LinkEnvelope {
         let envelope = try LinkEnvelope.parse(raw)
-        guard envelope.receiver == receiver else {
-            throw LinkRefusal(.wrongReceiver, "the message is addressed to \(envelope.receiver); this side is \(receiver)")
-        }
-        guard envelope.sender == peer, peers[peer] != nil else {
-            throw LinkRefusal(.unknownSender, "\(envelope.sender) is not a peer of \(receiver), or not the peer that delivered it")
-        }
-        guard let key = key(envelope.keyId, of: peer, at: now) else {
-            throw LinkRefusal(.unknownKey, "\(envelope.keyId) is not a key of \(peer) accepted now")
-        }
-        guard signatureCheck(envelope.signature, try envelope.signingBytes(), key.publicKey) else {
-            throw LinkRefusal(.badSignature, "the signature does not verify with \(envelope.keyId)")
-        }
+        try authenticate(envelope, from: peer, at: now)
         guard envelope.type.isDeliverable else {
             throw LinkRefusal(.malformed, "a \(envelope.type.rawValue) travels in answers, not to an inbox")
         }
@@ -153,8 +165,7 @@ public struct LinkRequestSignature: Sendable, Equatable {
     /// signature valid, `at` inside the clock tolerance. Answers the clock offset seen
     /// (the sender's `at` minus `now`), which the receiver reports, never corrects.
     public func verify(method: String, target: String, body: Data, verifier: LinkVerifier, now: Date) throws(LinkRefusal) -> TimeInterval {
-        guard verifier.peers[sender] != nil else { throw LinkRefusal(.unknownSender, "\(sender) is not a peer of \(verifier.receiver)") }
-        guard let key = verifier.key(keyId, of: sender, at: now) else { throw LinkRefusal(.unknownKey, "\(keyId) is not a key of \(sender) accepted now") }
+        let key = try verifier.acceptedKey(keyId, of: sender, at: now)
         guard let time = try? Timestamp.parse(at) else { throw LinkRefusal(.malformed, "at \(at) is not an RFC 3339 time") }
         let bytes = Self.signingBytes(method: method, target: target, at: at, body: body)
         guard verifier.signatureCheck(signature, bytes, key.publicKey) else {

@@ -110,11 +110,7 @@ public enum Outbox {
     /// The receipts of a signed acknowledgement from `peer` to this side.
     public static func acknowledgement(_ answer: LinkEnvelope, from peer: String, verifier: LinkVerifier, now: Date) throws(LinkRefusal) -> [LinkReceipt] {
         guard answer.type == .acknowledgement else { throw LinkRefusal(.malformed, "the answer is a \(answer.type.rawValue), not an acknowledgement") }
-        guard answer.sender == peer, answer.receiver == verifier.receiver else { throw LinkRefusal(.wrongReceiver, "the answer is not from \(peer) to \(verifier.receiver)") }
-        guard let key = verifier.key(answer.keyId, of: peer, at: now) else { throw LinkRefusal(.unknownKey, "the answer is signed with \(answer.keyId)") }
-        guard verifier.signatureCheck(answer.signature, try answer.signingBytes(), key.publicKey) else {
-            throw LinkRefusal(.badSignature, "the answer's signature does not verify")
-        }
+        try verifier.authenticate(answer, from: peer, at: now)
         guard case .array(let items)? = answer.payload["receipts"] else { throw LinkRefusal(.malformed, "the answer has no receipts") }
         var receipts: [LinkReceipt] = []
         for item in items { receipts.append(try LinkReceipt(json: item)) }

@@ -92,11 +92,8 @@ public enum LinkConformance {
 
         /// Delivers documents and answers the receipts of the system's signed acknowledgement.
         func deliver(_ documents: [Data]) async throws -> [LinkReceipt] {
-            var body = Data(#"{"envelopes":["#.utf8)
-            body.append(Data(documents.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",").utf8))
-            body.append(Data("]}".utf8))
             let transport = HTTPLinkTransport(client: client, baseURL: target.url, side: target.peerId, key: target.key)
-            let answer = try LinkEnvelope.parse(try JSONValue.parse(try await transport.send(.POST, target: "/api/v1/link/inbox", body: body)))
+            let answer = try await transport.deliver(documents: documents)
             let verifier = LinkVerifier(receiver: target.peerId, peers: [side: [PeerKey(publicKey: sideKey)]])
             return try Outbox.acknowledgement(answer, from: side, verifier: verifier, now: Date())
         }
@@ -213,9 +210,9 @@ public enum LinkConformance {
                 }
                 let after = Int64(request.query[String.self, at: "after"] ?? "0") ?? 0
                 let envelopes = self.outbox.withLockedValue { $0 }.filter { $0.key > after }.sorted { $0.key < $1.key }.map(\.value)
-                let items = try envelopes.map { String(decoding: try $0.wireBytes(), as: UTF8.self) }.joined(separator: ",")
                 let last = envelopes.last?.sequence ?? after
-                return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: #"{"envelopes":[\#(items)],"nextAfter":"\#(last)"}"#))
+                let body = LinkEnvelope.batch(try envelopes.map { try $0.wireBytes() }, trailing: #","nextAfter":"\#(last)""#)
+                return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(data: body))
             }
         }
     }

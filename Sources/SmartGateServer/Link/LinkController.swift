@@ -64,15 +64,9 @@ enum LinkController {
         let rows = try await (request.db as! any SQLDatabase).select().columns("sequence", "envelope").from("link_outbox")
             .where("peer_id", .equal, peer).where("stream", .equal, stream).where("sequence", .greaterThan, after)
             .orderBy("sequence").limit(limit).all()
-        var body = Data(#"{"envelopes":["#.utf8)
-        var last = after
-        for (index, row) in rows.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(Data(try row.decode(column: "envelope", as: String.self).utf8))
-            last = try row.decode(column: "sequence", as: Int64.self)
-        }
-        body.append(Data(#"],"nextAfter":"\#(last)"}"#.utf8))
-        return WireJSON.response(data: body)
+        let wires = try rows.map { Data(try $0.decode(column: "envelope", as: String.self).utf8) }
+        let last = try rows.last?.decode(column: "sequence", as: Int64.self) ?? after
+        return WireJSON.response(data: LinkEnvelope.batch(wires, trailing: #","nextAfter":"\#(last)""#))
     }
 
     /// `GET /api/v1/link/status`: per peer, what is queued, sent, acknowledged, refused, and
@@ -101,116 +95,8 @@ enum LinkController {
         }
         let rows = try await ArrivalRecord.page(gates: gates, limit: page.limit, after: after, on: request.db)
         let shown = Array(rows.prefix(page.limit))
-        var items: [ArrivalView] = []
-        for arrival in shown {
-            guard let model = try await DeclarationModel.find(arrival.id, on: request.db) else { continue }
-            items.append(try ArrivalView(arrival, declaration: model))
-        }
+        let items = try await ArrivalView.views(of: shown, on: request.db)
         let next = rows.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
         return try WireJSON.response(Page(items: items, nextCursor: next))
-    }
-}
-
-/// An arrival as the API shows it: the peer's trip and this side's declaration of it.
-struct ArrivalView: Encodable, Sendable {
-    var id: UUID
-    var peer: String
-    var senderDeclarationId: UUID
-    var manifestVersion: Int
-    var gate: String
-    var state: String
-    var hold: String?
-    var plate: String
-    var containers: [String]
-    var plannedArrival: Date
-    var declarationStatus: String
-    var channel: String
-    var driver: DeclaredDriver
-    var createdAt: Date
-    var updatedAt: Date
-
-    init(_ arrival: ArrivalRecord, declaration model: DeclarationModel) throws {
-        let trip = try model.trip()
-        id = arrival.id
-        peer = arrival.peer
-        senderDeclarationId = arrival.senderDeclarationId
-        manifestVersion = arrival.manifestVersion
-        gate = arrival.gateId
-        // A hold shows as the state while it lasts.
-        state = arrival.holdReason == nil ? arrival.state.rawValue : ArrivalRecord.State.held.rawValue
-        hold = arrival.holdReason
-        plate = model.plate
-        containers = trip.containers.map(\.number.value)
-        plannedArrival = trip.plannedArrival
-        declarationStatus = model.status
-        channel = model.channel
-        driver = trip.driver
-        createdAt = Date(milliseconds: arrival.createdMs)
-        updatedAt = Date(milliseconds: arrival.updatedMs)
-    }
-}
-
-/// The link's health per peer, for `GET /api/v1/link/status`, its page and metrics.
-enum LinkStatus {
-    struct PeerStatus: Encodable, Sendable {
-        var peer: String
-        var url: String
-        var keyIds: [String]
-        var queueDepth: Int
-        var oldestUnacknowledgedSeconds: Double?
-        var lastSentAt: Date?
-        var lastAcknowledgedAt: Date?
-        var acknowledged: Int
-        /// Our messages the peer refused, by reason.
-        var refusedByPeer: [String: Int]
-        /// The peer's messages this side refused, by reason.
-        var refusedHere: [String: Int]
-        var receivedApplied: Int
-        var waitingForGap: Int
-        /// The peer's clock minus ours, from its last signed request to this instance.
-        var clockOffsetSeconds: Double?
-        var clockOffsetSeenAt: Date?
-    }
-
-    /// Each peer's status, read from the outbox, the inbox and the refusals.
-    static func peers(_ context: SmartGateContext, on db: any Database) async throws -> [PeerStatus] {
-        let sql = db as! any SQLDatabase
-        let now = Date()
-        var out: [PeerStatus] = []
-        for peer in try await context.link.peers.all(on: db) {
-            func count(_ table: String, _ state: String) async throws -> Int {
-                try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
-                    .where("peer_id", .equal, peer.id).where("state", .equal, state).first(decodingColumn: "n", as: Int.self) ?? 0
-            }
-            let oldest = try await sql.select().column(SQLFunction("MIN", args: SQLColumn("created_ms")), as: "ms").from("link_outbox")
-                .where("peer_id", .equal, peer.id).where("state", .equal, "pending").first(decodingColumn: "ms", as: Int64?.self) ?? nil
-            let lastSent = try await sql.select().column(SQLFunction("MAX", args: SQLColumn("last_attempt_ms")), as: "ms").from("link_outbox")
-                .where("peer_id", .equal, peer.id).first(decodingColumn: "ms", as: Int64?.self) ?? nil
-            let lastAcknowledged = try await sql.select().column(SQLFunction("MAX", args: SQLColumn("acknowledged_ms")), as: "ms").from("link_outbox")
-                .where("peer_id", .equal, peer.id).first(decodingColumn: "ms", as: Int64?.self) ?? nil
-            var refusedByPeer: [String: Int] = [:]
-            for row in try await sql.select().column("receipt").from("link_outbox").where("peer_id", .equal, peer.id).where("state", .equal, "refused").limit(10_000).all() {
-                let receipt = try? LinkReceipt(json: try JSONValue.parse(Data(try row.decode(column: "receipt", as: String.self).utf8)))
-                refusedByPeer[receipt?.reason?.rawValue ?? "malformed", default: 0] += 1
-            }
-            var refusedHere: [String: Int] = [:]
-            for row in try await sql.select().column("reason").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("link_refusals")
-                .where("peer_id", .equal, peer.id).groupBy("reason").all() {
-                refusedHere[try row.decode(column: "reason", as: String.self), default: 0] += try row.decode(column: "n", as: Int.self)
-            }
-            for row in try await sql.select().column("reason").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("link_inbox")
-                .where("peer_id", .equal, peer.id).where("state", .equal, "refused").groupBy("reason").all() {
-                refusedHere[try row.decode(column: "reason", as: String?.self) ?? "malformed", default: 0] += try row.decode(column: "n", as: Int.self)
-            }
-            let offset = context.link.peers.offset(of: peer.id)
-            out.append(PeerStatus(
-                peer: peer.id, url: peer.url, keyIds: peer.keys.map(\.id), queueDepth: try await count("link_outbox", "pending"),
-                oldestUnacknowledgedSeconds: oldest.map { now.timeIntervalSince(Date(milliseconds: $0)) },
-                lastSentAt: lastSent.map(Date.init(milliseconds:)), lastAcknowledgedAt: lastAcknowledged.map(Date.init(milliseconds:)),
-                acknowledged: try await count("link_outbox", "acknowledged"), refusedByPeer: refusedByPeer, refusedHere: refusedHere,
-                receivedApplied: try await count("link_inbox", "applied"), waitingForGap: try await count("link_inbox", "stored"),
-                clockOffsetSeconds: offset?.seconds, clockOffsetSeenAt: offset?.seen))
-        }
-        return out
     }
 }

@@ -7,64 +7,6 @@ import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
-/// The link's state shared by the routes and the courier.
-final class LinkOperations: Sendable {
-    let peers = LinkPeers()
-    /// When this process last sent its audit head to each peer.
-    let anchored = NIOLockedValueBox([String: Date]())
-}
-
-/// Carries envelopes to a peer over HTTP, the request signed with this side's key.
-struct HTTPLinkTransport: LinkTransport {
-    let client: any Client
-    let baseURL: String
-    let side: String
-    let key: Curve25519.Signing.PrivateKey
-
-    struct Failed: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    func deliver(_ envelopes: [LinkEnvelope], to peer: String) async throws -> LinkEnvelope {
-        var body = Data(#"{"envelopes":["#.utf8)
-        for (index, envelope) in envelopes.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(try envelope.wireBytes())
-        }
-        body.append(contentsOf: Array("]}".utf8))
-        let data = try await send(.POST, target: "/api/v1/link/inbox", body: body)
-        return try LinkEnvelope.parse(try JSONValue.parse(data))
-    }
-
-    /// The peer's messages of `stream` after `after`, as stored there (`GET /api/v1/link/outbox`).
-    func pull(stream: String, after: Int64, limit: Int = 200) async throws -> [JSONValue] {
-        let data = try await send(.GET, target: "/api/v1/link/outbox?peer=\(side)&stream=\(stream)&after=\(after)&limit=\(limit)", body: Data())
-        guard case .array(let envelopes)? = try JSONValue.parse(data)["envelopes"] else { throw Failed(description: "the pull answer has no envelopes") }
-        return envelopes
-    }
-
-    func send(_ method: HTTPMethod, target: String, body: Data) async throws -> Data {
-        let signature = try LinkRequestSignature.sign(method: method.rawValue, target: target, body: body, sender: side, key: key, now: Date())
-        var request = ClientRequest(method: method, url: URI(string: baseURL.trimmingSuffix("/") + target))
-        request.headers.add(name: .authorization, value: signature.header)
-        if method == .POST {
-            request.headers.contentType = .json
-            request.body = ByteBuffer(data: body)
-        }
-        request.timeout = .seconds(15)
-        let response = try await client.send(request)
-        guard response.status == .ok, let buffer = response.body else {
-            let detail = response.body.map { String(decoding: $0.readableBytesView.prefix(300), as: UTF8.self) } ?? ""
-            throw Failed(description: "\(method.rawValue) \(target): HTTP \(response.status.code) \(detail)")
-        }
-        return Data(buffer.readableBytesView)
-    }
-}
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
-}
-
 /// The background side of the link: delivers due messages to each peer with backoff,
 /// pulls the gaps in what peers sent, and sends this side's audit head at least hourly.
 ///
@@ -170,29 +112,5 @@ final class LinkCourier: LifecycleHandler, Sendable {
         if let last = context.link.anchored.withLockedValue({ $0[peer.id] }), now.timeIntervalSince(last) < context.settings.link.anchorSeconds { return }
         try await LinkAnchors.enqueue(to: peer.id, context: context, at: now)
         context.link.anchored.withLockedValue { $0[peer.id] = now }
-    }
-}
-
-/// This side's audit head as a message: the head, and the hash the chain now holds at the
-/// seq of the previous anchor sent to that peer, so a rewritten chain shows in the next.
-enum LinkAnchors {
-    static func enqueue(to peer: String, context: SmartGateContext, at now: Date) async throws {
-        try await context.commits.perform { db in
-            let sql = db as! any SQLDatabase
-            guard let head = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first() else { return }
-            let previous = try await sql.select().column("reference").column("envelope").from("link_outbox")
-                .where("peer_id", .equal, peer).where("type", .equal, LinkMessageType.auditAnchor.rawValue)
-                .orderBy("created_ms", .descending).limit(1).first()
-            var previousSeq: Int64 = 0
-            if let text = try previous?.decode(column: "envelope", as: String.self),
-               case .object(let payload)? = try JSONValue.parse(Data(text.utf8))["payload"] {
-                previousSeq = (try? AuditAnchor(payload: payload).seq) ?? 0
-            }
-            let previousHash = previousSeq > 0 ? (try await AuditEntryModel.find(previousSeq, on: db)?.hash ?? AuditChain.genesis) : AuditChain.genesis
-            let anchor = AuditAnchor(seq: head.id ?? 0, hash: head.hash, at: now, previousSeq: previousSeq, previousHash: previousHash)
-            try await LinkOutboxWriter.enqueue(
-                .auditAnchor, reference: "audit:\(context.settings.side)", payload: anchor.payload, to: peer, stream: "audit",
-                context: context, at: now, on: db)
-        }
     }
 }

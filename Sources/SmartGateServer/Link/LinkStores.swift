@@ -59,7 +59,7 @@ struct SQLInboxStore: LinkInboxStore {
     }
 
     private static func entry(_ row: any SQLRow) throws -> InboxEntry {
-        let envelope = try LinkEnvelope.parse(try JSONValue.parse(Data(try row.decode(column: "envelope", as: String.self).utf8)))
+        let envelope = try LinkEnvelope(stored: try row.decode(column: "envelope", as: String.self))
         let state = LinkReceipt.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .stored
         let receipt = LinkReceipt(
             messageId: envelope.id, stream: envelope.stream, sequence: envelope.sequence, state: state,
@@ -82,7 +82,7 @@ struct SQLOutboxStore: LinkOutboxStore {
             .orderBy("created_ms").orderBy("stream").orderBy("sequence").limit(limit).all()
         return try rows.map { row in
             OutboxMessage(
-                envelope: try LinkEnvelope.parse(try JSONValue.parse(Data(try row.decode(column: "envelope", as: String.self).utf8))),
+                envelope: try LinkEnvelope(stored: try row.decode(column: "envelope", as: String.self)),
                 attempts: try row.decode(column: "attempts", as: Int.self),
                 nextAttemptAt: Date(milliseconds: try row.decode(column: "next_attempt_ms", as: Int64.self)))
         }
@@ -115,9 +115,7 @@ struct SQLOutboxStore: LinkOutboxStore {
             }
         }
     }
-}
 
-extension SQLOutboxStore {
     func reissue(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws {
         guard !ids.isEmpty else { return }
         try await commits.perform { db in
@@ -125,7 +123,7 @@ extension SQLOutboxStore {
             for id in ids {
                 guard let row = try await sql.select().column("envelope").from("link_outbox").where("id", .equal, id)
                     .where("state", .equal, "pending").first() else { continue }
-                var envelope = try LinkEnvelope.parse(try JSONValue.parse(Data(try row.decode(column: "envelope", as: String.self).utf8)))
+                var envelope = try LinkEnvelope(stored: try row.decode(column: "envelope", as: String.self))
                 envelope.id = UUID()
                 envelope.createdAt = Date()
                 try envelope.sign(with: key)

@@ -87,11 +87,8 @@ enum LinkPages {
         let user = try request.requireUser()
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         let gates = Array(user.gateFilter ?? directory.gateIds)
-        var items: [ArrivalView] = []
-        for arrival in try await ArrivalRecord.page(gates: gates, limit: 100, after: nil, on: request.db).prefix(100) {
-            guard let model = try await DeclarationModel.find(arrival.id, on: request.db) else { continue }
-            items.append(try ArrivalView(arrival, declaration: model))
-        }
+        let arrivals = try await ArrivalRecord.page(gates: gates, limit: 100, after: nil, on: request.db)
+        let items = try await ArrivalView.views(of: Array(arrivals.prefix(100)), on: request.db)
         let zones = Dictionary(uniqueKeysWithValues: directory.gates.map { ($0.id, $0.timeZone) })
         return try WebPage.render(ArrivalsPage(items: items, zones: zones), request: request)
     }
