@@ -15,6 +15,8 @@ final class PairSide: @unchecked Sendable {  // used from one test task at a tim
     private(set) var app: Application?
     private(set) var port = 0
     private let dropAfter: String?
+    /// The other side, whose link state a failed wait prints beside this side's.
+    weak var partner: PairSide?
 
     init(side: String, database: TestDatabase, directory: URL, adjust: (inout ServerSettings) -> Void) async throws {
         self.side = side
@@ -93,8 +95,37 @@ final class PairSide: @unchecked Sendable {  // used from one test task at a tim
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("\(side): not within \(seconds) s: \(what)")
+        Issue.record("\(side): not within \(seconds) s: \(what)\n\(await linkState())\n\(await partner?.linkState() ?? "")")
         throw CancellationError()
+    }
+
+    /// What the link holds on this side, for a failed wait to say where messages stopped.
+    func linkState() async -> String {
+        guard let sql = app?.db as? any SQLDatabase else { return "\(side): not running" }
+        var lines = ["\(side) link state:"]
+        let queries: [(String, String)] = [
+            ("outbox", "SELECT peer_id, stream, sequence, type, state, attempts, next_attempt_ms, receipt FROM link_outbox ORDER BY stream, sequence"),
+            ("inbox", "SELECT peer_id, stream, sequence, type, state FROM link_inbox ORDER BY stream, sequence"),
+            ("refusals", "SELECT peer_id, reason, detail FROM link_refusals"),
+            ("peer keys", "SELECT peer_id, key_id, accepted_until_ms FROM link_peer_keys"),
+        ]
+        for (name, query) in queries {
+            do {
+                let rows = try await sql.raw(SQLQueryString(query)).all()
+                lines.append("  \(name): \(rows.count)")
+                for row in rows.prefix(20) {
+                    let values = row.allColumns.map { column in
+                        (try? row.decode(column: column, as: String?.self)).flatMap { $0 }
+                            ?? (try? row.decode(column: column, as: Int64?.self)).flatMap { $0 }.map(String.init) ?? "null"
+                    }
+                    lines.append("    " + values.joined(separator: " | "))
+                }
+            } catch {
+                lines.append("  \(name): \(error)")
+            }
+        }
+        lines.append("  seen offset of peer: \(app?.smartGate.link.peers.offset(of: partner?.side ?? "").map { "\($0.seconds) s at \($0.seen)" } ?? "none")")
+        return lines.joined(separator: "\n")
     }
 
     func count(_ table: String, where conditions: [String: String] = [:]) async throws -> Int {
@@ -115,6 +146,8 @@ func withLinkedPair(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let vietnam = try await PairSide(side: LinkSide.vietnam, database: database, directory: directory, adjust: adjust)
     let china = try await PairSide(side: LinkSide.china, database: database, directory: directory, adjust: adjust)
+    vietnam.partner = china
+    china.partner = vietnam
     do {
         try await vietnam.start()
         try await china.start()

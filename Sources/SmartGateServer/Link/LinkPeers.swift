@@ -99,6 +99,8 @@ enum PeerRegistry {
         try check(id: id, url: url)
         guard let key = LinkKey.publicKey(base64: publicKey) else { throw SettingsError("--public-key must be base64 of a 32-byte Ed25519 public key") }
         guard id != context.settings.side else { throw SettingsError("\(id) is this side; a peer is the other side") }
+        // Forgotten after the commit: a read between would cache the peers as they were.
+        defer { context.link.peers.forget() }
         return try await context.commits.perform { db in
             let sql = db as! any SQLDatabase
             if try await sql.select().column("id").from("link_peers").where("id", .equal, id).first() != nil {
@@ -107,7 +109,6 @@ enum PeerRegistry {
             try await sql.insert(into: "link_peers").columns("id", "url", "added_ms").values(SQLBind(id), SQLBind(url), SQLBind(now.milliseconds)).run()
             try await insertKey(key, peer: id, at: now, on: sql)
             try await context.audit.append(actor: actor, action: "link.peer.added", subject: "peer:\(id)", payload: Data("\(url)\n\(LinkKey.id(of: key))".utf8), at: now, on: db)
-            context.link.peers.forget()
             return try await listed(id, on: sql)
         }
     }
@@ -116,6 +117,7 @@ enum PeerRegistry {
     static func rotate(id: String, publicKey: String, actor: String, at now: Date, context: SmartGateContext, on db: any Database) async throws -> Listed {
         guard let key = LinkKey.publicKey(base64: publicKey) else { throw SettingsError("--public-key must be base64 of a 32-byte Ed25519 public key") }
         let until = now.addingTimeInterval(context.settings.link.keyOverlap)
+        defer { context.link.peers.forget() }
         return try await context.commits.perform { db in
             let sql = db as! any SQLDatabase
             guard try await sql.select().column("id").from("link_peers").where("id", .equal, id).first() != nil else { throw SettingsError("no peer \(id)") }
@@ -126,7 +128,6 @@ enum PeerRegistry {
                 .where("peer_id", .equal, id).where("accepted_until_ms", .is, SQLLiteral.null).run()
             try await insertKey(key, peer: id, at: now, on: sql)
             try await context.audit.append(actor: actor, action: "link.peer.key-rotated", subject: "peer:\(id)", payload: Data("\(LinkKey.id(of: key))\n\(until.milliseconds)".utf8), at: now, on: db)
-            context.link.peers.forget()
             return try await listed(id, on: sql)
         }
     }
@@ -142,13 +143,13 @@ enum PeerRegistry {
 
     /// Removes a peer and its keys: its messages are refused from then on.
     static func remove(id: String, actor: String, at now: Date, context: SmartGateContext) async throws {
+        defer { context.link.peers.forget() }
         try await context.commits.perform { db in
             let sql = db as! any SQLDatabase
             guard try await sql.select().column("id").from("link_peers").where("id", .equal, id).first() != nil else { throw SettingsError("no peer \(id)") }
             try await sql.delete(from: "link_peer_keys").where("peer_id", .equal, id).run()
             try await sql.delete(from: "link_peers").where("id", .equal, id).run()
             try await context.audit.append(actor: actor, action: "link.peer.removed", subject: "peer:\(id)", payload: Data(id.utf8), at: now, on: db)
-            context.link.peers.forget()
         }
     }
 
