@@ -297,15 +297,16 @@ enum Fixture {
     static func declaration(
         plate: String = "24C-123.45", trailer: String? = "24R-012.34", container: String = "CSQU3054383",
         seal: String = "VNLC0000123", gate: String = "kim-thanh", direction: String = "export",
-        plannedArrival: String = stamp(), tareKg: Int = 14000, grossKg: Int = 19500, crossing: String? = nil
+        plannedArrival: String = stamp(), tareKg: Int = 14000, grossKg: Int = 19500, crossing: String? = nil,
+        driver: String = "C1234567", hsCode: String = "081060"
     ) -> String {
         let trailerField = trailer.map { #","trailerPlate":"\#($0)""# } ?? ""
         let crossingField = crossing.map { #","crossing":"\#($0)""# } ?? ""
         return """
         {"direction":"\(direction)","gate":"\(gate)","declarant":{"taxCode":"5300100269","name":"Cong ty Nong san Lao Cai"},\
-        "vehicle":{"plate":"\(plate)"\(trailerField)},"driver":{"name":"Nguyen Van A","documentNumber":"C1234567","nationality":"VN"},\
+        "vehicle":{"plate":"\(plate)"\(trailerField)},"driver":{"name":"Nguyen Van A","documentNumber":"\(driver)","nationality":"VN"},\
         "containers":[{"number":"\(container)","seals":["\(seal)"]}],\
-        "goods":[{"hsCode":"081060","description":"Fresh durian","quantity":18000,"unit":"KGM","netKg":18000,"grossKg":\(grossKg),\
+        "goods":[{"hsCode":"\(hsCode)","description":"Fresh durian","quantity":18000,"unit":"KGM","netKg":18000,"grossKg":\(grossKg),\
         "value":{"amount":"54000.00","currency":"USD"},"origin":"VN"}],\
         "documents":[{"kind":"commercialInvoice","reference":"INV-2026-001","sha256":"\(digest)"}],\
         "plannedArrival":"\(plannedArrival)","tareKg":\(tareKg)\(crossingField)}

@@ -11,6 +11,7 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
     case rule(UUID)
     case inspection(UUID)
     case transportOrder(UUID)
+    case booking(UUID)
 
     /// `declaration:3f0c…`, as stored in the chain.
     public var description: String {
@@ -22,6 +23,7 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         case .rule(let id): "rule:\(id.uuidString.lowercased())"
         case .inspection(let id): "inspection:\(id.uuidString.lowercased())"
         case .transportOrder(let id): "transport-order:\(id.uuidString.lowercased())"
+        case .booking(let id): "booking:\(id.uuidString.lowercased())"
         }
     }
 
@@ -37,6 +39,7 @@ public enum AuditSubject: Sendable, Hashable, CustomStringConvertible {
         case "rule": self = .rule(id)
         case "inspection": self = .inspection(id)
         case "transport-order": self = .transportOrder(id)
+        case "booking": self = .booking(id)
         default: return nil
         }
     }

@@ -94,3 +94,36 @@ public enum BookingRules {
         return found
     }
 }
+
+extension BookingRefusal {
+    /// Refusals about the slot asked for, rather than the state of things: a 422 on the
+    /// `slotId` field, in the client's language. The rest are conflicts (409).
+    public var fieldIssue: IssueCode? {
+        switch self {
+        case .otherGate: .bookingOtherGate
+        case .otherDirection: .bookingOtherDirection
+        case .noSuchSlot: .bookingNoSuchSlot
+        case .beyondHorizon: .bookingBeyondHorizon
+        case .sameSlot: .bookingSameSlot
+        default: nil
+        }
+    }
+}
+
+extension IssueCode {
+    public static let bookingOtherGate = IssueCode(
+        "booking.other-gate", en: "is at another gate than the declaration's ({gate})",
+        vi: "thuộc cửa khẩu khác với tờ khai ({gate})", zh: "与申报的口岸不同（{gate}）")
+    public static let bookingOtherDirection = IssueCode(
+        "booking.other-direction", en: "is for lanes that do not serve a {direction} trip",
+        vi: "dành cho làn không phục vụ chuyến {direction}", zh: "所属车道不办理{direction}行程")
+    public static let bookingNoSuchSlot = IssueCode(
+        "booking.no-such-slot", en: "is not a slot the calendar offers (got {actual})",
+        vi: "không phải khung giờ lịch cung cấp (nhận được {actual})", zh: "不是日历提供的时段（实际为{actual}）")
+    public static let bookingBeyondHorizon = IssueCode(
+        "booking.beyond-horizon", en: "is more than {days} days ahead",
+        vi: "xa hơn {days} ngày tới", zh: "超过{days}天以后")
+    public static let bookingSameSlot = IssueCode(
+        "booking.same-slot", en: "is the slot already booked",
+        vi: "là khung giờ đã đặt", zh: "已是所预约的时段")
+}

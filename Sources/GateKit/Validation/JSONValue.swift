@@ -356,3 +356,19 @@ enum JSONNumber {
         return (0, true)
     }
 }
+
+extension JSONValue: Encodable {
+    /// Writes the value back as JSON: what a server stores and shows of a document it read.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .number(let number): try container.encode(number)
+        case .unrepresentableNumber(let literal): try container.encode(literal)
+        case .string(let text): try container.encode(text)
+        case .array(let items): try container.encode(items)
+        case .object(let members): try container.encode(members)
+        }
+    }
+}

@@ -73,6 +73,8 @@ enum AuditController {
         case .transportOrder(let id)?:
             // The corridor runs over the Kim Thành bridge: its orders belong to that gate.
             return try await CorridorOrderModel.find(id, on: request.db) == nil ? nil : CorridorController.gate
+        case .booking(let id)?:
+            return try await BookingModel.find(id, on: request.db)?.gateId
         case .user?, .device?, nil:
             return nil
         }

@@ -182,6 +182,7 @@ public struct ServerSettings: Sendable {
         if let value = try number("SMARTGATE_RATE_LIMIT_USER", range: 0...1_000_000) { settings.rateLimits.userPerMinute = Int(value) }
         if let value = try number("SMARTGATE_RATE_LIMIT_DEVICE", range: 0...1_000_000) { settings.rateLimits.devicePerMinute = Int(value) }
         if let value = try number("SMARTGATE_RATE_LIMIT_LOGIN", range: 0...1_000_000) { settings.rateLimits.loginPerMinute = Int(value) }
+        if let value = try number("SMARTGATE_RATE_LIMIT_BOOKING", range: 0...1_000_000) { settings.rateLimits.bookingPerMinute = Int(value) }
         if let token = environment["SMARTGATE_METRICS_TOKEN"], !token.isEmpty {
             guard token.count >= 24 else { throw SettingsError("SMARTGATE_METRICS_TOKEN must be at least 24 characters") }
             settings.metricsToken = token
@@ -250,15 +251,19 @@ public struct RateLimits: Sendable, Equatable {
     public var devicePerMinute: Int
     /// Login attempts per client address and, separately, per e-mail address.
     public var loginPerMinute: Int
+    /// Bookings and moves per account: a person books a few trucks a minute; a bot that
+    /// polls for released places gains nothing over them (CONTRACTS §11).
+    public var bookingPerMinute: Int
 
-    public init(userPerMinute: Int = 600, devicePerMinute: Int = 6_000, loginPerMinute: Int = 20) {
+    public init(userPerMinute: Int = 600, devicePerMinute: Int = 6_000, loginPerMinute: Int = 20, bookingPerMinute: Int = 30) {
         self.userPerMinute = userPerMinute
         self.devicePerMinute = devicePerMinute
         self.loginPerMinute = loginPerMinute
+        self.bookingPerMinute = bookingPerMinute
     }
 
     /// No limits (benchmarks, the fuzzer).
-    public static let unlimited = RateLimits(userPerMinute: 0, devicePerMinute: 0, loginPerMinute: 0)
+    public static let unlimited = RateLimits(userPerMinute: 0, devicePerMinute: 0, loginPerMinute: 0, bookingPerMinute: 0)
 }
 
 /// How the cross-border link keeps time and pace.

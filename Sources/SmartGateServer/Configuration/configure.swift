@@ -123,6 +123,9 @@ public enum Migrations {
         CreateArrivals(),
         CreatePeerAnchors(),
         IndexDeclarationsByDeclarant(),
+        CreateSlotCalendars(),
+        CreateSlotPlaces(),
+        CreateSlotBookings(),
     ]
 
     /// Names of the migrations not yet applied.

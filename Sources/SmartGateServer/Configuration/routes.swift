@@ -85,6 +85,20 @@ func routes(_ app: Application) throws {
         api.get("arrivals", use: LinkController.arrivals).access(.roles(Role.gateStaff.union([.admin])))
     }
     do {
+        // Slot booking (CONTRACTS §11). Own enterprise, own gates: in the controllers.
+        let readers = Role.gateStaff.union([.declarant, .admin])
+        api.get("slots", use: SlotsController.list).access(.roles(readers))
+        let calendars = api.grouped("slot-calendars", ":gate", ":direction")
+        calendars.get(use: SlotsController.readCalendar).access(.roles(readers))
+        calendars.put(use: SlotsController.writeCalendar).access(.roles([.gateOperator, .admin]))
+        let bookings = api.grouped("bookings")
+        bookings.post(use: BookingsController.create).access(.roles([.declarant]))
+        bookings.get(use: BookingsController.list).access(.roles(readers))
+        bookings.get(":id", use: BookingsController.read).access(.roles(readers))
+        bookings.post(":id", "move", use: BookingsController.move).access(.roles([.declarant]))
+        bookings.post(":id", "cancel", use: BookingsController.cancel).access(.roles([.declarant]))
+    }
+    do {
         api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))
         api.get("audit", "head", use: AuditController.head).access(.roles([.customsOfficer, .admin]))
     }

@@ -146,6 +146,10 @@ extension DeclarationModel {
             actor: actor, action: "declaration.\(next.rawValue)", subject: AuditSubject.declaration(try requireID()).description,
             payload: Data("\(current.rawValue)\n\(next.rawValue)\n\(reason ?? "")\n\(version)\n\(next == .amended ? riskAuditLine + "\n" : "")\(body)".utf8),
             at: now, on: database)
+        // Only the transitions that change a booking pay for looking one up.
+        if [.atLane, .cancelled, .expired].contains(next) {
+            try await Bookings.follow(self, previous: nil, actor: actor, audit: audit, at: now, on: database)
+        }
     }
 }
 

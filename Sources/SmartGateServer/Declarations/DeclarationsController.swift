@@ -189,6 +189,7 @@ enum DeclarationsController {
             model.version += 1
             try await model.save(on: db)
             try await model.move(to: .amended, actor: user.actor, reason: "channel \(decision.channel.rawValue)", at: now, audit: audit, on: db)
+            try await Bookings.follow(model, previous: current, actor: user.actor, audit: audit, at: now, on: db)
             return try await model.record(on: db)
         }
     }

@@ -57,11 +57,13 @@ enum LinkApplier {
                 }
                 let history = try await Selectivity.history(of: model.declarantCode, before: model.createdMs, on: db)
                 let decision = try await context.selectivity.assess(trip, id: arrival.id, history: history, floor: context.settings.defaultChannel, at: now, on: db)
+                let previous = try model.trip()
                 try model.apply(trip)
                 try model.apply(decision, history: history)
                 model.version += 1
                 try await model.save(on: db)
                 try await model.move(to: .amended, actor: actor(envelope), reason: "\(reason), channel \(decision.channel.rawValue)", at: now, audit: context.audit, on: db)
+                try await Bookings.follow(model, previous: previous, actor: actor(envelope), audit: context.audit, at: now, on: db)
             }
             try await arrival.update(on: db)
             return

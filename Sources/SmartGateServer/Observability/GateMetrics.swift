@@ -41,6 +41,9 @@ final class GateMetrics: Sendable {
     private static var linkFailures: MetricNameDescriptor { MetricNameDescriptor(
         namespace: "smartgate", metricName: "link_delivery_failures", unitName: "total",
         helpText: "Delivery rounds to a peer that failed (peer down, answer not verified), by peer.") }
+    private static var bookings: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "bookings", unitName: "total",
+        helpText: "Slot booking requests, by outcome (granted, refused).") }
 
     init() {
         decisionLatency = registry.makeDurationHistogram(
@@ -107,6 +110,10 @@ final class GateMetrics: Sendable {
 
     func linkDeliveryFailed(peer: String) {
         registry.makeCounter(descriptor: Self.linkFailures, labels: [("peer", peer)]).increment()
+    }
+
+    func booking(outcome: String) {
+        registry.makeCounter(descriptor: Self.bookings, labels: [("outcome", outcome)]).increment()
     }
 
     func render() -> String { registry.emitToString() }

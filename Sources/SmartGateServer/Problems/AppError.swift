@@ -38,6 +38,9 @@ enum AppError: Error, Sendable {
     /// A peer's request on the link was not authenticated (401); the reason is the
     /// protocol's refusal code (docs/BORDERLINK.md §6).
     case linkRefused(LinkRefusal)
+    /// A booking or a move the slot's state refuses (409): its code, and the next slots
+    /// that have a place for it.
+    case bookingRefused(BookingRefusal, nextFree: [SlotView])
 }
 
 extension AppError {
@@ -72,6 +75,7 @@ enum ProblemType: String, Sendable {
     case unavailable = "service-unavailable"
     case internalError = "internal-error"
     case http = "http-error"
+    case bookingRefused = "booking-refused"
 
     var uri: String { "urn:smartgate:problem:\(rawValue)" }
 
@@ -95,6 +99,7 @@ enum ProblemType: String, Sendable {
         case .unavailable: ("Service unavailable", "Dịch vụ tạm thời không khả dụng", "服务暂不可用")
         case .internalError: ("Internal error", "Lỗi nội bộ", "内部错误")
         case .http: ("HTTP error", "Lỗi HTTP", "HTTP 错误")
+        case .bookingRefused: ("The booking is refused", "Không thể đặt chỗ", "预约被拒绝")
         }
         switch language {
         case .en: return titles.en
@@ -119,4 +124,7 @@ struct ProblemDetails: Content {
     var detail: String?
     var instance: String?
     var errors: [ProblemFieldError]?
+    /// A refused booking: why (`BookingRefusal`), and the next slots with a place.
+    var code: String?
+    var nextFree: [SlotView]?
 }

@@ -21,13 +21,17 @@ struct ProblemMiddleware: AsyncMiddleware {
             for (name, value) in headers where name.lowercased() != "content-type" { page.headers.replaceOrAdd(name: name, value: value) }
             return page
         }
-        let problem = ProblemDetails(
+        var problem = ProblemDetails(
             type: type.uri, title: type.title(in: language), status: Int(status.code), detail: detail,
             instance: request.url.path, errors: fields)
+        if case AppError.bookingRefused(let refusal, let offers) = error {
+            problem.code = refusal.rawValue
+            problem.nextFree = offers
+        }
         var responseHeaders = headers
         responseHeaders.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
         responseHeaders.replaceOrAdd(name: .contentLanguage, value: language.rawValue)
-        let body = (try? JSONEncoder().encode(problem)) ?? Data(#"{"title":"Internal error","status":500}"#.utf8)
+        let body = (try? WireJSON.encode(problem)) ?? Data(#"{"title":"Internal error","status":500}"#.utf8)
         return Response(status: status, headers: responseHeaders, body: .init(data: body))
     }
 
@@ -92,6 +96,8 @@ struct ProblemMiddleware: AsyncMiddleware {
             return (.forbidden, .declarantBlocked, "Customs has blocked declarations from this enterprise; contact the customs office of the gate.", nil, [:])
         case AppError.conflict(let detail):
             return (.conflict, .conflict, detail, nil, [:])
+        case AppError.bookingRefused(let refusal, _):
+            return (.conflict, .bookingRefused, refusal.detail, nil, [:])
         case AppError.rateLimited(let retryAfter):
             refused(.rateLimited, status: .tooManyRequests, request: request)
             return (.tooManyRequests, .rateLimited, "Retry after \(retryAfter) s.", nil, ["Retry-After": "\(retryAfter)"])

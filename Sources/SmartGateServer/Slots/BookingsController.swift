@@ -1,0 +1,190 @@
+import Fluent
+import Foundation
+import GateKit
+import Vapor
+
+/// `/api/v1/bookings`: a declarant books a slot for a live declaration of its own
+/// enterprise, moves it a capped number of times a day, or cancels it; staff read the
+/// bookings of their gates.
+enum BookingsController {
+    static let createScope = "POST /api/v1/bookings"
+    static let moveScope = "POST /api/v1/bookings/move"
+
+    /// `POST /api/v1/bookings {declarationId, slotId}` → 201, or 409 with the next free
+    /// slots. Accepts `Idempotency-Key`.
+    @Sendable static func create(_ request: Request) async throws -> Response {
+        let (user, context) = try limited(request)
+        let key = try IdempotencyKeys.key(of: request)
+        let input = try BookingInput.parse(try request.jsonBody(), declaration: true)
+        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        let scope = "\(createScope) \(user.actor)"
+        let requestHash = WireJSON.digest(try WireJSON.encode(["declarationId": input.declarationId?.uuidString ?? "", "slotId": input.slotId]))
+        let audit = context.audit
+        let answer = try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
+            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .success(earlier) }
+            guard let id = input.declarationId, let declaration = try await DeclarationModel.find(id, on: db),
+                  user.mayChange(declarationOf: declaration.declarantCode) else {
+                return .failure(.notFound(kind: "declaration", id: input.declarationId?.uuidString ?? ""))
+            }
+            guard let found = try await calendars.slot(input.slotId, on: db) else { return .failure(noSuchSlot(input.slotId)) }
+            let now = Date()
+            switch try await Bookings.book(declaration, into: found, calendars: calendars, actor: user.actor, audit: audit, at: now, on: db) {
+            case .refused(let refusal, let offers):
+                return .failure(refused(refusal, offers: offers, calendar: found.calendar, trip: declaration))
+            case .done(let booking):
+                let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try booking.view()))
+                if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
+                return .success(answer)
+            }
+        }
+        context.metrics.booking(outcome: (try? answer.get()) == nil ? "refused" : "granted")
+        return try answer.get().created { "/api/v1/bookings/\($0)" }
+    }
+
+    /// `POST /api/v1/bookings/{id}/move {slotId}`: the same booking in another slot, at most
+    /// the calendar's moves a day. Accepts `Idempotency-Key`.
+    @Sendable static func move(_ request: Request) async throws -> Response {
+        let (user, context) = try limited(request)
+        let id = try bookingId(request)
+        let key = try IdempotencyKeys.key(of: request)
+        let input = try BookingInput.parse(try request.jsonBody(), declaration: false)
+        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        let scope = "\(moveScope) \(user.actor) \(id.uuidString)"
+        let requestHash = WireJSON.digest(Data(input.slotId.utf8))
+        let audit = context.audit
+        let answer = try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
+            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .success(earlier) }
+            guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else {
+                return .failure(.notFound(kind: "booking", id: id.uuidString))
+            }
+            guard let found = try await calendars.slot(input.slotId, on: db) else { return .failure(noSuchSlot(input.slotId)) }
+            let now = Date()
+            switch try await Bookings.move(booking, to: found, calendars: calendars, actor: user.actor, audit: audit, at: now, on: db) {
+            case .refused(let refusal, let offers):
+                let declaration = try await DeclarationModel.find(booking.declarationId, on: db)
+                return .failure(refused(refusal, offers: offers, calendar: found.calendar, trip: declaration))
+            case .done(let booking):
+                let answer = StoredAnswer(status: 200, body: try WireJSON.encode(try booking.view()))
+                if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
+                return .success(answer)
+            }
+        }
+        let stored = try answer.get()
+        return WireJSON.response(data: stored.body, status: HTTPStatus(statusCode: stored.status))
+    }
+
+    /// `POST /api/v1/bookings/{id}/cancel`: gives the place back. Cancelling a cancelled
+    /// booking answers it as it is, so a retry is safe.
+    @Sendable static func cancel(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
+        let context = request.application.smartGate
+        let id = try bookingId(request)
+        let audit = context.audit
+        let view = try await context.commits.perform { db -> BookingView? in
+            guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else { return nil }
+            if booking.bookingState == .booked {
+                try await Bookings.end(booking, as: .cancelled, reason: nil, actor: user.actor, audit: audit, at: Date(), on: db)
+            }
+            return try booking.view()
+        }
+        guard let view else { throw AppError.notFound(kind: "booking", id: id.uuidString) }
+        guard view.state == BookingState.cancelled.rawValue else {
+            throw AppError.conflict("The booking is \(view.state); only a booking whose truck has not reached the yard can be cancelled.")
+        }
+        return try WireJSON.response(view)
+    }
+
+    /// `GET /api/v1/bookings/{id}`: the declarant's own, staff at its gate, an admin.
+    @Sendable static func read(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
+        let id = try bookingId(request)
+        guard let booking = try await BookingModel.find(id, on: request.db), mayRead(booking, user) else {
+            throw AppError.notFound(kind: "booking", id: id.uuidString)
+        }
+        return try WireJSON.response(try booking.view(), headers: ["ETag": "\"\(booking.version)\""])
+    }
+
+    /// `GET /api/v1/bookings?state=&declarationId=&gate=&limit=&cursor=`, newest first.
+    @Sendable static func list(_ request: Request) async throws -> Response {
+        let user = try request.requireUser()
+        let page = try PageRequest(request)
+        let query = BookingModel.query(on: request.db)
+        if user.role == .declarant {
+            query.filter(\.$declarantCode == (user.enterprise ?? ""))
+        } else if let gates = user.gateFilter {
+            query.filter(\.$gateId ~~ Array(gates))
+        }
+        var issues: [Issue] = []
+        if let state = request.query[String.self, at: "state"], !state.isEmpty {
+            if BookingState(rawValue: state) == nil { issues.append(Issue(field: "state", .filterValue, ["actual": state])) }
+            query.filter(\.$state == state)
+        }
+        if let raw = request.query[String.self, at: "declarationId"], !raw.isEmpty {
+            if let id = UUID(uuidString: raw) { query.filter(\.$declarationId == id) } else { issues.append(Issue(field: "declarationId", .filterValue, ["actual": raw])) }
+        }
+        if let gate = request.query[String.self, at: "gate"], !gate.isEmpty { query.filter(\.$gateId == gate) }
+        if !issues.isEmpty { throw AppError.validation(ValidationFailure(issues)) }
+        let models = try await query.page(page, by: \.$createdMs, descending: true).all()
+        let shown = Array(models.prefix(page.limit))
+        let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
+        return try WireJSON.response(Page(items: try shown.map { try $0.view() }, nextCursor: next))
+    }
+
+    static func mayRead(_ booking: BookingModel, _ user: UserIdentity) -> Bool {
+        switch user.role {
+        case .declarant: user.enterprise == booking.declarantCode
+        case .admin: true
+        default: user.mayFollowDecisions(at: booking.gateId)
+        }
+    }
+
+    /// The declarant, after the per-account booking budget (CONTRACTS §11).
+    private static func limited(_ request: Request) throws -> (UserIdentity, SmartGateContext) {
+        let user = try request.requireUser()
+        let context = request.application.smartGate
+        if let retryAfter = context.gatekeeper.limiter.take("book:\(user.actor)", perMinute: context.settings.rateLimits.bookingPerMinute) {
+            throw AppError.rateLimited(retryAfter: retryAfter)
+        }
+        return (user, context)
+    }
+
+    private static func bookingId(_ request: Request) throws -> UUID {
+        let raw = request.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: raw) else { throw AppError.notFound(kind: "booking", id: raw) }
+        return id
+    }
+
+    private static func noSuchSlot(_ text: String) -> AppError {
+        .validation(ValidationFailure([Issue(field: "slotId", .bookingNoSuchSlot, ["actual": String(text.prefix(80))])]))
+    }
+
+    /// A refusal about the slot asked for is a 422 on `slotId`; one about the state of
+    /// things a 409 with the next free slots.
+    private static func refused(_ refusal: BookingRefusal, offers: [SlotView], calendar: SlotCalendar, trip: DeclarationModel?) -> AppError {
+        guard let code = refusal.fieldIssue else { return .bookingRefused(refusal, nextFree: offers) }
+        let params = ["gate": trip?.gateId ?? "", "direction": trip?.direction ?? "", "days": "\(calendar.horizonDays)", "actual": ""]
+        return .validation(ValidationFailure([Issue(field: "slotId", code, params)]))
+    }
+}
+
+/// The body of a booking or a move.
+struct BookingInput: Sendable {
+    var declarationId: UUID?
+    var slotId: String
+
+    static func parse(_ json: JSONValue, declaration: Bool) throws -> BookingInput {
+        var reader = FieldReader()
+        let root = reader.object(json, at: "") ?? [:]
+        reader.refuseUnknown(in: root, allowed: declaration ? ["declarationId", "slotId"] : ["slotId"])
+        let id = declaration ? reader.parse(root["declarationId"], at: "declarationId", maxLength: 36) { text throws(Issue) in
+            guard let id = UUID(uuidString: text) else { throw Issue(.pattern, ["description": "a UUID", "actual": text]) }
+            return id
+        } : nil
+        let slot = reader.parse(root["slotId"], at: "slotId", maxLength: 120) { text throws(Issue) in
+            guard SlotId(text) != nil else { throw Issue(.pattern, ["description": "gate.direction.yyyy-MM-ddTHH:mm", "actual": text]) }
+            return text
+        }
+        do throws(ValidationFailure) { try reader.finish() } catch { throw AppError.validation(error) }
+        return BookingInput(declarationId: id, slotId: slot ?? "")
+    }
+}
