@@ -193,7 +193,8 @@ enum TestCallers {
             credentials.tokens[.forgedToken] = signed.prefix(2).joined(separator: ".") + "." + String(repeating: "A", count: 43)
         }
         try await DeviceKeyModel.query(on: app.db).filter(\.$name =~ "test ").delete()
-        for lane in try await app.smartGate.gates.snapshot(on: app.db).lanes.keys {
+        let directory = try await app.smartGate.gates.snapshot(on: app.db)
+        for lane in Array(directory.lanes.keys) + Array(directory.yardLanes.keys) {
             let key = DeviceKey.generate()
             let device = DeviceKeyModel()
             device.id = UUID()

@@ -42,6 +42,15 @@ public struct Slot: Sendable, Equatable {
     public var reserve: Int
     public var releaseAt: Date
 
+    public init(id: SlotId, start: Date, end: Date, capacity: Int, reserve: Int, releaseAt: Date) {
+        self.id = id
+        self.start = start
+        self.end = end
+        self.capacity = capacity
+        self.reserve = reserve
+        self.releaseAt = releaseAt
+    }
+
     /// Whether the reserve has gone to everyone at `now`.
     public func released(at now: Date) -> Bool { now >= releaseAt }
 }

@@ -162,6 +162,8 @@ public struct SlotCalendar: Sendable, Equatable {
     public var maxMovesPerDay: Int
     /// How many days ahead slots can be booked.
     public var horizonDays: Int
+    /// Trucks the waiting yard before these lanes holds.
+    public var yardCapacity: Int = 120
 
     public init(
         gate: String, direction: LaneDirection, timeZone: String, slotMinutes: Int = 60, lanes: Int, lanesByHour: [Int: Int] = [:],
@@ -205,6 +207,14 @@ public struct SlotCalendar: Sendable, Equatable {
     /// rounded down, so the calendar never promises more than the lanes can clear.
     public func capacity(atHour hour: Int) -> Int {
         Int((Double(lanes(atHour: hour)) * servicePerLaneHour * Double(slotMinutes) / 60).rounded(.down))
+    }
+
+    /// Lanes open at `time`: the calendar's lanes that local hour while it is open, else none.
+    public func lanesOpen(at time: Date) -> Int {
+        let local = Self.gregorian(zone).dateComponents([.hour, .minute], from: time)
+        let minute = (local.hour ?? 0) * 60 + (local.minute ?? 0)
+        let isOpen = periods(on: LocalDate(time, in: zone)).contains { $0.open <= minute && minute < $0.close }
+        return isOpen ? lanes(atHour: local.hour ?? 0) : 0
     }
 
     static func gregorian(_ zone: TimeZone) -> Calendar {

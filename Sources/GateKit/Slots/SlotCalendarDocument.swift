@@ -16,7 +16,7 @@ extension IssueCode {
 /// The wire form of a slot calendar (`PUT /api/v1/slot-calendars/{gate}/{direction}`):
 /// every field optional but `hours`, each bad one reported at once.
 public enum SlotCalendarDocument {
-    public static let fields = ["slotMinutes", "lanes", "lanesByHour", "servicePerLaneHour", "hours", "exceptions", "priority", "arrival", "maxMovesPerDay", "horizonDays"]
+    public static let fields = ["slotMinutes", "lanes", "lanesByHour", "servicePerLaneHour", "hours", "exceptions", "priority", "arrival", "maxMovesPerDay", "horizonDays", "yardCapacity"]
     public static let slotLengths = [15, 20, 30, 60, 120, 180, 240]
 
     /// Reads a calendar for `gate` and `direction`; `lanes` defaults to the gate's lanes of
@@ -63,6 +63,7 @@ public enum SlotCalendarDocument {
         calendar.arrival = arrival(root["arrival"], &reader)
         calendar.maxMovesPerDay = integer(root["maxMovesPerDay"], at: "maxMovesPerDay", 0...20, &reader) ?? calendar.maxMovesPerDay
         calendar.horizonDays = integer(root["horizonDays"], at: "horizonDays", 1...90, &reader) ?? calendar.horizonDays
+        calendar.yardCapacity = integer(root["yardCapacity"], at: "yardCapacity", 0...10_000, &reader) ?? calendar.yardCapacity
         try reader.finish()
         return calendar
     }
@@ -91,6 +92,7 @@ public enum SlotCalendarDocument {
                 "callMinutes": number(calendar.arrival.callMinutes),
             ]),
             "maxMovesPerDay": number(calendar.maxMovesPerDay), "horizonDays": number(calendar.horizonDays),
+            "yardCapacity": number(calendar.yardCapacity),
         ])
     }
 

@@ -118,9 +118,10 @@ public enum Accounts {
     /// Creates a key for a lane device; the answer holds the key, the database only its hash.
     static func createDeviceKey(lane laneId: String, name rawName: String, actor: String, on app: Application) async throws -> DeviceKeyView {
         var issues: [Issue] = []
-        let lanes = try await app.smartGate.gates.snapshot(on: app.db).lanes
-        if lanes[laneId] == nil {
-            issues.append(Issue(field: "lane", .notAllowed, ["allowed": lanes.keys.sorted().joined(separator: ", "), "actual": laneId]))
+        let directory = try await app.smartGate.gates.snapshot(on: app.db)
+        if !directory.hasLane(laneId) {
+            let allowed = (Array(directory.lanes.keys) + Array(directory.yardLanes.keys)).sorted()
+            issues.append(Issue(field: "lane", .notAllowed, ["allowed": allowed.joined(separator: ", "), "actual": laneId]))
         }
         var reader = FieldReader()
         let name = reader.string(.string(rawName), at: "name", maxLength: 100)

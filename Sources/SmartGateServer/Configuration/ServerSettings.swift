@@ -118,6 +118,9 @@ public struct ServerSettings: Sendable {
     /// server ends it and the browser reconnects (a stream never held for ever behind a
     /// proxy that lost its client); 0 ends it after its first heartbeat.
     public var liveStreamSeconds: Double = 300
+    /// `SMARTGATE_YARD_SWEEP_SECONDS`: how often the waiting yards call trucks forward, mark
+    /// missed calls and no-shows; 0 stops the sweep (tests run it with their own clock).
+    public var yardSweepSeconds: Double = 1
     /// `SMARTGATE_SAMPLING_SECRET` (base64, ≥ 16 bytes): the random-sampling secret;
     /// without it, one is derived from the token key.
     public var samplingSecretBase64: String?
@@ -177,6 +180,7 @@ public struct ServerSettings: Sendable {
         if let value = try number("SMARTGATE_MAX_BODY_KB", range: 1...16_384) { settings.maxBodyBytes = Int(value) * 1024 }
         if let value = try number("SMARTGATE_SQLITE_BUSY_MS", range: 1...600_000) { settings.sqliteBusyMilliseconds = Int(value) }
         if let value = try number("SMARTGATE_LIVE_STREAM_SECONDS", range: 0...86_400) { settings.liveStreamSeconds = value }
+        if let value = try number("SMARTGATE_YARD_SWEEP_SECONDS", range: 0...3_600) { settings.yardSweepSeconds = value }
         if let value = try number("SMARTGATE_TOKEN_HOURS", range: 0.1...168) { settings.tokenLifetime = value * 3600 }
         if let value = try number("SMARTGATE_PASSWORD_COST", range: 10...16) { settings.passwordCost = Int(value) }
         if let value = try number("SMARTGATE_RATE_LIMIT_USER", range: 0...1_000_000) { settings.rateLimits.userPerMinute = Int(value) }

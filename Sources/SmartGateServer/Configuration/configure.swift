@@ -76,6 +76,7 @@ public func configure(
 
     app.lifecycle.use(DeclarationExpiry())
     app.lifecycle.use(LinkCourier())
+    app.lifecycle.use(YardDispatch())
     app.lifecycle.use(DecisionFeedShutdown())
     if let path = settings.riskModelPath {
         // A model that fails to load at start leaves rules alone in charge, and says so.
@@ -126,6 +127,8 @@ public enum Migrations {
         CreateSlotCalendars(),
         CreateSlotPlaces(),
         CreateSlotBookings(),
+        AddWaitingYards(),
+        CreateYardVisits(),
     ]
 
     /// Names of the migrations not yet applied.

@@ -97,6 +97,19 @@ func routes(_ app: Application) throws {
         bookings.get(":id", use: BookingsController.read).access(.roles(readers))
         bookings.post(":id", "move", use: BookingsController.move).access(.roles([.declarant]))
         bookings.post(":id", "cancel", use: BookingsController.cancel).access(.roles([.declarant]))
+        // A driver's phone holds the booking's link token, no account (checked in the controller).
+        bookings.get(":id", "call", use: YardController.driverCall).access(.anyone)
+        bookings.get(":id", "call", "live", use: YardController.driverCallLive).access(.anyone)
+    }
+    do {
+        // The waiting yards: cameras at entry and exit, the queue for staff, the public board.
+        let yard = api.grouped("yard")
+        yard.on(.POST, "lanes", ":laneId", "readings", body: .collect(maxSize: ByteCount(value: LanesController.readingBodyLimit)), use: YardController.postReading)
+            .access(.device).bodyLimit(LanesController.readingBodyLimit)
+        yard.get(use: YardController.queue).access(.roles(Role.gateStaff.union([.admin])))
+        yard.get("board", use: YardController.board).access(.anyone)
+        yard.get("board", "live", use: YardController.boardLive).access(.anyone)
+        api.get("waittimes", use: WaitTimesController.feed).access(.anyone)
     }
     do {
         api.get("audit", use: AuditController.list).access(.roles([.customsOfficer, .admin]))

@@ -55,7 +55,7 @@ enum DemoAccounts {
             _ = try await Accounts.revokeDeviceKey(id: device.id.uuidString, actor: actor, on: app)
         }
         var keys: [String: String] = [:]
-        for lane in snapshot.lanes.keys.sorted() {
+        for lane in (Array(snapshot.lanes.keys) + Array(snapshot.yardLanes.keys)).sorted() {
             let created = try await Accounts.createDeviceKey(lane: lane, name: "demo \(runId) \(lane)", actor: actor, on: app)
             keys[lane] = created.key
         }

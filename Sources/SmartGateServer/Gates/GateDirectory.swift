@@ -12,6 +12,11 @@ final class GateDirectory: Sendable {
         var gateIds: Set<String>
         /// The side of every gate, this side's and the other's (for addressing the link).
         var sides: [String: String] = [:]
+        /// The waiting yards' entry and exit lanes, kept apart from the control lanes.
+        var yardLanes: [String: YardLane] = [:]
+
+        /// A lane a device key may be bound to: a control lane or a yard's.
+        func hasLane(_ id: String) -> Bool { lanes[id] != nil || yardLanes[id] != nil }
 
         /// The IANA zone of a gate's clock; the Vietnamese side's for an unknown one
         /// (every gate here is Lào Cai's).
@@ -39,8 +44,13 @@ final class GateDirectory: Sendable {
         let all = try await GateModel.query(on: database).with(\.$lanes).sort(\.$id).all()
         let gates = all.filter { $0.side == side }
         var lanes: [String: LaneProfile] = [:]
+        var yardLanes: [String: YardLane] = [:]
         let summaries = gates.map { gate in
-            let sorted = gate.lanes.sorted { $0.position < $1.position }
+            for lane in gate.lanes {
+                guard let kind = YardLane.Kind(rawValue: lane.kind) else { continue }
+                yardLanes[lane.id!] = YardLane(id: lane.id!, gateId: gate.id!, direction: LaneDirection(rawValue: lane.direction) ?? .outbound, kind: kind)
+            }
+            let sorted = gate.lanes.filter { $0.kind == "border" }.sorted { $0.position < $1.position }
             for lane in sorted {
                 lanes[lane.id!] = LaneProfile(id: lane.id!, gateId: gate.id!, direction: LaneDirection(rawValue: lane.direction) ?? .inbound)
             }
@@ -51,10 +61,16 @@ final class GateDirectory: Sendable {
         }
         let snapshot = Snapshot(
             gates: summaries, lanes: lanes, gateIds: Set(summaries.map(\.id)),
-            sides: Dictionary(all.map { ($0.id!, $0.side) }, uniquingKeysWith: { first, _ in first }))
+            sides: Dictionary(all.map { ($0.id!, $0.side) }, uniquingKeysWith: { first, _ in first }), yardLanes: yardLanes)
         // Cache only a seeded directory: an empty one means migrations have not run yet.
         if !summaries.isEmpty { cache.withLockedValue { $0 = snapshot } }
         return snapshot
+    }
+
+    /// The yard lane, or a 404 naming it.
+    func yardLane(_ id: String, on database: any Database) async throws -> YardLane {
+        guard let lane = try await snapshot(on: database).yardLanes[id] else { throw AppError.notFound(kind: "yard lane", id: id) }
+        return lane
     }
 
     /// The lane, or a 404 naming it.
@@ -83,4 +99,19 @@ struct GateSummary: Content {
     /// The id of the gate opposite on the other side's system (the link addresses it).
     var pairedGate: String?
     var lanes: [Lane]
+}
+
+
+/// The entry or the exit of a gate's waiting yard: plate cameras, no decision.
+struct YardLane: Sendable, Equatable {
+    enum Kind: String, Sendable {
+        case entry = "yard-entry"
+        case exit = "yard-exit"
+    }
+
+    var id: String
+    var gateId: String
+    /// The control lanes the yard feeds.
+    var direction: LaneDirection
+    var kind: Kind
 }

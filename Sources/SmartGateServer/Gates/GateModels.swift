@@ -43,6 +43,8 @@ final class LaneModel: Model, @unchecked Sendable {
     /// `outbound` (Vietnam → China) or `inbound`.
     @Field(key: "direction") var direction: String
     @Field(key: "position") var position: Int
+    /// `border` (a control lane), `yard-entry` or `yard-exit` (the waiting yard's gates).
+    @Field(key: "kind") var kind: String
 
     init() {}
 
@@ -51,5 +53,6 @@ final class LaneModel: Model, @unchecked Sendable {
         self.$gate.id = gateId
         self.direction = direction
         self.position = position
+        self.kind = "border"
     }
 }

@@ -44,8 +44,9 @@ struct SeedLaoCaiGates: AsyncMigration {
         for (direction, count, tag) in [("outbound", seed.outbound, "out"), ("inbound", seed.inbound, "in")] {
             for index in 1...count {
                 position += 1
-                try await LaneModel(id: "\(seed.id)-\(tag)-\(index)", gateId: seed.id, direction: direction, position: position)
-                    .create(on: database)
+                // Columns named, as for the gates: `kind` comes later, with a default.
+                try await (database as! any SQLDatabase).insert(into: LaneModel.schema).columns("id", "gate_id", "direction", "position")
+                    .values(SQLBind("\(seed.id)-\(tag)-\(index)"), SQLBind(seed.id), SQLBind(direction), SQLBind(position)).run()
             }
         }
     }

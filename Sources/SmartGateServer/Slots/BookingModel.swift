@@ -55,13 +55,13 @@ final class BookingModel: Model, @unchecked Sendable {
 
     var bookingState: BookingState { BookingState(rawValue: state) ?? .lost }
 
-    /// The booking as the API shows it.
-    func view() throws -> BookingView {
+    /// The booking as the API shows it; `driverToken` only to its declarant.
+    func view(driverToken: String? = nil) throws -> BookingView {
         BookingView(
             id: try requireID(), declarationId: declarationId, slotId: slotId, gate: gateId, direction: direction,
             start: Date(milliseconds: slotStartMs), end: Date(milliseconds: slotEndMs), priority: priority, state: state,
             plate: plate, moves: moves, version: version, createdAt: Date(milliseconds: createdMs), updatedAt: Date(milliseconds: updatedMs),
-            endedReason: endedReason)
+            endedReason: endedReason, driverToken: driverToken)
     }
 }
 
@@ -82,6 +82,9 @@ struct BookingView: Codable, Sendable, Equatable {
     var createdAt: Date
     var updatedAt: Date
     var endedReason: String?
+    /// Opens `GET /api/v1/bookings/{id}/call?token=` (and the driver's page): the declarant
+    /// passes it to the driver, who needs no account.
+    var driverToken: String?
 }
 
 /// A slot on the wire: its places now.

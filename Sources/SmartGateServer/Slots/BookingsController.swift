@@ -32,7 +32,8 @@ enum BookingsController {
             case .refused(let refusal, let offers):
                 return .failure(refused(refusal, offers: offers, calendar: found.calendar, trip: declaration))
             case .done(let booking):
-                let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try booking.view()))
+                let token = YardController.driverToken(try booking.requireID(), context: context)
+                let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try booking.view(driverToken: token)))
                 if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
                 return .success(answer)
             }
@@ -101,7 +102,8 @@ enum BookingsController {
         guard let booking = try await BookingModel.find(id, on: request.db), mayRead(booking, user) else {
             throw AppError.notFound(kind: "booking", id: id.uuidString)
         }
-        return try WireJSON.response(try booking.view(), headers: ["ETag": "\"\(booking.version)\""])
+        let token = user.role == .declarant ? YardController.driverToken(id, context: request.application.smartGate) : nil
+        return try WireJSON.response(try booking.view(driverToken: token), headers: ["ETag": "\"\(booking.version)\""])
     }
 
     /// `GET /api/v1/bookings?state=&declarationId=&gate=&limit=&cursor=`, newest first.
@@ -127,7 +129,9 @@ enum BookingsController {
         let models = try await query.page(page, by: \.$createdMs, descending: true).all()
         let shown = Array(models.prefix(page.limit))
         let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
-        return try WireJSON.response(Page(items: try shown.map { try $0.view() }, nextCursor: next))
+        let context = request.application.smartGate
+        let items = try shown.map { try $0.view(driverToken: user.role == .declarant ? YardController.driverToken(try $0.requireID(), context: context) : nil) }
+        return try WireJSON.response(Page(items: items, nextCursor: next))
     }
 
     static func mayRead(_ booking: BookingModel, _ user: UserIdentity) -> Bool {

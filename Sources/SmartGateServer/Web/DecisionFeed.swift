@@ -94,6 +94,39 @@ enum LiveEvents {
     static func oneLine(_ html: String) -> String {
         html.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
+
+    /// A stream that reads `render` every two seconds and sends it as `event` when it
+    /// changed, a heartbeat when it did not; it ends after `liveStreamSeconds` (a client
+    /// reconnects) or at shutdown. Polling the database, it shows the same to readers of
+    /// every instance.
+    static func polling(_ request: Request, event: String, render: @escaping @Sendable () async throws -> Data) -> Response {
+        let endAt = Date().addingTimeInterval(request.application.smartGate.settings.liveStreamSeconds)
+        let response = Response(status: .ok, headers: ["Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no"])
+        response.body = .init(asyncStream: { writer in
+            var last: Data?
+            var quiet = 0
+            do {
+                try await writer.write(.buffer(ByteBuffer(string: "retry: 3000\n\n")))
+                repeat {
+                    let data = try await render()
+                    if data != last || quiet >= 5 {
+                        let line = data == last ? "event: heartbeat\ndata: \n\n" : "event: \(event)\ndata: \(oneLine(String(decoding: data, as: UTF8.self)))\n\n"
+                        try await writer.write(.buffer(ByteBuffer(string: line)))
+                        last = data
+                        quiet = 0
+                    } else {
+                        quiet += 1
+                    }
+                    if Date() >= endAt || stopping.withLockedValue({ $0 }) { break }
+                    try await Task.sleep(for: .seconds(2))
+                } while Date() < endAt && !stopping.withLockedValue({ $0 })
+                try await writer.write(.end)
+            } catch {
+                try? await writer.write(.error(error))
+            }
+        })
+        return response
+    }
 }
 
 /// `GET /live/decisions`: Server-Sent Events carrying each new decision at the reader's
