@@ -27,17 +27,17 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         }
     }
 
-    private let app: Application
-    private let baseURL: String
-    private let options: Options
-    private let side: DemoSide
+    let app: Application
+    let baseURL: String
+    let options: Options
+    let side: DemoSide
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Distinguishes this run's device events from earlier runs' on the same database.
     let runId = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
     /// This run's device key for each lane (`DemoAccounts.prepare`).
-    private let deviceKeys = NIOLockedValueBox([String: String]())
+    let deviceKeys = NIOLockedValueBox([String: String]())
     /// The declarants' session tokens by tax code, from signing in through the API.
-    private let tokens = NIOLockedValueBox([String: String]())
+    let tokens = NIOLockedValueBox([String: String]())
 
     init(app: Application, baseURL: String, options: Options) {
         self.app = app
@@ -51,6 +51,20 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         let keys = try await DemoAccounts.prepare(app, runId: runId)
         deviceKeys.withLockedValue { $0 = keys }
         try await DemoRisk.prepare(app, seed: options.seed)
+        for yard in try await yards() { try await DemoYard.prepare(app, gate: yard.gate, direction: .outbound) }
+    }
+
+    /// The export lanes whose gate has a waiting yard (its trucks book and queue), one per
+    /// gate, with the yard's entry and exit.
+    func yards() async throws -> [DemoYard] {
+        let directory = try await app.smartGate.gates.snapshot(on: app.db)
+        var yards: [DemoYard] = []
+        for lane in side.exportLanes where !yards.contains(where: { $0.gate == lane.gate }) {
+            let yardLanes = directory.yardLanes.values.filter { $0.gateId == lane.gate && $0.direction == .outbound }
+            guard let entry = yardLanes.first(where: { $0.kind == .entry }), let exit = yardLanes.first(where: { $0.kind == .exit }) else { continue }
+            yards.append(DemoYard(traffic: self, lane: lane.id, gate: lane.gate, entry: entry.id, exit: exit.id))
+        }
+        return yards
     }
 
     public func didBootAsync(_ application: Application) async throws {
@@ -113,8 +127,11 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
 
         TIME      LANE                  PLATE        OUTCOME REASONS
         """)
-        // Paired, the import lanes take the other side's announced trucks (`arrivalDesk`).
-        let exports = side.exportLanes.map { (id: $0.id, gate: $0.gate, direction: TripDirection.export) }
+        // Paired, the import lanes take the other side's announced trucks (`arrivalDesk`);
+        // an export lane behind a waiting yard takes the yard's called trucks (`DemoYard`).
+        let yards = (try? await yards()) ?? []
+        let exports = side.exportLanes.filter { lane in !yards.contains { $0.lane == lane.id } }
+            .map { (id: $0.id, gate: $0.gate, direction: TripDirection.export) }
         let imports = options.paired ? [] : side.importLanes.map { (id: $0.id, gate: $0.gate, direction: TripDirection.import) }
         let lanes = Self.interleaved(exports, imports)
         let deadline = options.stopAfter.map { Date().addingTimeInterval($0) }
@@ -122,6 +139,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
             group.addTask { await self.inspectionDesk(until: deadline) }
             if self.options.paired { group.addTask { await self.arrivalDesk() } }
             group.addTask { await self.corridorDesk(until: deadline) }
+            for yard in yards { group.addTask { await yard.run(until: deadline) } }
             for (index, lane) in lanes.enumerated() {
                 group.addTask {
                     var random = SplitMix64(seed: self.options.seed &+ UInt64(index) &* 7919)
@@ -261,13 +279,13 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         }
     }
 
-    private func get(_ path: String, credential: (name: String, value: String)) async -> Data? {
+    func get(_ path: String, credential: (name: String, value: String)) async -> Data? {
         guard let response = try? await app.client.get(URI(string: baseURL + path), headers: [credential.name: credential.value]),
               response.status == .ok, let body = response.body else { return nil }
         return Data(buffer: body)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, _ body: [String: Any], credential: (name: String, value: String)) async -> Data? {
+    func send(_ method: HTTPMethod, _ path: String, _ body: [String: Any], credential: (name: String, value: String)) async -> Data? {
         do {
             var headers: HTTPHeaders = ["Content-Type": "application/json"]
             headers.add(name: credential.name, value: credential.value)
@@ -293,7 +311,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     }
 
     /// Declares the truck (unless it is the undeclared one), then plays its readings.
-    private func drive(_ truck: DemoTruck, random: inout SplitMix64) async {
+    func drive(_ truck: DemoTruck, random: inout SplitMix64) async {
         if let declaration = truck.declaration {
             let taxCode = (declaration["declarant"] as? [String: Any])?["taxCode"] as? String ?? ""
             guard let token = tokens.withLockedValue({ $0[taxCode] }) else { return }
@@ -311,7 +329,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
     }
 
     /// Signs a demo declarant in through the API, as a trader's system would.
-    private func signIn(_ email: String) async -> String? {
+    func signIn(_ email: String) async -> String? {
         struct Session: Decodable { var token: String }
         do {
             let body = try JSONSerialization.data(withJSONObject: ["email": email, "password": DemoAccounts.password])
@@ -325,7 +343,7 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         }
     }
 
-    private func post(_ path: String, _ body: [String: Any], credential: (name: String, value: String), idempotencyKey: String? = nil) async -> Bool {
+    func post(_ path: String, _ body: [String: Any], credential: (name: String, value: String), idempotencyKey: String? = nil) async -> Bool {
         do {
             let data = try JSONSerialization.data(withJSONObject: body)
             var headers: HTTPHeaders = ["Content-Type": "application/json"]

@@ -58,7 +58,9 @@ final class YardDispatch: LifecycleHandler, Sendable {
                 let calendar = try await calendars.calendar(gate: yard.gate, direction: yard.direction, on: db).calendar
                 sweep.noShows += try await markNoShows(yard, calendar: calendar, audit: audit, now: now, on: db)
                 sweep.missedCalls += try await markMissedCalls(yard, audit: audit, now: now, on: db)
+                // The lanes open this hour, by the calendar: the first of the gate's lanes.
                 let lanes = directory.lanes.values.filter { $0.gateId == yard.gate && $0.direction == yard.direction }.map(\.id).sorted()
+                    .prefix(calendar.lanesOpen(at: now)).map { $0 }
                 sweep.calls += try await callForward(yard, lanes: lanes, calendar: calendar, calendars: calendars, audit: audit, now: now, on: db)
             }
             return sweep
