@@ -305,9 +305,94 @@ def link_pages():
         driver.quit()
 
 
+def api(method, path, body=None, token=None):
+    """One call to the JSON API, as a trader's own system would make it."""
+    import urllib.request
+    request = urllib.request.Request(f"{BASE}{path}", method=method, data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def slot_booking():
+    """The exporter books a slot for a declaration on the portal, opens the driver's link
+    without an account, and cancels; the gate operator watches the waiting yard live; anyone
+    reads the wait times and the call-forward board."""
+    token = api("POST", "/api/v1/auth/login", {"email": "exporter@demo.smartgate.vn", "password": PASSWORD})["token"]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    plate = f"24C-{int(time.time()) % 900 + 100}.77"
+    trip = {"direction": "export", "gate": "kim-thanh", "declarant": {"taxCode": "5300100269", "name": "Cong ty Nong san Lao Cai"},
+            "vehicle": {"plate": plate}, "driver": {"name": "Tran Van B", "documentNumber": f"B{int(time.time())}", "nationality": "VN"},
+            "containers": [{"number": "CSQU3054383", "seals": ["VNLC0000777"]}],
+            "goods": [{"hsCode": "081060", "description": "Fresh durian", "quantity": 18000, "unit": "KGM", "netKg": 18000, "grossKg": 19500,
+                       "value": {"amount": "54000.00", "currency": "USD"}, "origin": "VN"}],
+            "documents": [{"kind": "commercialInvoice", "reference": "INV-BROWSER-1", "sha256": "ab" * 32}],
+            "plannedArrival": stamp, "tareKg": 14000}
+    declaration = api("POST", "/api/v1/declarations", trip, token)["id"].lower()
+    driver = browser()
+    try:
+        sign_in(driver, "exporter@demo.smartgate.vn", "/portal/bookings")
+        driver.get(f"{BASE}/portal/book?declaration={declaration}&lang=en")
+        check("the slot picker shows the day's slots with their places", driver.find_elements(By.CSS_SELECTOR, "main tbody tr")
+              and driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["book.title"], driver.find_element(By.TAG_NAME, "main").text[:300])
+        accessibility(driver, "the slot picker")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.split("?")[0].endswith("/portal/bookings"))
+        display = plate
+        row = next((r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if display in r.text), None)
+        check("the booking is listed as booked, with the driver's link", row is not None and CATALOGS["en"]["booking.state.booked"] in row.text,
+              driver.find_element(By.TAG_NAME, "main").text[:300])
+        link = row.find_element(By.LINK_TEXT, CATALOGS["en"]["bookings.driverLink"]).get_attribute("href") if row else None
+        pages_in_every_language(driver, "exporter", ["/portal/bookings", f"/portal/book?declaration={declaration}"])
+        phone = browser(390, 844)
+        try:
+            phone.get(f"{link}&lang=vi")
+            check("the driver's link opens their truck without an account, in Vietnamese",
+                  phone.find_element(By.TAG_NAME, "h1").text == CATALOGS["vi"]["driver.title"] and display in phone.find_element(By.TAG_NAME, "main").text,
+                  phone.find_element(By.TAG_NAME, "main").text[:300])
+            accessibility(phone, "the driver's page")
+            shoot(phone, "driver-vi-phone")
+        finally:
+            phone.quit()
+        driver.get(f"{BASE}/portal/bookings?lang=en")
+        row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if display in r.text)
+        row.find_element(By.CSS_SELECTOR, "button.danger").click()
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.split("?")[0].endswith("/portal/bookings"))
+        row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if display in r.text)
+        check("a cancelled booking says so", CATALOGS["en"]["booking.state.cancelled"] in row.text, row.text)
+
+        sign_in(driver, "operator@demo.smartgate.vn", "/yard")
+        driver.get(f"{BASE}/yard?lang=en")
+        status = driver.find_element(By.CSS_SELECTOR, ".live-status")
+        WebDriverWait(driver, 15).until(lambda d: status.get_attribute("data-state") == "live")
+        live = driver.find_element(By.CSS_SELECTOR, "#yard-live")
+        check("the gate operator sees the waiting yard live, its queue or that it is empty",
+              driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["yard.title"]
+              and (live.find_elements(By.CSS_SELECTOR, "tbody tr") or CATALOGS["en"]["yard.empty"] in live.text), live.text[:300])
+        pages_in_every_language(driver, "operator", ["/yard"])
+    finally:
+        driver.quit()
+    anyone = browser()
+    try:
+        anyone.get(f"{BASE}/waittimes?lang=en")
+        main = anyone.find_element(By.TAG_NAME, "main").text
+        check("the wait times open without signing in, each figure with its method",
+              anyone.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["waits.title"] and CATALOGS["en"]["waits.predictedMethod"] in main, main[:300])
+        anyone.get(f"{BASE}/board?gate=kim-thanh&lang=en")
+        status = anyone.find_element(By.CSS_SELECTOR, ".live-status")
+        try:
+            WebDriverWait(anyone, 15).until(lambda d: status.get_attribute("data-state") == "live")
+        except TimeoutException:
+            pass
+        check("the call-forward board follows its live feed without signing in", status.get_attribute("data-state") == "live", status.get_attribute("data-state"))
+        pages_in_every_language(anyone, "public", ["/waittimes", "/board?gate=kim-thanh"])
+    finally:
+        anyone.quit()
+
+
 if __name__ == "__main__":
     os.makedirs(SHOTS, exist_ok=True)
-    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused, link_pages):
+    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused, link_pages, slot_booking):
         try:
             scenario()
         except Exception as error:  # a broken scenario is a failure, and the others still run

@@ -64,6 +64,12 @@ struct PagesTests {
         used.formUnion(ReadingKind.allCases.map { "reading.\($0.rawValue)" })
         used.formUnion(ArrivalRecord.State.allCases.map { "arrival.state.\($0.rawValue)" })
         used.formUnion(RefusalReason.allCases.map { "link.reason.\($0.rawValue)" })
+        used.formUnion(BookingState.allCases.map { "booking.state.\($0.rawValue)" })
+        used.formUnion(BookingRefusal.allCases.map { "booking.refusal.\($0.rawValue)" })
+        used.formUnion((ArrivalStanding.allCases.map(\.rawValue) + ["unbooked"]).map { "yard.standing.\($0)" })
+        used.formUnion(YardState.allCases.map { "yard.state.\($0.rawValue)" })
+        used.formUnion(["recent", "nominal"].map { "waits.expectedMethod.\($0)" })
+        used.formUnion(LaneDirection.allCases.map { "waits.direction.\($0.rawValue)" })
         for status in [400, 403, 404, 409, 413, 415, 422, 429, 500, 503] {
             let key = ErrorPage(status: status).titleKey
             used.formUnion([key, key + ".explain"])

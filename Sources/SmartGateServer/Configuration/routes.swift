@@ -152,5 +152,19 @@ func routes(_ app: Application) throws {
         app.post("portal", "new", use: PortalPages.submit).access(.roles([.declarant])).page()
         app.get("portal", "declarations", ":id", "amend", use: PortalPages.amendForm).access(.roles([.declarant])).page()
         app.post("portal", "declarations", ":id", "amend", use: PortalPages.amend).access(.roles([.declarant])).page()
+        // Slot booking: the trader's bookings; the yard for its staff; the board, the wait
+        // times and a driver's own truck (by its booking's link) without an account.
+        app.get("portal", "bookings", use: BookingPages.list).access(.roles([.declarant])).page()
+        app.get("portal", "book", use: BookingPages.picker).access(.roles([.declarant])).page()
+        app.post("portal", "book", use: BookingPages.book).access(.roles([.declarant])).page()
+        app.post("portal", "bookings", ":id", "move", use: BookingPages.move).access(.roles([.declarant])).page()
+        app.post("portal", "bookings", ":id", "cancel", use: BookingPages.cancel).access(.roles([.declarant])).page()
+        app.get("yard", use: YardPages.queue).access(.roles(staff)).page()
+        app.get("live", "yard", use: YardPages.live).access(.roles(staff)).page()
+        app.get("board", use: YardPages.board).access(.anyone).page()
+        app.get("live", "board", use: YardPages.boardLive).access(.anyone).page()
+        app.get("driver", ":id", use: YardPages.driver).access(.anyone).page()
+        app.get("live", "driver", ":id", use: YardPages.driverLive).access(.anyone).page()
+        app.get("waittimes", use: YardPages.waitTimes).access(.anyone).page()
     }
 }

@@ -16,7 +16,13 @@ enum BookingsController {
         let (user, context) = try limited(request)
         let key = try IdempotencyKeys.key(of: request)
         let input = try BookingInput.parse(try request.jsonBody(), declaration: true)
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        let answer = try await book(input, key: key, user: user, context: context, on: request.db)
+        return try answer.get().created { "/api/v1/bookings/\($0)" }
+    }
+
+    /// Books for the API and the portal alike: the stored answer, or why not.
+    static func book(_ input: BookingInput, key: String?, user: UserIdentity, context: SmartGateContext, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
+        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
         let scope = "\(createScope) \(user.actor)"
         let requestHash = WireJSON.digest(try WireJSON.encode(["declarationId": input.declarationId?.uuidString ?? "", "slotId": input.slotId]))
         let audit = context.audit
@@ -39,7 +45,7 @@ enum BookingsController {
             }
         }
         context.metrics.booking(outcome: (try? answer.get()) == nil ? "refused" : "granted")
-        return try answer.get().created { "/api/v1/bookings/\($0)" }
+        return answer
     }
 
     /// `POST /api/v1/bookings/{id}/move {slotId}`: the same booking in another slot, at most
@@ -49,16 +55,22 @@ enum BookingsController {
         let id = try bookingId(request)
         let key = try IdempotencyKeys.key(of: request)
         let input = try BookingInput.parse(try request.jsonBody(), declaration: false)
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        let stored = try await move(id, to: input.slotId, key: key, user: user, context: context, on: request.db).get()
+        return WireJSON.response(data: stored.body, status: HTTPStatus(statusCode: stored.status))
+    }
+
+    /// Moves for the API and the portal alike: the stored answer, or why not.
+    static func move(_ id: UUID, to slotId: String, key: String?, user: UserIdentity, context: SmartGateContext, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
+        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
         let scope = "\(moveScope) \(user.actor) \(id.uuidString)"
-        let requestHash = WireJSON.digest(Data(input.slotId.utf8))
+        let requestHash = WireJSON.digest(Data(slotId.utf8))
         let audit = context.audit
-        let answer = try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
+        return try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
             if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .success(earlier) }
             guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else {
                 return .failure(.notFound(kind: "booking", id: id.uuidString))
             }
-            guard let found = try await calendars.slot(input.slotId, on: db) else { return .failure(noSuchSlot(input.slotId)) }
+            guard let found = try await calendars.slot(slotId, on: db) else { return .failure(noSuchSlot(slotId)) }
             let now = Date()
             switch try await Bookings.move(booking, to: found, calendars: calendars, actor: user.actor, audit: audit, at: now, on: db) {
             case .refused(let refusal, let offers):
@@ -70,16 +82,16 @@ enum BookingsController {
                 return .success(answer)
             }
         }
-        let stored = try answer.get()
-        return WireJSON.response(data: stored.body, status: HTTPStatus(statusCode: stored.status))
     }
 
     /// `POST /api/v1/bookings/{id}/cancel`: gives the place back. Cancelling a cancelled
     /// booking answers it as it is, so a retry is safe.
     @Sendable static func cancel(_ request: Request) async throws -> Response {
-        let user = try request.requireUser()
-        let context = request.application.smartGate
-        let id = try bookingId(request)
+        try WireJSON.response(try await cancel(try bookingId(request), user: try request.requireUser(), context: request.application.smartGate))
+    }
+
+    /// Cancels for the API and the portal alike.
+    static func cancel(_ id: UUID, user: UserIdentity, context: SmartGateContext) async throws -> BookingView {
         let audit = context.audit
         let view = try await context.commits.perform { db -> BookingView? in
             guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else { return nil }
@@ -92,7 +104,7 @@ enum BookingsController {
         guard view.state == BookingState.cancelled.rawValue else {
             throw AppError.conflict("The booking is \(view.state); only a booking whose truck has not reached the yard can be cancelled.")
         }
-        return try WireJSON.response(view)
+        return view
     }
 
     /// `GET /api/v1/bookings/{id}`: the declarant's own, staff at its gate, an admin.
@@ -143,7 +155,7 @@ enum BookingsController {
     }
 
     /// The declarant, after the per-account booking budget (CONTRACTS §11).
-    private static func limited(_ request: Request) throws -> (UserIdentity, SmartGateContext) {
+    static func limited(_ request: Request) throws -> (UserIdentity, SmartGateContext) {
         let user = try request.requireUser()
         let context = request.application.smartGate
         if let retryAfter = context.gatekeeper.limiter.take("book:\(user.actor)", perMinute: context.settings.rateLimits.bookingPerMinute) {
@@ -158,7 +170,7 @@ enum BookingsController {
         return id
     }
 
-    private static func noSuchSlot(_ text: String) -> AppError {
+    static func noSuchSlot(_ text: String) -> AppError {
         .validation(ValidationFailure([Issue(field: "slotId", .bookingNoSuchSlot, ["actual": String(text.prefix(80))])]))
     }
 

@@ -88,8 +88,8 @@ enum WebPage {
     /// The pages a role works with, in the order of its day.
     static func navigation(_ role: Role?) -> [(String, String)] {
         switch role {
-        case nil: [("nav.signIn", "/sign-in")]
-        case .declarant?: [("nav.portal", "/portal"), ("nav.newDeclaration", "/portal/new")]
+        case nil: [("nav.signIn", "/sign-in"), ("nav.waittimes", "/waittimes")]
+        case .declarant?: [("nav.portal", "/portal"), ("nav.newDeclaration", "/portal/new"), ("nav.bookings", "/portal/bookings")]
         case .customsOfficer?:
             [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.arrivals", "/arrivals"),
              ("nav.kpi", "/kpi"), ("nav.link", "/link")]
@@ -97,10 +97,11 @@ enum WebPage {
             [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
         case .admin?:
             [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi"), ("nav.link", "/link")]
-        case .borderGuard?, .gateOperator?: [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
+        case .borderGuard?, .gateOperator?:
+            [("nav.gates", "/gates"), ("nav.yard", "/yard"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
         case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates"), ("nav.corridor", "/corridor")]
         case .corridorOperator?: [("nav.corridor", "/corridor"), ("nav.gates", "/gates"), ("nav.kpi", "/kpi")]
-        case .driver?: []
+        case .driver?: [("nav.waittimes", "/waittimes")]
         }
     }
 }

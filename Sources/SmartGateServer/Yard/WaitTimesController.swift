@@ -13,6 +13,18 @@ enum WaitTimesController {
     static let predictedMethod = "Hour by hour: the queue carried over, plus booked arrivals and the unbooked arrivals of the same weekday and hour averaged over the past 4 weeks, less what the open lanes clear."
 
     @Sendable static func feed(_ request: Request) async throws -> Response {
+        let format = request.query[String.self, at: "format"] ?? "full"
+        guard ["full", "compact"].contains(format) else {
+            throw AppError.validation(ValidationFailure([Issue(field: "format", .notAllowed, ["allowed": "full, compact", "actual": format])]))
+        }
+        let feed = try await crossings(request)
+        return format == "compact"
+            ? try WireJSON.response(Compact(feed.items, at: feed.generatedAt), headers: ["Cache-Control": "public, max-age=30"])
+            : try WireJSON.response(feed, headers: ["Cache-Control": "public, max-age=30"])
+    }
+
+    /// Every crossing of this side with its figures now (the API and the page).
+    static func crossings(_ request: Request) async throws -> Feed {
         let context = request.application.smartGate
         let directory = try await context.gates.snapshot(on: request.db)
         let calendars = SlotCalendars(directory: directory, context: context)
@@ -25,11 +37,7 @@ enum WaitTimesController {
                 items.append(try await crossing(gate, direction: direction, calendar: calendar, yard: yard, lanes: directory.lanes, now: now, on: request.db))
             }
         }
-        switch request.query[String.self, at: "format"] ?? "full" {
-        case "full": return try WireJSON.response(Feed(generatedAt: now, items: items), headers: ["Cache-Control": "public, max-age=30"])
-        case "compact": return try WireJSON.response(Compact(items, at: now), headers: ["Cache-Control": "public, max-age=30"])
-        case let other: throw AppError.validation(ValidationFailure([Issue(field: "format", .notAllowed, ["allowed": "full, compact", "actual": other])]))
-        }
+        return Feed(generatedAt: now, items: items)
     }
 
     struct Feed: Content {

@@ -44,14 +44,22 @@ enum YardController {
     /// how full it is; staff of the gate and the admin.
     @Sendable static func queue(_ request: Request) async throws -> Response {
         let user = try request.requireUser()
-        let (gate, direction, calendar) = try await yard(request)
+        let (gate, _, _) = try await yard(request)
         guard user.mayFollowDecisions(at: gate) else { throw AppError.notFound(kind: "yard", id: gate) }
-        let waiting = try await YardQueueRead.waiting(gate: gate, direction: direction.rawValue, on: request.db)
-        let called = try await YardQueueRead.called(gate: gate, on: request.db)
+        return try WireJSON.response(try await yardView(gate: gate, context: request.application.smartGate, on: request.db))
+    }
+
+    /// The yard of `gate` as staff see it (API and page).
+    static func yardView(gate: String, context: SmartGateContext, on db: any Database) async throws -> YardView {
+        let directory = try await context.gates.snapshot(on: db)
+        guard let entry = directory.yardLanes.values.first(where: { $0.gateId == gate && $0.kind == .entry }) else { throw AppError.notFound(kind: "yard", id: gate) }
+        let calendar = try await SlotCalendars(directory: directory, context: context).calendar(gate: gate, direction: entry.direction, on: db).calendar
+        let waiting = try await YardQueueRead.waiting(gate: gate, direction: entry.direction.rawValue, on: db)
+        let called = try await YardQueueRead.called(gate: gate, on: db)
         let items = try waiting.enumerated().map { try $0.element.view(position: $0.offset + 1) } + (try called.map { try $0.view(position: nil) })
-        return try WireJSON.response(YardView(
-            gate: gate, direction: direction.rawValue, capacity: calendar.yardCapacity, occupancy: items.count,
-            unbooked: waiting.filter { $0.slotStartMs == nil }.count, items: items))
+        return YardView(
+            gate: gate, direction: entry.direction.rawValue, capacity: calendar.yardCapacity, occupancy: items.count,
+            unbooked: waiting.filter { $0.slotStartMs == nil }.count, items: items)
     }
 
     struct YardView: Content {
@@ -143,7 +151,7 @@ enum YardController {
         return Data(mac).prefix(18).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
-    private static func driverBooking(_ request: Request) async throws -> BookingModel {
+    static func driverBooking(_ request: Request) async throws -> BookingModel {
         let raw = request.parameters.get("id") ?? ""
         let token = request.query[String.self, at: "token"] ?? ""
         guard let id = UUID(uuidString: raw), Data(token.utf8).constantTimeEquals(Data(driverToken(id, context: request.application.smartGate).utf8)),
