@@ -322,6 +322,8 @@ if CommandLine.arguments.dropFirst().first == "corridor-scale" {
     try corridorQualityBenchmark(Array(CommandLine.arguments.dropFirst(2)))
 } else if CommandLine.arguments.dropFirst().first == "link" {
     try await linkBenchmark(Array(CommandLine.arguments.dropFirst(2)))
+} else if CommandLine.arguments.dropFirst().first == "booking" {
+    try await bookingBenchmark(Array(CommandLine.arguments.dropFirst(2)))
 } else if CommandLine.arguments.dropFirst().first == "risk" {
     try riskScoringBenchmark(Array(CommandLine.arguments.dropFirst(2)))
 } else {

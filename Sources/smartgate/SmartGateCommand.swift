@@ -126,6 +126,8 @@ struct Demo: AsyncParsableCommand {
         // Shuttles cross in minutes of corridor time; the demo runs the corridor 30× faster
         // than the wall clock so crossings show while you watch (SMARTGATE_CORRIDOR_SPEED overrides).
         if ProcessInfo.processInfo.environment["SMARTGATE_CORRIDOR_SPEED"] == nil { options.settings.corridorSpeed = 30 }
+        // The demo's exporter books a truck every few seconds, faster than a person would.
+        if ProcessInfo.processInfo.environment["SMARTGATE_RATE_LIMIT_BOOKING"] == nil { options.settings.rateLimits.bookingPerMinute = 6_000 }
         let traffic = DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed)
         if pair {
             try await SmartGateHost.servePair(options, demo: traffic)

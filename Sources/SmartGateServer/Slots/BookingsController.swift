@@ -25,8 +25,22 @@ enum BookingsController {
         let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
         let scope = "\(createScope) \(user.actor)"
         let requestHash = WireJSON.digest(try WireJSON.encode(["declarationId": input.declarationId?.uuidString ?? "", "slotId": input.slotId]))
+        let answer: Result<StoredAnswer, AppError>
+        do {
+            answer = try await bookInWriter(input, key: key, scope: scope, requestHash: requestHash, user: user, context: context, calendars: calendars)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // Another instance booked the same declaration, plate or driver a moment ago.
+            answer = .failure(.bookingRefused(.alreadyBooked, nextFree: []))
+        }
+        context.metrics.booking(outcome: (try? answer.get()) == nil ? "refused" : "granted")
+        return answer
+    }
+
+    private static func bookInWriter(
+        _ input: BookingInput, key: String?, scope: String, requestHash: String, user: UserIdentity, context: SmartGateContext, calendars: SlotCalendars
+    ) async throws -> Result<StoredAnswer, AppError> {
         let audit = context.audit
-        let answer = try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
+        return try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
             if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .success(earlier) }
             guard let id = input.declarationId, let declaration = try await DeclarationModel.find(id, on: db),
                   user.mayChange(declarationOf: declaration.declarantCode) else {
@@ -44,8 +58,6 @@ enum BookingsController {
                 return .success(answer)
             }
         }
-        context.metrics.booking(outcome: (try? answer.get()) == nil ? "refused" : "granted")
-        return answer
     }
 
     /// `POST /api/v1/bookings/{id}/move {slotId}`: the same booking in another slot, at most

@@ -91,6 +91,15 @@ enum YardGate {
         return try await answer(visit, calendars: calendars, on: db)
     }
 
+    /// The lane read the truck of `declaration`: its stay in the yard is over, called or not
+    /// (a truck that drove to the lane by itself must not be called again).
+    static func reachedLane(_ declaration: UUID, at now: Date, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update(YardVisitModel.schema)
+            .set("state", to: YardState.atLane.rawValue).set("left_ms", to: now.milliseconds)
+            .where("declaration_id", .equal, declaration)
+            .where("state", .in, [YardState.waiting, .called, .left, .early].map(\.rawValue)).run()
+    }
+
     /// The declaration a plate read belongs to at this gate (awaiting its truck), and its
     /// live booking if it has one.
     private static func trip(key: String, lane: YardLane, on db: any Database) async throws -> (DeclarationModel, BookingModel?)? {
