@@ -174,20 +174,24 @@ struct SlotBookingTests {
         #expect(BookingRules.mayMove(movesToday: done, calendar: Self.calendar { $0.maxMovesPerDay = cap }) == allowed)
     }
 
-    @Test("a refusal offers the next slots with a place, in order, skipping full ones and closed days")
-    func nextFree() {
-        let calendar = Self.calendar {
-            $0.hours = [.mon: [OpeningPeriod(open: 480, close: 660)], .wed: [OpeningPeriod(open: 480, close: 540)]]
-            $0.priority.share = 0
+    @Test("a refusal offers the day's next slots with a place, in order, skipping full and past ones, up to the limit", arguments: [
+        (false, 2, ["kim-thanh.outbound.2026-12-07T10:00", "kim-thanh.outbound.2026-12-07T11:00"]),
+        (true, 3, ["kim-thanh.outbound.2026-12-07T09:00", "kim-thanh.outbound.2026-12-07T10:00", "kim-thanh.outbound.2026-12-07T11:00"]),
+    ])
+    func offers(_ priority: Bool, _ limit: Int, _ expected: [String]) {
+        let calendar = Self.calendar {  // 07:00–12:00, 24 places, 4 kept for fresh produce until 30 min before
+            $0.hours = [.mon: [OpeningPeriod(open: 420, close: 720)]]
+            $0.priority.releaseMinutes = 30
+            $0.priority.releaseJitterMinutes = 0
         }
-        let full = "kim-thanh.outbound.2026-12-07T09:00"
-        let offered = BookingRules.nextFree(calendar, from: Self.at(Self.monday, "07:30"), priority: false, limit: 3) { slot in
-            SlotPlaces(capacity: slot.capacity, reserve: 0, general: slot.id.description == full ? slot.capacity : 1)
-        }
-        #expect(offered.map(\.slot.id.description) == [
-            "kim-thanh.outbound.2026-12-07T08:00", "kim-thanh.outbound.2026-12-07T10:00", "kim-thanh.outbound.2026-12-09T08:00",
-        ])
-        #expect(offered.map(\.free) == [23, 23, 23])
+        let slots = calendar.slots(on: Self.monday)
+        // 08:00 full; 09:00 full but for its reserve (priority only).
+        let places: [SlotId: SlotPlaces] = Dictionary(uniqueKeysWithValues: slots.map { slot in
+            let general = slot.id.startMinute == 480 ? 24 : slot.id.startMinute == 540 ? 20 : 1
+            return (slot.id, SlotPlaces(capacity: slot.capacity, reserve: slot.reserve, general: general))
+        })
+        let offered = BookingRules.offers(in: slots, places: places, priority: priority, now: Self.at(Self.monday, "07:30"), limit: limit)
+        #expect(offered.map(\.slot.id.description) == expected)
     }
 
     // MARK: Arrival and the yard

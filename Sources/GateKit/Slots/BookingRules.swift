@@ -74,22 +74,17 @@ public enum BookingRules {
     /// Whether a booking moved `movesToday` times already in the gate's day may move again.
     public static func mayMove(movesToday: Int, calendar: SlotCalendar) -> Bool { movesToday < calendar.maxMovesPerDay }
 
-    /// The next slots from `from` on that still have a place for this booking, at most
-    /// `limit`, over the calendar's horizon: what a 409 offers instead.
-    public static func nextFree(
-        _ calendar: SlotCalendar, from now: Date, priority: Bool, limit: Int = 5,
-        places: (Slot) -> SlotPlaces, jitter: (SlotId) -> Double = { _ in 0 }
-    ) -> [(slot: Slot, free: Int)] {
-        var found: [(Slot, Int)] = []
-        var day = LocalDate(now, in: calendar.zone)
-        let last = LocalDate(now.addingTimeInterval(Double(calendar.horizonDays) * 86_400), in: calendar.zone)
-        while day <= last, found.count < limit {
-            for slot in calendar.slots(on: day, jitter: jitter) where slot.start > now && found.count < limit {
-                let taken = places(slot)
-                let free = priority ? taken.freePriority : taken.free(leaving: SlotPlaces.protectedReserve(of: slot, priority: false, at: now))
-                if free > 0 { found.append((slot, free)) }
-            }
-            day = day.adding(days: 1)
+    /// Of one day's `slots`, those after `now` that still have a place for this booking,
+    /// at most `limit`, in order: what a 409 offers instead (the server reads the places
+    /// day by day until it has enough).
+    public static func offers(
+        in slots: [Slot], places: [SlotId: SlotPlaces], priority: Bool, now: Date, limit: Int
+    ) -> [(slot: Slot, places: SlotPlaces)] {
+        var found: [(Slot, SlotPlaces)] = []
+        for slot in slots where slot.start > now && found.count < limit {
+            let taken = places[slot.id] ?? SlotPlaces(capacity: slot.capacity, reserve: slot.reserve)
+            let free = priority ? taken.freePriority : taken.free(leaving: SlotPlaces.protectedReserve(of: slot, priority: false, at: now))
+            if free > 0 { found.append((slot, taken)) }
         }
         return found
     }

@@ -12,7 +12,9 @@ import SQLKit
 enum Bookings {
     enum Outcome: Sendable {
         case done(BookingModel)
-        case refused(BookingRefusal, nextFree: [SlotView])
+        /// Why not, and whether the booking was for priority goods (the places a 409 offers
+        /// instead are counted for the same kind; they are read after the writer's job).
+        case refused(BookingRefusal, priority: Bool)
     }
 
     /// What a booking needs of its declaration.
@@ -31,21 +33,21 @@ enum Bookings {
 
     /// Books `slot` for `declaration`.
     static func book(
-        _ declaration: DeclarationModel, into found: (calendar: SlotCalendar, slot: Slot), calendars: SlotCalendars,
+        _ declaration: DeclarationModel, into found: (calendar: SlotCalendar, slot: Slot), 
         actor: String, audit: AuditTrail, at now: Date, on db: any Database
     ) async throws -> Outcome {
         let trip = try Trip(declaration)
         let (calendar, slot) = found
         let priority = calendar.priority.covers(hsCodes: trip.bookable.hsCodes)
         if let refusal = BookingRules.refusal(trip.bookable, slot: slot, calendar: calendar, now: now) {
-            return .refused(refusal, nextFree: try await offers(calendar, calendars: calendars, priority: priority, now: now, for: refusal, on: db))
+            return .refused(refusal, priority: priority)
         }
         let day = slot.id.date.description
         if try await holdsLiveBooking(declaration: try declaration.requireID(), plate: trip.plate, driver: trip.driver, day: day, except: nil, on: db) {
-            return .refused(.alreadyBooked, nextFree: [])
+            return .refused(.alreadyBooked, priority: priority)
         }
         guard try await SlotLedger.take(slot, priority: priority, leaving: SlotPlaces.protectedReserve(of: slot, priority: priority, at: now), on: db) else {
-            return .refused(.full, nextFree: try await offers(calendar, calendars: calendars, priority: priority, now: now, for: .full, on: db))
+            return .refused(.full, priority: priority)
         }
         let booking = BookingModel()
         booking.id = UUID()
@@ -70,25 +72,25 @@ enum Bookings {
     /// Moves `booking` to `slot`: the new place taken before the old one is given back, so a
     /// move that finds no place leaves the booking as it was.
     static func move(
-        _ booking: BookingModel, to found: (calendar: SlotCalendar, slot: Slot), calendars: SlotCalendars,
+        _ booking: BookingModel, to found: (calendar: SlotCalendar, slot: Slot), 
         actor: String, audit: AuditTrail, at now: Date, on db: any Database
     ) async throws -> Outcome {
-        guard booking.bookingState == .booked else { return .refused(.bookingNotLive, nextFree: []) }
+        guard booking.bookingState == .booked else { return .refused(.bookingNotLive, priority: booking.priority) }
         let (calendar, slot) = found
-        guard slot.id.description != booking.slotId else { return .refused(.sameSlot, nextFree: []) }
-        guard let declaration = try await DeclarationModel.find(booking.declarationId, on: db) else { return .refused(.declarationNotLive, nextFree: []) }
+        guard slot.id.description != booking.slotId else { return .refused(.sameSlot, priority: booking.priority) }
+        guard let declaration = try await DeclarationModel.find(booking.declarationId, on: db) else { return .refused(.declarationNotLive, priority: booking.priority) }
         let trip = try Trip(declaration)
         if let refusal = BookingRules.refusal(trip.bookable, slot: slot, calendar: calendar, now: now) {
-            return .refused(refusal, nextFree: try await offers(calendar, calendars: calendars, priority: booking.priority, now: now, for: refusal, on: db))
+            return .refused(refusal, priority: booking.priority)
         }
         let today = LocalDate(now, in: calendar.zone).description
         let movesToday = booking.movesDay == today ? booking.movesToday : 0
-        guard BookingRules.mayMove(movesToday: movesToday, calendar: calendar) else { return .refused(.movesExhausted, nextFree: []) }
+        guard BookingRules.mayMove(movesToday: movesToday, calendar: calendar) else { return .refused(.movesExhausted, priority: booking.priority) }
         if try await holdsLiveBooking(declaration: nil, plate: booking.plate, driver: booking.driver, day: slot.id.date.description, except: booking.id, on: db) {
-            return .refused(.alreadyBooked, nextFree: [])
+            return .refused(.alreadyBooked, priority: booking.priority)
         }
         guard try await SlotLedger.take(slot, priority: booking.priority, leaving: SlotPlaces.protectedReserve(of: slot, priority: booking.priority, at: now), on: db) else {
-            return .refused(.full, nextFree: try await offers(calendar, calendars: calendars, priority: booking.priority, now: now, for: .full, on: db))
+            return .refused(.full, priority: booking.priority)
         }
         try await SlotLedger.release(booking.slotId, priority: booking.priority, on: db)
         let from = booking.slotId
@@ -152,22 +154,22 @@ enum Bookings {
     }
 
     /// The slots a refusal offers instead: for a full or started slot, the next ones with a
-    /// place; for the others, none (another slot would be refused the same way).
-    static func offers(_ calendar: SlotCalendar, calendars: SlotCalendars, priority: Bool, now: Date, for refusal: BookingRefusal, on db: any Database) async throws -> [SlotView] {
+    /// place, read day by day until `limit` are found (usually the first day); for the other
+    /// refusals none (another slot would be refused the same way). Read outside the writer:
+    /// they are advice, and the writer's time is every booker's.
+    static func offers(_ calendar: SlotCalendar, calendars: SlotCalendars, priority: Bool, now: Date, for refusal: BookingRefusal, limit: Int = 5, on db: any Database) async throws -> [SlotView] {
         guard [.full, .slotStarted].contains(refusal) else { return [] }
-        var candidates: [Slot] = []
+        var found: [SlotView] = []
         var day = LocalDate(now, in: calendar.zone)
         let last = LocalDate(now.addingTimeInterval(Double(calendar.horizonDays) * 86_400), in: calendar.zone)
-        while day <= last {
-            candidates += calendar.slots(on: day, jitter: calendars.jitter).filter { $0.start > now }
+        while day <= last, found.count < limit {
+            let slots = calendar.slots(on: day, jitter: calendars.jitter).filter { $0.start > now }
+            let taken = try await SlotLedger.places(of: slots, on: db)
+            found += BookingRules.offers(in: slots, places: taken, priority: priority, now: now, limit: limit - found.count)
+                .map { SlotView($0.slot, places: $0.places, at: now) }
             day = day.adding(days: 1)
         }
-        let taken = try await SlotLedger.places(of: candidates, on: db)
-        return BookingRules.nextFree(calendar, from: now, priority: priority, places: { taken[$0.id] ?? SlotPlaces(capacity: $0.capacity, reserve: $0.reserve) }, jitter: calendars.jitter)
-            .map { offer in
-                let places = taken[offer.slot.id] ?? SlotPlaces(capacity: offer.slot.capacity, reserve: offer.slot.reserve)
-                return SlotView(offer.slot, places: places, at: now)
-            }
+        return found
     }
 }
 

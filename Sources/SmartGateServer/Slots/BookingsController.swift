@@ -20,43 +20,61 @@ enum BookingsController {
         return try answer.get().created { "/api/v1/bookings/\($0)" }
     }
 
+    /// What the writer's job answers: the stored answer, an error, or a booking refusal whose
+    /// offers are read after the job (outside the writer, whose time is every booker's).
+    enum Written: Sendable {
+        case answer(StoredAnswer)
+        case failed(AppError)
+        case refused(BookingRefusal, priority: Bool, gate: String, direction: String)
+    }
+
     /// Books for the API and the portal alike: the stored answer, or why not.
     static func book(_ input: BookingInput, key: String?, user: UserIdentity, context: SmartGateContext, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
         let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
+        guard let found = try await calendars.slot(input.slotId, on: reader) else { return .failure(noSuchSlot(input.slotId)) }
         let scope = "\(createScope) \(user.actor)"
         let requestHash = WireJSON.digest(try WireJSON.encode(["declarationId": input.declarationId?.uuidString ?? "", "slotId": input.slotId]))
-        let answer: Result<StoredAnswer, AppError>
+        let audit = context.audit
+        let written: Written
         do {
-            answer = try await bookInWriter(input, key: key, scope: scope, requestHash: requestHash, user: user, context: context, calendars: calendars)
+            written = try await context.commits.perform { db -> Written in
+                if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .answer(earlier) }
+                guard let id = input.declarationId, let declaration = try await DeclarationModel.find(id, on: db),
+                      user.mayChange(declarationOf: declaration.declarantCode) else {
+                    return .failed(.notFound(kind: "declaration", id: input.declarationId?.uuidString ?? ""))
+                }
+                let now = Date()
+                switch try await Bookings.book(declaration, into: found, actor: user.actor, audit: audit, at: now, on: db) {
+                case .refused(let refusal, let priority):
+                    return .refused(refusal, priority: priority, gate: declaration.gateId, direction: declaration.direction)
+                case .done(let booking):
+                    let token = YardController.driverToken(try booking.requireID(), context: context)
+                    let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try booking.view(driverToken: token)))
+                    if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
+                    return .answer(answer)
+                }
+            }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // Another instance booked the same declaration, plate or driver a moment ago.
-            answer = .failure(.bookingRefused(.alreadyBooked, nextFree: []))
+            written = .refused(.alreadyBooked, priority: false, gate: "", direction: "")
         }
+        let answer = try await result(written, found: found, calendars: calendars, on: reader)
         context.metrics.booking(outcome: (try? answer.get()) == nil ? "refused" : "granted")
         return answer
     }
 
-    private static func bookInWriter(
-        _ input: BookingInput, key: String?, scope: String, requestHash: String, user: UserIdentity, context: SmartGateContext, calendars: SlotCalendars
-    ) async throws -> Result<StoredAnswer, AppError> {
-        let audit = context.audit
-        return try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
-            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .success(earlier) }
-            guard let id = input.declarationId, let declaration = try await DeclarationModel.find(id, on: db),
-                  user.mayChange(declarationOf: declaration.declarantCode) else {
-                return .failure(.notFound(kind: "declaration", id: input.declarationId?.uuidString ?? ""))
+    /// The writer's answer as the caller gets it, a refusal with the slots offered instead.
+    private static func result(_ written: Written, found: (calendar: SlotCalendar, slot: Slot), calendars: SlotCalendars, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
+        switch written {
+        case .answer(let answer): return .success(answer)
+        case .failed(let error): return .failure(error)
+        case .refused(let refusal, let priority, let gate, let direction):
+            if let code = refusal.fieldIssue {
+                let params = ["gate": gate, "direction": direction, "days": "\(found.calendar.horizonDays)", "actual": found.slot.id.description]
+                return .failure(.validation(ValidationFailure([Issue(field: "slotId", code, params)])))
             }
-            guard let found = try await calendars.slot(input.slotId, on: db) else { return .failure(noSuchSlot(input.slotId)) }
-            let now = Date()
-            switch try await Bookings.book(declaration, into: found, calendars: calendars, actor: user.actor, audit: audit, at: now, on: db) {
-            case .refused(let refusal, let offers):
-                return .failure(refused(refusal, offers: offers, calendar: found.calendar, trip: declaration))
-            case .done(let booking):
-                let token = YardController.driverToken(try booking.requireID(), context: context)
-                let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try booking.view(driverToken: token)))
-                if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
-                return .success(answer)
-            }
+            let offers = try await Bookings.offers(found.calendar, calendars: calendars, priority: priority, now: Date(), for: refusal, on: reader)
+            return .failure(.bookingRefused(refusal, nextFree: offers))
         }
     }
 
@@ -74,26 +92,26 @@ enum BookingsController {
     /// Moves for the API and the portal alike: the stored answer, or why not.
     static func move(_ id: UUID, to slotId: String, key: String?, user: UserIdentity, context: SmartGateContext, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
         let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
+        guard let found = try await calendars.slot(slotId, on: reader) else { return .failure(noSuchSlot(slotId)) }
         let scope = "\(moveScope) \(user.actor) \(id.uuidString)"
         let requestHash = WireJSON.digest(Data(slotId.utf8))
         let audit = context.audit
-        return try await context.commits.perform { db -> Result<StoredAnswer, AppError> in
-            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .success(earlier) }
+        let written = try await context.commits.perform { db -> Written in
+            if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) { return .answer(earlier) }
             guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else {
-                return .failure(.notFound(kind: "booking", id: id.uuidString))
+                return .failed(.notFound(kind: "booking", id: id.uuidString))
             }
-            guard let found = try await calendars.slot(slotId, on: db) else { return .failure(noSuchSlot(slotId)) }
             let now = Date()
-            switch try await Bookings.move(booking, to: found, calendars: calendars, actor: user.actor, audit: audit, at: now, on: db) {
-            case .refused(let refusal, let offers):
-                let declaration = try await DeclarationModel.find(booking.declarationId, on: db)
-                return .failure(refused(refusal, offers: offers, calendar: found.calendar, trip: declaration))
+            switch try await Bookings.move(booking, to: found, actor: user.actor, audit: audit, at: now, on: db) {
+            case .refused(let refusal, let priority):
+                return .refused(refusal, priority: priority, gate: booking.gateId, direction: booking.direction)
             case .done(let booking):
                 let answer = StoredAnswer(status: 200, body: try WireJSON.encode(try booking.view()))
                 if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
-                return .success(answer)
+                return .answer(answer)
             }
         }
+        return try await result(written, found: found, calendars: calendars, on: reader)
     }
 
     /// `POST /api/v1/bookings/{id}/cancel`: gives the place back. Cancelling a cancelled
@@ -184,14 +202,6 @@ enum BookingsController {
 
     static func noSuchSlot(_ text: String) -> AppError {
         .validation(ValidationFailure([Issue(field: "slotId", .bookingNoSuchSlot, ["actual": String(text.prefix(80))])]))
-    }
-
-    /// A refusal about the slot asked for is a 422 on `slotId`; one about the state of
-    /// things a 409 with the next free slots.
-    private static func refused(_ refusal: BookingRefusal, offers: [SlotView], calendar: SlotCalendar, trip: DeclarationModel?) -> AppError {
-        guard let code = refusal.fieldIssue else { return .bookingRefused(refusal, nextFree: offers) }
-        let params = ["gate": trip?.gateId ?? "", "direction": trip?.direction ?? "", "days": "\(calendar.horizonDays)", "actual": ""]
-        return .validation(ValidationFailure([Issue(field: "slotId", code, params)]))
     }
 }
 
