@@ -26,7 +26,8 @@ struct AccessMatrixTests {
     /// Every caller the matrix tries on every route.
     static let callers: [TestCaller] = [.anonymous, .forgedToken, .expiredToken]
         + Role.allCases.map(TestCaller.role)
-        + [.otherDeclarant, .elsewhere(.customsOfficer), .elsewhere(.gateOperator), .device(lane: "kim-thanh-out-1"), .device(lane: "kim-thanh-out-2")]
+        + [.otherDeclarant, .elsewhere(.customsOfficer), .elsewhere(.gateOperator), .device(lane: "kim-thanh-out-1"), .device(lane: "kim-thanh-out-2"),
+           .device(lane: "kim-thanh-yard-in-1")]
 
     /// One route's row: who gets through, who gets a 404, who a 401; everyone else a 403.
     struct Row {
@@ -44,7 +45,8 @@ struct AccessMatrixTests {
 
     static let everyone = Set(callers)
     static let allUsers: Set<TestCaller> = Set(Role.allCases.map(TestCaller.role) + [.otherDeclarant, .elsewhere(.customsOfficer), .elsewhere(.gateOperator)])
-    static let devices: Set<TestCaller> = [.device(lane: "kim-thanh-out-1"), .device(lane: "kim-thanh-out-2")]
+    static let devices: Set<TestCaller> = [.device(lane: "kim-thanh-out-1"), .device(lane: "kim-thanh-out-2"), .device(lane: "kim-thanh-yard-in-1")]
+    static let slotReaders: Set<TestCaller> = staffHere.union(staffElsewhere).union([.role(.admin), .role(.declarant), .otherDeclarant])
     static let staffHere: Set<TestCaller> = [.role(.customsOfficer), .role(.borderGuard), .role(.quarantineOfficer), .role(.gateOperator)]
     static let staffElsewhere: Set<TestCaller> = [.elsewhere(.customsOfficer), .elsewhere(.gateOperator)]
 
@@ -66,6 +68,36 @@ struct AccessMatrixTests {
         "POST /api/v1/declarations/:id/cancel": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
         "POST /api/v1/lanes/:laneId/readings": Row(allowed: [.device(lane: "kim-thanh-out-1")]),
         "GET /api/v1/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)])),
+        // Slot booking: calendars are read by staff and traders, written by the gate's
+        // operators and admins; a booking is its enterprise's (another's is 404); the yard's
+        // cameras are its device keys; the board, the wait times and a driver's link are public.
+        "GET /api/v1/slots": Row(allowed: slotReaders),
+        "GET /api/v1/slot-calendars/:gate/:direction": Row(allowed: slotReaders),
+        "PUT /api/v1/slot-calendars/:gate/:direction": Row(allowed: [.role(.gateOperator), .role(.admin)]),
+        "POST /api/v1/bookings": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
+        "GET /api/v1/bookings": Row(allowed: slotReaders),
+        "GET /api/v1/bookings/:id": Row(allowed: staffHere.union([.role(.admin), .role(.declarant)]), hidden: staffElsewhere.union([.otherDeclarant])),
+        "POST /api/v1/bookings/:id/move": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
+        "POST /api/v1/bookings/:id/cancel": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant]),
+        "GET /api/v1/bookings/:id/call": Row(allowed: everyone, unauthenticated: []),
+        "GET /api/v1/bookings/:id/call/live": Row(allowed: everyone, unauthenticated: []),
+        "POST /api/v1/yard/lanes/:laneId/readings": Row(allowed: [.device(lane: "kim-thanh-yard-in-1")]),
+        "GET /api/v1/yard": Row(allowed: staffHere.union([.role(.admin)]), hidden: staffElsewhere),
+        "GET /api/v1/yard/board": Row(allowed: everyone, unauthenticated: []),
+        "GET /api/v1/yard/board/live": Row(allowed: everyone, unauthenticated: []),
+        "GET /api/v1/waittimes": Row(allowed: everyone, unauthenticated: []),
+        "GET /portal/bookings": Row(allowed: [.role(.declarant), .otherDeclarant], unauthenticated: pageStrangers),
+        "GET /portal/book": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant], unauthenticated: pageStrangers),
+        "POST /portal/book": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant], unauthenticated: pageStrangers),
+        "POST /portal/bookings/:id/move": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant], unauthenticated: pageStrangers),
+        "POST /portal/bookings/:id/cancel": Row(allowed: [.role(.declarant)], hidden: [.otherDeclarant], unauthenticated: pageStrangers),
+        "GET /yard": Row(allowed: staffHere.union([.role(.admin)]), hidden: staffElsewhere, unauthenticated: pageStrangers),
+        "GET /live/yard": Row(allowed: staffHere.union([.role(.admin)]), hidden: staffElsewhere, unauthenticated: pageStrangers),
+        "GET /board": Row(allowed: everyone, unauthenticated: []),
+        "GET /live/board": Row(allowed: everyone, unauthenticated: []),
+        "GET /driver/:id": Row(allowed: everyone, unauthenticated: []),
+        "GET /live/driver/:id": Row(allowed: everyone, unauthenticated: []),
+        "GET /waittimes": Row(allowed: everyone, unauthenticated: []),
         // The link: its identity is public; its inbox, outbox and ledger admit only a peer's
         // signed request, which no user or device can make (a peer's own rows are in
         // BorderLinkPairTests); its status is customs' and the admin's.
@@ -196,6 +228,15 @@ struct AccessMatrixTests {
             let id = try #require(created.object["id"] as? String, "\(created.text)")
             let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
             return (.POST, "/portal/declarations/\(id)/amend", encoded(Fixture.portalForm + [("version", "1"), ("_csrf", csrf)]), headers)
+        case "POST /portal/book":
+            let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
+            let declaration = try await BookingFixture.declaration(app)
+            return (.POST, "/portal/book", encoded([("declarationId", declaration), ("slotId", BookingFixture.nextSlot()), ("_csrf", csrf)]), headers)
+        case "POST /portal/bookings/:id/move", "POST /portal/bookings/:id/cancel":
+            let csrf = try TestCallers.credentials(app).tokens[caller].map(session) ?? "none"
+            let booking = try await BookingFixture.booking(app).id
+            let verb = String(key.split(separator: "/").last!)
+            return (.POST, "/portal/bookings/\(booking)/\(verb)", encoded([("slotId", BookingFixture.nextSlot()), ("_csrf", csrf)]), headers)
         case "POST /inspections/:id/claim", "POST /inspections/:id/release", "POST /inspections/:id/outcome":
             let verb = String(key.split(separator: "/").last!)
             let id = try await Fixture.inspection(app, assignedTo: verb == "claim" ? nil : caller)
@@ -262,6 +303,32 @@ struct AccessMatrixTests {
                     Fixture.reading("anpr-1", UUID().uuidString, "plate", #""plate":"24C12345","confidence":0.97"#))
         case "GET /api/v1/audit":
             return (.GET, "/api/v1/audit?subject=declaration:\(try await declaration().lowercased())", nil)
+        case "GET /api/v1/slots":
+            return (.GET, "/api/v1/slots?gate=kim-thanh&direction=outbound", nil)
+        case "GET /api/v1/slot-calendars/:gate/:direction":
+            return (.GET, "/api/v1/slot-calendars/kim-thanh/outbound", nil)
+        case "PUT /api/v1/slot-calendars/:gate/:direction":
+            return (.PUT, "/api/v1/slot-calendars/kim-thanh/outbound", #"{"hours":{"mon":[{"open":"06:00","close":"22:00"}]},"horizonDays":30}"#)
+        case "POST /api/v1/bookings":
+            let declaration = try await BookingFixture.declaration(app)
+            return (.POST, "/api/v1/bookings", #"{"declarationId":"\#(declaration)","slotId":"\#(BookingFixture.nextSlot())"}"#)
+        case "GET /api/v1/bookings/:id":
+            return (.GET, "/api/v1/bookings/\(try await BookingFixture.booking(app).id)", nil)
+        case "POST /api/v1/bookings/:id/move":
+            return (.POST, "/api/v1/bookings/\(try await BookingFixture.booking(app).id)/move", #"{"slotId":"\#(BookingFixture.nextSlot())"}"#)
+        case "POST /api/v1/bookings/:id/cancel":
+            return (.POST, "/api/v1/bookings/\(try await BookingFixture.booking(app).id)/cancel", nil)
+        case "GET /api/v1/bookings/:id/call", "GET /api/v1/bookings/:id/call/live", "GET /driver/:id", "GET /live/driver/:id":
+            let booking = try await BookingFixture.booking(app)
+            let path = key.split(separator: " ")[1].replacingOccurrences(of: ":id", with: booking.id)
+            return (.GET, "\(path)?token=\(booking.token)", nil)
+        case "POST /api/v1/yard/lanes/:laneId/readings":
+            return (.POST, "/api/v1/yard/lanes/kim-thanh-yard-in-1/readings",
+                    Fixture.reading("yard-anpr", UUID().uuidString, "plate", #""plate":"24C12345","confidence":0.97"#))
+        case "GET /api/v1/yard", "GET /api/v1/yard/board", "GET /api/v1/yard/board/live", "GET /yard", "GET /live/yard", "GET /board", "GET /live/board":
+            return (.GET, "\(key.split(separator: " ")[1])?gate=kim-thanh", nil)
+        case "GET /portal/book":
+            return (.GET, "/portal/book?declaration=\(try await BookingFixture.declaration(app))", nil)
         case "GET /assets/:file":
             return (.GET, "/assets/app.css", nil)
         case "GET /declarations/:id":
@@ -311,5 +378,44 @@ struct AccessMatrixTests {
             }
             #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
         }
+    }
+}
+
+/// Bookings for the matrix: each call a new truck and driver in a slot of its own, so no
+/// call meets another's booking (one a plate and a driver a day; places per slot).
+enum BookingFixture {
+    private final class Counter: @unchecked Sendable {  // guarded by `lock`
+        let lock = NSLock()
+        var value = 0
+    }
+    private static let counter = Counter()
+
+    static func next() -> Int {
+        counter.lock.lock()
+        defer { counter.lock.unlock() }
+        counter.value += 1
+        return counter.value
+    }
+
+    /// A slot of the standard calendar (06:00–22:00, hourly), a different one each time.
+    static func nextSlot() -> String {
+        let n = next()
+        let day = LocalDate(Date().addingTimeInterval(Double(1 + (n / 16) % 13) * 86_400), in: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        return "kim-thanh.outbound.\(day)T\(String(format: "%02d", 6 + n % 16)):00"
+    }
+
+    /// A live declaration of the seeded declarant, its own truck and driver.
+    static func declaration(_ app: Application) async throws -> String {
+        let n = next()
+        let body = Fixture.declaration(plate: String(format: "24C-%03d.%02d", 100 + n / 100 % 900, n % 100), driver: "M\(1_000_000 + n)")
+        let created = try await app.send(.POST, "/api/v1/declarations", json: body, as: .role(.declarant))
+        return try #require(created.object["id"] as? String, "\(created.text)")
+    }
+
+    /// A booking of the seeded declarant: its id and its driver's link token.
+    static func booking(_ app: Application) async throws -> (id: String, token: String) {
+        let declaration = try await declaration(app)
+        let booked = try await app.send(.POST, "/api/v1/bookings", json: #"{"declarationId":"\#(declaration)","slotId":"\#(nextSlot())"}"#, as: .role(.declarant))
+        return (try #require(booked.object["id"] as? String, "\(booked.text)"), try #require(booked.object["driverToken"] as? String))
     }
 }

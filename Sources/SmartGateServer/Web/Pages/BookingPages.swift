@@ -16,6 +16,8 @@ struct BookingsPage: PageContent {
     /// Live declarations without a live booking: (id, plate).
     var unbooked: [(id: UUID, plate: String)]
     var csrf: String
+    /// The enterprise's record: bookings of the last 30 days whose truck never came.
+    var noShows: Int
 
     var titleKey: String { "bookings.title" }
 
@@ -44,6 +46,7 @@ struct BookingsPage: PageContent {
                 HTML.el("td", [], children: actions))
         }
         return .join([
+            HTML.el("p", [], context.t("bookings.record", ["n": context.number(Double(noShows))])),
             HTML.el("section", [("class", "card"), ("aria-labelledby", "to-book")], HTML.el("h2", [("id", "to-book")], context.t("bookings.toBook")), book),
             HTML.el("section", [("class", "card")], items.isEmpty ? HTML.el("p", [], context.t("bookings.empty")) : HTML.el("table", [],
                 HTML.el("caption", [("class", "visually-hidden")], context.t("bookings.title")),
@@ -134,7 +137,9 @@ enum BookingPages {
         let unbooked = live.filter { !booked.contains($0.id ?? UUID()) }.compactMap { model in
             model.id.map { ($0, (try? VehiclePlate(model.plate))?.display ?? model.plate) }
         }
-        return try WebPage.render(BookingsPage(items: items, unbooked: unbooked, csrf: PageContext(request).csrf ?? ""), request: request)
+        let noShows = try await BookingModel.query(on: request.db).filter(\.$declarantCode == (user.enterprise ?? ""))
+            .filter(\.$state == BookingState.noShow.rawValue).filter(\.$slotStartMs >= Date().addingTimeInterval(-30 * 86_400).milliseconds).count()
+        return try WebPage.render(BookingsPage(items: items, unbooked: unbooked, csrf: PageContext(request).csrf ?? "", noShows: noShows), request: request)
     }
 
     /// `GET /portal/book?declaration=|booking=&date=`.
