@@ -77,7 +77,8 @@ device_key="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["
 echo "-- Server"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
-SMARTGATE_RATE_LIMIT_USER=0 SMARTGATE_RATE_LIMIT_DEVICE=0 SMARTGATE_RATE_LIMIT_LOGIN=0 \
+# Live streams end after their first event, so a fuzzed feed answers at once.
+SMARTGATE_RATE_LIMIT_USER=0 SMARTGATE_RATE_LIMIT_DEVICE=0 SMARTGATE_RATE_LIMIT_LOGIN=0 SMARTGATE_RATE_LIMIT_BOOKING=0 SMARTGATE_LIVE_STREAM_SECONDS=0 \
     "$bin" serve --hostname 127.0.0.1 --port "$port" --database "$database" >"$work/server.log" 2>&1 &
 server_pid=$!
 for ((i = 0; i < 120; i++)); do
@@ -188,14 +189,17 @@ corridor_ops="listCorridorVehicles listTransportOrders readTransportOrder corrid
 # The link's inbox, outbox and ledger admit only a peer's signed request: every role gets 401
 # there by design (the conformance suite and BorderLinkPairTests play the peer).
 peer_ops="deliverLinkMessages pullLinkMessages linkLedger"
+# Bookings are the declarant's; the calendar is written by the gate's operator and admins; the
+# yard's readings need a yard camera's key (the fuzz key is a lane's: 403 by design).
+booking_writes="createBooking moveBooking cancelBooking"
 fuzz declarant "${tokens[declarant]}" "$device_key" "logout" \
-    "listDecisions listAuditEntries auditHead linkStatus listArrivals $peer_ops $risk_ops $inspection_ops $corridor_ops" || failed+=(declarant)
-fuzz admin "${tokens[admin]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration $peer_ops $inspection_ops $corridor_ops" || failed+=(admin)
+    "listDecisions listAuditEntries auditHead linkStatus listArrivals writeSlotCalendar readYard postYardReading $peer_ops $risk_ops $inspection_ops $corridor_ops" || failed+=(declarant)
+fuzz admin "${tokens[admin]}" "" "logout login postLaneReading postYardReading" \
+    "createDeclaration amendDeclaration cancelDeclaration $booking_writes $peer_ops $inspection_ops $corridor_ops" || failed+=(admin)
 # The officer's audit queries need an existing subject at kim-thanh: made-up ones are 404
 # (so are made-up transport order ids).
-fuzz customs-officer "${tokens[customs]}" "" "logout login postLaneReading" \
-    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder corridorVehicleLink $peer_ops $corridor_writes" || failed+=(customs-officer)
+fuzz customs-officer "${tokens[customs]}" "" "logout login postLaneReading postYardReading" \
+    "createDeclaration amendDeclaration cancelDeclaration listAuditEntries readTransportOrder corridorVehicleLink writeSlotCalendar $booking_writes $peer_ops $corridor_writes" || failed+=(customs-officer)
 # The corridor operator's own operations: made-up order ids are 404.
 fuzz corridor-operator "${tokens[corridor]}" "" "logout login" \
     "readTransportOrder withdrawTransportOrder corridorVehicleLink" corridor || failed+=(corridor-operator)

@@ -78,13 +78,13 @@ public enum SlotCalendarDocument {
             "gate": .string(calendar.gate), "direction": .string(calendar.direction.rawValue), "timeZone": .string(calendar.timeZone),
             "slotMinutes": number(calendar.slotMinutes), "lanes": number(calendar.lanes),
             "lanesByHour": .object(Dictionary(uniqueKeysWithValues: calendar.lanesByHour.map { (String(format: "%02d", $0.key), number($0.value)) })),
-            "servicePerLaneHour": .number(Decimal(calendar.servicePerLaneHour)),
+            "servicePerLaneHour": .number(shortest(calendar.servicePerLaneHour)),
             "hours": .object(Dictionary(uniqueKeysWithValues: calendar.hours.map { ($0.key.rawValue, periods($0.value)) })),
             "exceptions": .array(calendar.exceptions.map {
                 .object(["date": .string($0.date.description), "name": .string($0.name), "hours": periods($0.hours)])
             }),
             "priority": .object([
-                "share": .number(Decimal(calendar.priority.share)), "hsChapters": .array(calendar.priority.chapters.map(JSONValue.string)),
+                "share": .number(shortest(calendar.priority.share)), "hsChapters": .array(calendar.priority.chapters.map(JSONValue.string)),
                 "releaseMinutes": number(calendar.priority.releaseMinutes), "releaseJitterMinutes": number(calendar.priority.releaseJitterMinutes),
             ]),
             "arrival": .object([
@@ -95,6 +95,10 @@ public enum SlotCalendarDocument {
             "yardCapacity": number(calendar.yardCapacity),
         ])
     }
+
+    /// The decimal a person would write for `value` (`0.9`, not `0.90000000000000002`), so a
+    /// stored calendar reads back within its own limits.
+    private static func shortest(_ value: Double) -> Decimal { Decimal(string: "\(value)") ?? Decimal(value) }
 
     private static func integer(_ value: JSONValue?, at path: String, _ range: ClosedRange<Int>, _ reader: inout FieldReader) -> Int? {
         guard let number = reader.number(value, at: path, required: false, minimum: Decimal(range.lowerBound), maximum: Decimal(range.upperBound)) else { return nil }

@@ -41,10 +41,9 @@ struct DemoYard: Sendable {
         let directory = try await context.gates.snapshot(on: app.db)
         let zone = directory.zone(of: gate)
         let calendar = try SlotCalendarDocument.parse(try JSONValue.parse(Data(Self.calendar.utf8)), gate: gate, direction: direction, timeZone: zone, lanes: 1)
-        let calendars = SlotCalendars(directory: directory, context: context)
         let audit = context.audit
         try await context.commits.perform { db in
-            let version = try await calendars.calendar(gate: gate, direction: direction, on: db).version
+            let version = try await SlotCalendars.version(gate: gate, direction: direction, on: db)
             _ = try await SlotCalendars.save(calendar, expecting: version, actor: "demo", audit: audit, at: Date(), on: db)
         }
     }

@@ -33,8 +33,14 @@ struct SlotCalendars: Sendable {
         guard let row else {
             return Stored(calendar: .standard(gate: gate, direction: direction, timeZone: summary.timeZone, lanes: lanes), version: 0)
         }
-        let document = try JSONValue.parse(Data(try row.decode(column: "document", as: String.self).utf8))
-        let calendar = try SlotCalendarDocument.parse(document, gate: gate, direction: direction, timeZone: summary.timeZone, lanes: lanes)
+        let calendar: SlotCalendar
+        do {
+            let document = try JSONValue.parse(Data(try row.decode(column: "document", as: String.self).utf8))
+            calendar = try SlotCalendarDocument.parse(document, gate: gate, direction: direction, timeZone: summary.timeZone, lanes: lanes)
+        } catch {
+            // Only a hand-edited row could get here: say so rather than answer a 500.
+            throw AppError.unavailable("The stored booking calendar of \(gate) \(direction.rawValue) does not read back (\(error)); write it again.")
+        }
         return Stored(calendar: calendar, version: try row.decode(column: "version", as: Int.self))
     }
 
@@ -56,13 +62,19 @@ struct SlotCalendars: Sendable {
         }
     }
 
+    /// The stored version of a calendar, 0 when none was written; read alone, so that a row
+    /// that no longer reads back can still be written over.
+    static func version(gate: String, direction: LaneDirection, on db: any Database) async throws -> Int {
+        try await (db as! any SQLDatabase).select().column("version").from("slot_calendars")
+            .where("gate_id", .equal, gate).where("direction", .equal, direction.rawValue)
+            .first(decodingColumn: "version", as: Int.self) ?? 0
+    }
+
     /// Stores `calendar` as version `version + 1` if the stored one is still `version`.
     static func save(_ calendar: SlotCalendar, expecting version: Int, actor: String, audit: AuditTrail, at now: Date, on db: any Database) async throws -> Int {
         let sql = db as! any SQLDatabase
         let document = String(decoding: try WireJSON.encode(SlotCalendarDocument.json(calendar)), as: UTF8.self)
-        let current = try await sql.select().column("version").from("slot_calendars")
-            .where("gate_id", .equal, calendar.gate).where("direction", .equal, calendar.direction.rawValue)
-            .first(decodingColumn: "version", as: Int.self) ?? 0
+        let current = try await Self.version(gate: calendar.gate, direction: calendar.direction, on: db)
         guard current == version else { throw AppError.conflict("The calendar is at version \(current), not \(version); read it again and retry.") }
         if current == 0 {
             try await sql.insert(into: "slot_calendars").columns("gate_id", "direction", "document", "version", "updated_ms", "updated_by")

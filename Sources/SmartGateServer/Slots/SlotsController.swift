@@ -64,7 +64,7 @@ enum SlotsController {
         let given = request.ifMatchVersion
         let audit = context.audit
         let version = try await context.commits.perform { db in
-            let current = try await calendars.calendar(gate: gate, direction: direction, on: db).version
+            let current = try await SlotCalendars.version(gate: gate, direction: direction, on: db)
             if let given, given != current { throw AppError.conflict("The calendar is at version \(current), not \(given); read it again and retry.") }
             return try await SlotCalendars.save(calendar, expecting: current, actor: user.actor, audit: audit, at: Date(), on: db)
         }
