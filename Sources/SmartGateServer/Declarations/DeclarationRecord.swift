@@ -149,7 +149,7 @@ extension DeclarationModel {
         // Only the transitions that change a booking pay for looking one up.
         if [.atLane, .cancelled, .expired].contains(next) {
             try await Bookings.follow(self, previous: nil, actor: actor, audit: audit, at: now, on: database)
-            try await YardGate.reachedLane(try requireID(), at: now, on: database)
+            if next == .atLane { try await YardGate.reachedLane(try requireID(), at: now, on: database) }
         }
     }
 }
