@@ -190,6 +190,24 @@ struct BookingsAPITests {
         }
     }
 
+    @Test("the refusals of the booking's and the declaration's state: not live, the same slot, a cancelled declaration's booking lost", arguments: TestDatabase.available)
+    func stateRefusals(_ database: TestDatabase) async throws {
+        try await withSmartGate(database) { app in
+            let id = try await Self.declare(app, 8)
+            let booking = try #require(try await Self.book(app, id, Self.slot("09:00")).object["id"] as? String)
+            let same = try await app.send(.POST, "/api/v1/bookings/\(booking)/move", json: #"{"slotId":"\#(Self.slot("09:00"))"}"#, as: .role(.declarant))
+            #expect(same.status == .unprocessableEntity && same.problemFields == ["slotId"])
+            #expect(try await app.send(.POST, "/api/v1/declarations/\(id)/cancel", as: .role(.declarant)).status == .ok)
+            let lost = try await app.send(.GET, "/api/v1/bookings/\(booking)", as: .role(.declarant))
+            #expect(lost.object["state"] as? String == "lost" && lost.object["endedReason"] as? String == "declaration-cancelled")
+            let notLive = try await Self.book(app, id, Self.slot("11:00"))
+            #expect(notLive.status == .conflict && notLive.object["code"] as? String == "declaration-not-live")
+            let moved = try await app.send(.POST, "/api/v1/bookings/\(booking)/move", json: #"{"slotId":"\#(Self.slot("12:00"))"}"#, as: .role(.declarant))
+            #expect(moved.status == .conflict && moved.object["code"] as? String == "booking-not-live")
+            #expect(try await app.send(.POST, "/api/v1/bookings/\(booking)/cancel", as: .role(.declarant)).status == .conflict)
+        }
+    }
+
     @Test("the per-account booking budget answers 429")
     func budget() async throws {
         try await withSmartGate(.sqlite, settings: { $0.rateLimits.bookingPerMinute = 6 }) { app in
