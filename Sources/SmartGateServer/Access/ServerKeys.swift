@@ -19,9 +19,13 @@ struct ServerKeys: Sendable {
     /// and handing it to an auditor discloses nothing that signs tokens.
     func samplingSecret(_ settings: ServerSettings) -> Data {
         if let given = settings.samplingSecretBase64, let bytes = Data(base64Encoded: given) { return bytes }
-        let derived = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: tokenKey, info: Data("smartgate random sampling v1".utf8), outputByteCount: 32)
-        return derived.withUnsafeBytes { Data($0) }
+        return derived("smartgate random sampling v1").withUnsafeBytes { Data($0) }
+    }
+
+    /// A key for one purpose, derived from the token key by HKDF: it persists with the key
+    /// file, is the same on every instance, and disclosing it discloses nothing that signs.
+    func derived(_ purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: tokenKey, info: Data(purpose.utf8), outputByteCount: 32)
     }
 
     /// A throwaway pair, for in-memory databases (tests).

@@ -1,3 +1,4 @@
+import Crypto
 import GateKit
 import Vapor
 
@@ -20,6 +21,10 @@ final class SmartGateContext: Sendable {
     let link = LinkOperations()
     /// Each committed decision, for the live pages.
     let decisionFeed = DecisionFeed()
+    /// The secret of each slot's draw for its reserve's release, and the key of the
+    /// drivers' booking links: derived once, used on every booking request.
+    let slotReleaseKey: SymmetricKey
+    let driverLinkKey: SymmetricKey
     /// Told about each decision (the demo prints them).
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
@@ -36,6 +41,8 @@ final class SmartGateContext: Sendable {
         self.metrics = metrics
         self.keys = keys
         self.selectivity = Selectivity(models: RiskModelStore(), sampling: RandomSampling(secret: keys.samplingSecret(settings)))
+        self.slotReleaseKey = keys.derived("smartgate slot release v1")
+        self.driverLinkKey = keys.derived("smartgate driver link v1")
         self.decisionLog = decisionLog
     }
 }

@@ -15,6 +15,11 @@ final class GateDirectory: Sendable {
         /// The waiting yards' entry and exit lanes, kept apart from the control lanes.
         var yardLanes: [String: YardLane] = [:]
 
+        /// The entry lane of `gate`'s waiting yard, if it has one.
+        func yardEntry(of gate: String) -> YardLane? {
+            yardLanes.values.first { $0.gateId == gate && $0.kind == .entry }
+        }
+
         /// A lane a device key may be bound to: a control lane or a yard's.
         func hasLane(_ id: String) -> Bool { lanes[id] != nil || yardLanes[id] != nil }
 

@@ -33,21 +33,14 @@ enum Bookings {
 
     /// Books `slot` for `declaration`.
     static func book(
-        _ declaration: DeclarationModel, into found: (calendar: SlotCalendar, slot: Slot), 
+        _ declaration: DeclarationModel, into found: (calendar: SlotCalendar, slot: Slot),
         actor: String, audit: AuditTrail, at now: Date, on db: any Database
     ) async throws -> Outcome {
         let trip = try Trip(declaration)
         let (calendar, slot) = found
         let priority = calendar.priority.covers(hsCodes: trip.bookable.hsCodes)
-        if let refusal = BookingRules.refusal(trip.bookable, slot: slot, calendar: calendar, now: now) {
+        if let refusal = try await admit(trip, into: found, priority: priority, declaration: try declaration.requireID(), now: now, on: db) {
             return .refused(refusal, priority: priority)
-        }
-        let day = slot.id.date.description
-        if try await holdsLiveBooking(declaration: try declaration.requireID(), plate: trip.plate, driver: trip.driver, day: day, except: nil, on: db) {
-            return .refused(.alreadyBooked, priority: priority)
-        }
-        guard try await SlotLedger.take(slot, priority: priority, leaving: SlotPlaces.protectedReserve(of: slot, priority: priority, at: now), on: db) else {
-            return .refused(.full, priority: priority)
         }
         let booking = BookingModel()
         booking.id = UUID()
@@ -72,25 +65,18 @@ enum Bookings {
     /// Moves `booking` to `slot`: the new place taken before the old one is given back, so a
     /// move that finds no place leaves the booking as it was.
     static func move(
-        _ booking: BookingModel, to found: (calendar: SlotCalendar, slot: Slot), 
+        _ booking: BookingModel, to found: (calendar: SlotCalendar, slot: Slot),
         actor: String, audit: AuditTrail, at now: Date, on db: any Database
     ) async throws -> Outcome {
         guard booking.bookingState == .booked else { return .refused(.bookingNotLive, priority: booking.priority) }
         let (calendar, slot) = found
         guard slot.id.description != booking.slotId else { return .refused(.sameSlot, priority: booking.priority) }
         guard let declaration = try await DeclarationModel.find(booking.declarationId, on: db) else { return .refused(.declarationNotLive, priority: booking.priority) }
-        let trip = try Trip(declaration)
-        if let refusal = BookingRules.refusal(trip.bookable, slot: slot, calendar: calendar, now: now) {
-            return .refused(refusal, priority: booking.priority)
-        }
         let today = LocalDate(now, in: calendar.zone).description
         let movesToday = booking.movesDay == today ? booking.movesToday : 0
-        guard BookingRules.mayMove(movesToday: movesToday, calendar: calendar) else { return .refused(.movesExhausted, priority: booking.priority) }
-        if try await holdsLiveBooking(declaration: nil, plate: booking.plate, driver: booking.driver, day: slot.id.date.description, except: booking.id, on: db) {
-            return .refused(.alreadyBooked, priority: booking.priority)
-        }
-        guard try await SlotLedger.take(slot, priority: booking.priority, leaving: SlotPlaces.protectedReserve(of: slot, priority: booking.priority, at: now), on: db) else {
-            return .refused(.full, priority: booking.priority)
+        let capped: BookingRefusal? = BookingRules.mayMove(movesToday: movesToday, calendar: calendar) ? nil : .movesExhausted
+        if let refusal = try await admit(try Trip(declaration), into: found, priority: booking.priority, except: booking.id, then: capped, now: now, on: db) {
+            return .refused(refusal, priority: booking.priority)
         }
         try await SlotLedger.release(booking.slotId, priority: booking.priority, on: db)
         let from = booking.slotId
@@ -139,6 +125,22 @@ enum Bookings {
             else if booking.gateId != declaration.gateId || !(LaneDirection(rawValue: booking.direction)?.serves(trip.direction) ?? false) { "gate-changed" }
             else { nil }
         if let reason { try await end(booking, as: .lost, reason: reason, actor: actor, audit: audit, at: now, on: db) }
+    }
+
+    /// Why `trip` may not have a place in the slot, or nil once its place is taken: the
+    /// booking rules, then `then` (a move's cap), then one live booking a day per declaration,
+    /// plate and driver (`except` the booking being moved), then a place in the ledger.
+    private static func admit(
+        _ trip: Trip, into found: (calendar: SlotCalendar, slot: Slot), priority: Bool, declaration: UUID? = nil, except: UUID? = nil,
+        then: BookingRefusal? = nil, now: Date, on db: any Database
+    ) async throws -> BookingRefusal? {
+        let slot = found.slot
+        if let refusal = BookingRules.refusal(trip.bookable, slot: slot, calendar: found.calendar, now: now) ?? then { return refusal }
+        if try await holdsLiveBooking(declaration: declaration, plate: trip.plate, driver: trip.driver, day: slot.id.date.description, except: except, on: db) {
+            return .alreadyBooked
+        }
+        let taken = try await SlotLedger.take(slot, priority: priority, leaving: SlotPlaces.protectedReserve(of: slot, priority: priority, at: now), on: db)
+        return taken ? nil : .full
     }
 
     /// Whether the declaration, the plate or the driver already holds a live booking on `day`

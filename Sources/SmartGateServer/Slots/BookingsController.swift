@@ -30,7 +30,7 @@ enum BookingsController {
 
     /// Books for the API and the portal alike: the stored answer, or why not.
     static func book(_ input: BookingInput, key: String?, user: UserIdentity, context: SmartGateContext, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
+        let calendars = try await SlotCalendars.current(context, on: reader)
         guard let found = try await calendars.slot(input.slotId, on: reader) else { return .failure(noSuchSlot(input.slotId)) }
         let scope = "\(createScope) \(user.actor)"
         let requestHash = WireJSON.digest(try WireJSON.encode(["declarationId": input.declarationId?.uuidString ?? "", "slotId": input.slotId]))
@@ -91,7 +91,7 @@ enum BookingsController {
 
     /// Moves for the API and the portal alike: the stored answer, or why not.
     static func move(_ id: UUID, to slotId: String, key: String?, user: UserIdentity, context: SmartGateContext, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: reader), context: context)
+        let calendars = try await SlotCalendars.current(context, on: reader)
         guard let found = try await calendars.slot(slotId, on: reader) else { return .failure(noSuchSlot(slotId)) }
         let scope = "\(moveScope) \(user.actor) \(id.uuidString)"
         let requestHash = WireJSON.digest(Data(slotId.utf8))

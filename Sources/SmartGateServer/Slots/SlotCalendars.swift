@@ -13,8 +13,12 @@ struct SlotCalendars: Sendable {
 
     init(directory: GateDirectory.Snapshot, context: SmartGateContext) {
         self.directory = directory
-        self.releaseSecret = SymmetricKey(data: HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: context.keys.tokenKey, info: Data("smartgate slot release v1".utf8), outputByteCount: 32))
+        self.releaseSecret = context.slotReleaseKey
+    }
+
+    /// The calendars over this side's gates as the directory has them.
+    static func current(_ context: SmartGateContext, on db: any Database) async throws -> SlotCalendars {
+        SlotCalendars(directory: try await context.gates.snapshot(on: db), context: context)
     }
 
     /// A stored calendar and its version (0: never written, the standard one).

@@ -22,6 +22,12 @@ enum SlotLedger {
         })
     }
 
+    /// `slots` as a caller sees them at `now`, with the places left.
+    static func views(of slots: [Slot], at now: Date, on db: any Database) async throws -> [SlotView] {
+        let taken = try await places(of: slots, on: db)
+        return slots.compactMap { slot in taken[slot.id].map { SlotView(slot, places: $0, at: now) } }
+    }
+
     /// Takes a place in `slot`, leaving `reserve` free for priority goods; false when none
     /// is left.
     static func take(_ slot: Slot, priority: Bool, leaving reserve: Int, on db: any Database) async throws -> Bool {

@@ -11,7 +11,7 @@ enum SlotsController {
     @Sendable static func list(_ request: Request) async throws -> Response {
         _ = try request.requireUser()
         let context = request.application.smartGate
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        let calendars = try await SlotCalendars.current(context, on: request.db)
         var reader = FieldReader()
         let gate = request.query[String.self, at: "gate"] ?? ""
         if !calendars.directory.gateIds.contains(gate) { reader.add(Issue(field: "gate", .filterValue, ["actual": gate])) }
@@ -22,10 +22,7 @@ enum SlotsController {
         do throws(ValidationFailure) { try reader.finish() } catch { throw AppError.validation(error) }
         guard let direction, let date else { throw AppError.validation(ValidationFailure([])) }
         let calendar = try await calendars.calendar(gate: gate, direction: direction, on: request.db).calendar
-        let slots = calendar.slots(on: date, jitter: calendars.jitter)
-        let taken = try await SlotLedger.places(of: slots, on: request.db)
-        let now = Date()
-        let items = slots.map { SlotView($0, places: taken[$0.id] ?? SlotPlaces(capacity: $0.capacity, reserve: $0.reserve), at: now) }
+        let items = try await SlotLedger.views(of: calendar.slots(on: date, jitter: calendars.jitter), at: Date(), on: request.db)
         return try WireJSON.response(SlotDay(gate: gate, direction: direction.rawValue, date: date.description, timeZone: calendar.timeZone, items: items))
     }
 
@@ -73,7 +70,7 @@ enum SlotsController {
 
     private static func target(_ request: Request) async throws -> (SlotCalendars, String, LaneDirection) {
         let context = request.application.smartGate
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        let calendars = try await SlotCalendars.current(context, on: request.db)
         let gate = request.parameters.get("gate") ?? ""
         guard calendars.directory.gateIds.contains(gate), let direction = LaneDirection(rawValue: request.parameters.get("direction") ?? "") else {
             throw AppError.notFound(kind: "slot calendar", id: "\(gate)/\(request.parameters.get("direction") ?? "")")

@@ -33,7 +33,7 @@ enum WaitTimesController {
         for gate in directory.gates {
             for direction in LaneDirection.allCases where gate.lanes.contains(where: { $0.direction == direction.rawValue }) {
                 let calendar = try await calendars.calendar(gate: gate.id, direction: direction, on: request.db).calendar
-                let yard = directory.yardLanes.values.contains { $0.gateId == gate.id && $0.direction == direction && $0.kind == .entry }
+                let yard = directory.yardEntry(of: gate.id)?.direction == direction
                 items.append(try await crossing(gate, direction: direction, calendar: calendar, yard: yard, lanes: directory.lanes, now: now, on: request.db))
             }
         }
@@ -155,24 +155,30 @@ enum WaitTimesController {
         _ gate: String, direction: LaneDirection, calendar: SlotCalendar, zone: TimeZone, now: Date, on db: any Database
     ) async throws -> [(start: Date, booked: Int, pattern: Double, capacity: Double)] {
         let hourStart = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
-        var hours: [(start: Date, booked: Int, pattern: Double, capacity: Double)] = []
-        for offset in 0..<6 {
-            let start = hourStart.addingTimeInterval(Double(offset) * 3600)
-            let end = start.addingTimeInterval(3600)
-            // Booked and not yet in the yard: those in it are in the queue already.
-            let booked = try await BookingModel.query(on: db).filter(\.$gateId == gate).filter(\.$direction == direction.rawValue)
-                .filter(\.$state == BookingState.booked.rawValue)
-                .filter(\.$slotStartMs >= start.milliseconds).filter(\.$slotStartMs < end.milliseconds).count()
-            var pastArrivals = 0
-            for week in 1...4 {
-                let from = start.addingTimeInterval(-Double(week) * 7 * 86_400)
-                pastArrivals += try await YardVisitModel.query(on: db).filter(\.$gateId == gate).filter(\.$direction == direction.rawValue)
-                    .filter(\.$slotStartMs == nil).filter(\.$enteredMs >= from.milliseconds).filter(\.$enteredMs < from.addingTimeInterval(3600).milliseconds).count()
-            }
-            let capacity = Double(calendar.lanesOpen(at: start.addingTimeInterval(1800))) * calendar.servicePerLaneHour
-            hours.append((start, booked, Double(pastArrivals) / 4, capacity))
+        let span: TimeInterval = 6 * 3600, week: TimeInterval = 7 * 86_400
+        // Two reads, counted into hours here: the booked slots of the next 6 hours, and the
+        // unbooked arrivals of the same 6 hours in each of the past 4 weeks.
+        // Booked and not yet in the yard: those in it are in the queue already.
+        let booked = try await BookingModel.query(on: db).filter(\.$gateId == gate).filter(\.$direction == direction.rawValue)
+            .filter(\.$state == BookingState.booked.rawValue)
+            .filter(\.$slotStartMs >= hourStart.milliseconds).filter(\.$slotStartMs < hourStart.addingTimeInterval(span).milliseconds)
+            .all(\.$slotStartMs)
+        let arrivals = try await YardVisitModel.query(on: db).filter(\.$gateId == gate).filter(\.$direction == direction.rawValue)
+            .filter(\.$slotStartMs == nil).filter(\.$enteredMs >= hourStart.addingTimeInterval(-4 * week).milliseconds)
+            .filter(\.$enteredMs < hourStart.addingTimeInterval(span - week).milliseconds)
+            .all(\.$enteredMs)
+        func hour(_ ms: Int64, weeksBack: Int) -> Int? {
+            let offset = Date(milliseconds: ms).timeIntervalSince(hourStart.addingTimeInterval(-Double(weeksBack) * week))
+            return offset >= 0 && offset < span ? Int(offset / 3600) : nil
         }
-        return hours
+        var bookedPerHour = Array(repeating: 0, count: 6), pastPerHour = Array(repeating: 0, count: 6)
+        for ms in booked { if let h = hour(ms, weeksBack: 0) { bookedPerHour[h] += 1 } }
+        for ms in arrivals { for weeksBack in 1...4 { if let h = hour(ms, weeksBack: weeksBack) { pastPerHour[h] += 1 } } }
+        return (0..<6).map { offset in
+            let start = hourStart.addingTimeInterval(Double(offset) * 3600)
+            let capacity = Double(calendar.lanesOpen(at: start.addingTimeInterval(1800))) * calendar.servicePerLaneHour
+            return (start, bookedPerHour[offset], Double(pastPerHour[offset]) / 4, capacity)
+        }
     }
 
     /// The CBP-style compact form: a port per line, minutes, lanes, open or closed.

@@ -26,14 +26,15 @@ enum YardController {
         guard case .plate(let text, _) = reading.payload else {
             throw AppError.validation(ValidationFailure([Issue(field: "kind", .notAllowed, ["allowed": "plate", "actual": reading.payload.kind])]))
         }
-        let calendars = SlotCalendars(directory: try await context.gates.snapshot(on: request.db), context: context)
+        // The yard's calendar, read before the writer's job.
+        let calendar = try await SlotCalendars.current(context, on: request.db).calendar(gate: lane.gateId, direction: lane.direction, on: request.db).calendar
         let audit = context.audit
         let answer = try await context.commits.perform { db -> YardGate.Answer? in
             switch lane.kind {
             case .entry:
-                try await YardGate.enter(plate: text, lane: lane, device: device, eventId: reading.eventId, calendars: calendars, audit: audit, at: now, on: db)
+                try await YardGate.enter(plate: text, lane: lane, device: device, eventId: reading.eventId, calendar: calendar, audit: audit, at: now, on: db)
             case .exit:
-                try await YardGate.leave(plate: text, lane: lane, device: device, calendars: calendars, audit: audit, at: now, on: db)
+                try await YardGate.leave(plate: text, lane: lane, device: device, calendar: calendar, audit: audit, at: now, on: db)
             }
         }
         guard let answer else { throw AppError.conflict("No truck with plate \(VehiclePlate.compactRead(text)) is in the yard.") }
@@ -44,7 +45,7 @@ enum YardController {
     /// how full it is; staff of the gate and the admin.
     @Sendable static func queue(_ request: Request) async throws -> Response {
         let user = try request.requireUser()
-        let (gate, _, _) = try await yard(request)
+        let gate = try await yard(request)
         guard user.mayFollowDecisions(at: gate) else { throw AppError.notFound(kind: "yard", id: gate) }
         return try WireJSON.response(try await yardView(gate: gate, context: request.application.smartGate, on: request.db))
     }
@@ -52,7 +53,7 @@ enum YardController {
     /// The yard of `gate` as staff see it (API and page).
     static func yardView(gate: String, context: SmartGateContext, on db: any Database) async throws -> YardView {
         let directory = try await context.gates.snapshot(on: db)
-        guard let entry = directory.yardLanes.values.first(where: { $0.gateId == gate && $0.kind == .entry }) else { throw AppError.notFound(kind: "yard", id: gate) }
+        guard let entry = directory.yardEntry(of: gate) else { throw AppError.notFound(kind: "yard", id: gate) }
         let calendar = try await SlotCalendars(directory: directory, context: context).calendar(gate: gate, direction: entry.direction, on: db).calendar
         let waiting = try await YardQueueRead.waiting(gate: gate, direction: entry.direction.rawValue, on: db)
         let called = try await YardQueueRead.called(gate: gate, on: db)
@@ -74,14 +75,14 @@ enum YardController {
     /// `GET /api/v1/yard/board?gate=`: the calls forward, for the LED board; public, so it
     /// shows plates and lanes and nothing else.
     @Sendable static func board(_ request: Request) async throws -> Response {
-        let (gate, _, _) = try await yard(request)
+        let gate = try await yard(request)
         return try WireJSON.response(try await Board.now(gate: gate, on: request.db))
     }
 
     /// `GET /api/v1/yard/board/live?gate=`: the board as Server-Sent Events (`calls`
     /// whenever it changes, `heartbeat` otherwise).
     @Sendable static func boardLive(_ request: Request) async throws -> Response {
-        let (gate, _, _) = try await yard(request)
+        let gate = try await yard(request)
         let db = request.application.db
         return LiveEvents.polling(request, event: "calls") { try WireJSON.encode(try await Board.now(gate: gate, on: db).calls) }
     }
@@ -116,10 +117,7 @@ enum YardController {
     @Sendable static func driverCallLive(_ request: Request) async throws -> Response {
         let booking = try await driverBooking(request)
         let db = request.application.db
-        return LiveEvents.polling(request, event: "call") {
-            let fresh = try await BookingModel.find(booking.id, on: db) ?? booking
-            return try WireJSON.encode(try await DriverCall.now(fresh, on: db))
-        }
+        return LiveEvents.polling(request, event: "call") { try WireJSON.encode(try await DriverCall.current(booking, on: db)) }
     }
 
     /// What a driver sees: the slot, the place in the queue, the call.
@@ -134,9 +132,15 @@ enum YardController {
         var lane: String?
         var deadline: Date?
 
+        /// Read again: a live feed outlives the booking it started from.
+        static func current(_ booking: BookingModel, on db: any Database) async throws -> DriverCall {
+            try await now(try await BookingModel.find(booking.id, on: db) ?? booking, on: db)
+        }
+
         static func now(_ booking: BookingModel, on db: any Database) async throws -> DriverCall {
             let visit = try await YardVisitModel.query(on: db).filter(\.$bookingId == booking.requireID()).sort(\.$enteredMs, .descending).first()
-            let position = try await visit.flatMap { $0.yardState == .waiting ? $0 : nil }.asyncMap { try await YardQueueRead.position(of: $0, on: db) } ?? nil
+            var position: Int?
+            if let visit, visit.yardState == .waiting { position = try await YardQueueRead.position(of: visit, on: db) }
             return DriverCall(
                 bookingId: try booking.requireID(), plate: booking.plate, slotStart: Date(milliseconds: booking.slotStartMs),
                 slotEnd: Date(milliseconds: booking.slotEndMs), booking: booking.state, yard: visit?.state, position: position,
@@ -146,8 +150,7 @@ enum YardController {
 
     /// A booking's link token: an HMAC of its id, so it needs no table and cannot be guessed.
     static func driverToken(_ booking: UUID, context: SmartGateContext) -> String {
-        let key = SymmetricKey(data: HKDF<SHA256>.deriveKey(inputKeyMaterial: context.keys.tokenKey, info: Data("smartgate driver link v1".utf8), outputByteCount: 32))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(booking.uuidString.lowercased().utf8), using: key)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(booking.uuidString.lowercased().utf8), using: context.driverLinkKey)
         return Data(mac).prefix(18).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
@@ -161,24 +164,14 @@ enum YardController {
         return booking
     }
 
-    /// The yard named by `?gate=` (and the direction its entry serves), or 422.
-    private static func yard(_ request: Request) async throws -> (String, LaneDirection, SlotCalendar) {
-        let context = request.application.smartGate
-        let directory = try await context.gates.snapshot(on: request.db)
+    /// The gate named by `?gate=` when it has a waiting yard, or 422.
+    private static func yard(_ request: Request) async throws -> String {
+        let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         let gate = request.query[String.self, at: "gate"] ?? ""
-        guard let entry = directory.yardLanes.values.first(where: { $0.gateId == gate && $0.kind == .entry }) else {
+        guard directory.yardEntry(of: gate) != nil else {
             let yards = Set(directory.yardLanes.values.map(\.gateId)).sorted().joined(separator: ", ")
             throw AppError.validation(ValidationFailure([Issue(field: "gate", .notAllowed, ["allowed": yards, "actual": gate])]))
         }
-        let calendar = try await SlotCalendars(directory: directory, context: context).calendar(gate: gate, direction: entry.direction, on: request.db).calendar
-        return (gate, entry.direction, calendar)
-    }
-}
-
-extension Optional {
-    /// `map` with an async transform.
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
+        return gate
     }
 }

@@ -45,21 +45,24 @@ final class YardDispatch: LifecycleHandler, Sendable {
         var calls: [String] = []
     }
 
-    /// One pass over every yard at `now`.
+    /// One pass over every yard at `now`. The calendars are read before the writer's job:
+    /// the writer is every booker's and every lane's.
     static func sweep(_ app: Application, now: Date) async throws -> Sweep {
         let context = app.smartGate
         let directory = try await context.gates.snapshot(on: app.db)
         let calendars = SlotCalendars(directory: directory, context: context)
         let audit = context.audit
-        let yards = Set(directory.yardLanes.values.filter { $0.kind == .entry }.map { YardKey(gate: $0.gateId, direction: $0.direction) })
-        return try await context.commits.perform { db in
+        var yards: [(entry: YardLane, calendar: SlotCalendar)] = []
+        for entry in directory.yardLanes.values.filter({ $0.kind == .entry }).sorted(by: { $0.id < $1.id }) {
+            yards.append((entry, try await calendars.calendar(gate: entry.gateId, direction: entry.direction, on: app.db).calendar))
+        }
+        return try await context.commits.perform { [yards] db in
             var sweep = Sweep()
-            for yard in yards.sorted(by: { ($0.gate, $0.direction.rawValue) < ($1.gate, $1.direction.rawValue) }) {
-                let calendar = try await calendars.calendar(gate: yard.gate, direction: yard.direction, on: db).calendar
+            for (yard, calendar) in yards {
                 sweep.noShows += try await markNoShows(yard, calendar: calendar, audit: audit, now: now, on: db)
                 sweep.missedCalls += try await markMissedCalls(yard, audit: audit, now: now, on: db)
                 // The lanes open this hour, by the calendar: the first of the gate's lanes.
-                let lanes = directory.lanes.values.filter { $0.gateId == yard.gate && $0.direction == yard.direction }.map(\.id).sorted()
+                let lanes = directory.lanes.values.filter { $0.gateId == yard.gateId && $0.direction == yard.direction }.map(\.id).sorted()
                     .prefix(calendar.lanesOpen(at: now)).map { $0 }
                 sweep.calls += try await callForward(yard, lanes: lanes, calendar: calendar, calendars: calendars, audit: audit, now: now, on: db)
             }
@@ -67,14 +70,9 @@ final class YardDispatch: LifecycleHandler, Sendable {
         }
     }
 
-    struct YardKey: Hashable, Sendable {
-        var gate: String
-        var direction: LaneDirection
-    }
-
-    private static func markNoShows(_ yard: YardKey, calendar: SlotCalendar, audit: AuditTrail, now: Date, on db: any Database) async throws -> Int {
+    private static func markNoShows(_ yard: YardLane, calendar: SlotCalendar, audit: AuditTrail, now: Date, on db: any Database) async throws -> Int {
         let cutoff = now.addingTimeInterval(-Double(calendar.arrival.graceMinutes * 60)).milliseconds
-        let due = try await BookingModel.query(on: db).filter(\.$gateId == yard.gate).filter(\.$direction == yard.direction.rawValue)
+        let due = try await BookingModel.query(on: db).filter(\.$gateId == yard.gateId).filter(\.$direction == yard.direction.rawValue)
             .filter(\.$state == BookingState.booked.rawValue).filter(\.$slotEndMs < cutoff).all()
         for booking in due {
             try await Bookings.end(booking, as: .noShow, reason: "not in the yard by the slot's end and the grace", actor: "system", audit: audit, at: now, on: db)
@@ -82,8 +80,8 @@ final class YardDispatch: LifecycleHandler, Sendable {
         return due.count
     }
 
-    private static func markMissedCalls(_ yard: YardKey, audit: AuditTrail, now: Date, on db: any Database) async throws -> Int {
-        let lapsed = try await YardVisitModel.query(on: db).filter(\.$gateId == yard.gate).filter(\.$direction == yard.direction.rawValue)
+    private static func markMissedCalls(_ yard: YardLane, audit: AuditTrail, now: Date, on db: any Database) async throws -> Int {
+        let lapsed = try await YardVisitModel.query(on: db).filter(\.$gateId == yard.gateId).filter(\.$direction == yard.direction.rawValue)
             .filter(\.$state == YardState.called.rawValue).filter(\.$deadlineMs < now.milliseconds).all()
         for visit in lapsed {
             let lane = visit.calledLane ?? ""
@@ -105,12 +103,12 @@ final class YardDispatch: LifecycleHandler, Sendable {
     }
 
     private static func callForward(
-        _ yard: YardKey, lanes: [String], calendar: SlotCalendar, calendars: SlotCalendars, audit: AuditTrail, now: Date, on db: any Database
+        _ yard: YardLane, lanes: [String], calendar: SlotCalendar, calendars: SlotCalendars, audit: AuditTrail, now: Date, on db: any Database
     ) async throws -> [String] {
         var free: [String] = []
         for lane in lanes where try await isFree(lane, now: now, on: db) { free.append(lane) }
         guard !free.isEmpty else { return [] }
-        var queue = try await YardQueueRead.waiting(gate: yard.gate, direction: yard.direction.rawValue, on: db)
+        var queue = try await YardQueueRead.waiting(gate: yard.gateId, direction: yard.direction.rawValue, on: db)
         var unused = try await unusedPlaces(yard, calendar: calendar, calendars: calendars, now: now, on: db)
         var calls: [String] = []
         for lane in free {
@@ -145,13 +143,13 @@ final class YardDispatch: LifecycleHandler, Sendable {
     }
 
     /// Places of the current slot its bookings will not use: the living queue's share.
-    private static func unusedPlaces(_ yard: YardKey, calendar: SlotCalendar, calendars: SlotCalendars, now: Date, on db: any Database) async throws -> Int {
+    private static func unusedPlaces(_ yard: YardLane, calendar: SlotCalendar, calendars: SlotCalendars, now: Date, on db: any Database) async throws -> Int {
         let zone = calendar.zone
         let today = LocalDate(now, in: zone)
         guard let slot = calendar.slots(on: today, jitter: calendars.jitter).first(where: { $0.start <= now && now < $0.end }) else { return 0 }
         let booked = try await BookingModel.query(on: db).filter(\.$slotId == slot.id.description)
             .filter(\.$state ~~ [BookingState.booked, .inYard, .used].map(\.rawValue)).count()
-        let unbookedCalled = try await YardVisitModel.query(on: db).filter(\.$gateId == yard.gate).filter(\.$slotStartMs == nil)
+        let unbookedCalled = try await YardVisitModel.query(on: db).filter(\.$gateId == yard.gateId).filter(\.$slotStartMs == nil)
             .filter(\.$calledMs >= slot.start.milliseconds).count()
         return slot.capacity - booked - unbookedCalled
     }

@@ -15,17 +15,17 @@ enum YardGate {
 
     /// A plate read at the yard's entry.
     static func enter(
-        plate raw: String, lane: YardLane, device: DeviceIdentity, eventId: String, calendars: SlotCalendars,
+        plate raw: String, lane: YardLane, device: DeviceIdentity, eventId: String, calendar: SlotCalendar,
         audit: AuditTrail, at now: Date, on db: any Database
     ) async throws -> Answer {
         if let earlier = try await YardVisitModel.query(on: db).filter(\.$entryDevice == device.id).filter(\.$entryEvent == eventId).first() {
-            return try await answer(earlier, calendars: calendars, on: db)  // the camera's retry
+            return try await answer(earlier, calendar: calendar, on: db)  // the camera's retry
         }
         let key = VehiclePlate.matchKey(forRead: raw)
         // A second read of a truck already queued (the camera saw it twice) changes nothing.
         if let queued = try await YardVisitModel.query(on: db).filter(\.$gateId == lane.gateId).filter(\.$plateKey == key)
             .filter(\.$state ~~ YardState.queued.map(\.rawValue)).first() {
-            return try await answer(queued, calendars: calendars, on: db)
+            return try await answer(queued, calendar: calendar, on: db)
         }
         let visit = YardVisitModel()
         visit.id = UUID()
@@ -41,7 +41,6 @@ enum YardGate {
         visit.enteredMs = now.milliseconds
         visit.entryDevice = device.id
         visit.entryEvent = eventId
-        let calendar = try await calendars.calendar(gate: lane.gateId, direction: lane.direction, on: db).calendar
         if let (declaration, booking) = try await trip(key: key, lane: lane, on: db) {
             visit.declarationId = try declaration.requireID()
             if let booking, let id = SlotId(booking.slotId) {
@@ -68,12 +67,12 @@ enum YardGate {
         try await visit.create(on: db)
         try await audit.append(actor: device.actor, action: "yard.entered", subject: "yard-visit:\(try visit.requireID().uuidString.lowercased())",
                                payload: Data("\(visit.gateId)\n\(visit.plate)\n\(visit.standing)\n\(visit.bookingId?.uuidString.lowercased() ?? "")".utf8), at: now, on: db)
-        return try await answer(visit, calendars: calendars, on: db)
+        return try await answer(visit, calendar: calendar, on: db)
     }
 
     /// A plate read at the yard's exit: the truck's visit ends (it left for its lane if it
     /// was called, else it gave up its place).
-    static func leave(plate raw: String, lane: YardLane, device: DeviceIdentity, calendars: SlotCalendars, audit: AuditTrail, at now: Date, on db: any Database) async throws -> Answer? {
+    static func leave(plate raw: String, lane: YardLane, device: DeviceIdentity, calendar: SlotCalendar, audit: AuditTrail, at now: Date, on db: any Database) async throws -> Answer? {
         let key = VehiclePlate.matchKey(forRead: raw)
         guard let visit = try await YardVisitModel.query(on: db).filter(\.$gateId == lane.gateId).filter(\.$plateKey == key)
             .filter(\.$state ~~ (YardState.queued + [.early]).map(\.rawValue)).sort(\.$enteredMs, .descending).first() else { return nil }
@@ -88,7 +87,7 @@ enum YardGate {
         }
         try await audit.append(actor: device.actor, action: wasCalled ? "yard.left-for-lane" : "yard.left", subject: "yard-visit:\(try visit.requireID().uuidString.lowercased())",
                                payload: Data("\(visit.gateId)\n\(visit.plate)\n\(visit.calledLane ?? "")".utf8), at: now, on: db)
-        return try await answer(visit, calendars: calendars, on: db)
+        return try await answer(visit, calendar: calendar, on: db)
     }
 
     /// The lane read the truck of `declaration`: its stay in the yard is over, called or not
@@ -113,11 +112,10 @@ enum YardGate {
         return declarations.count == 1 ? (declarations[0], nil) : nil
     }
 
-    private static func answer(_ visit: YardVisitModel, calendars: SlotCalendars, on db: any Database) async throws -> Answer {
+    /// The answer about `visit`; `calendar` is its yard's.
+    private static func answer(_ visit: YardVisitModel, calendar: SlotCalendar, on db: any Database) async throws -> Answer {
         var comeBack: Date?
-        if visit.yardState == .early, let bookingId = visit.bookingId, let booking = try await BookingModel.find(bookingId, on: db),
-           let direction = LaneDirection(rawValue: visit.direction) {
-            let calendar = try await calendars.calendar(gate: visit.gateId, direction: direction, on: db).calendar
+        if visit.yardState == .early, let bookingId = visit.bookingId, let booking = try await BookingModel.find(bookingId, on: db) {
             comeBack = Date(milliseconds: booking.slotStartMs).addingTimeInterval(-Double(calendar.arrival.earlyMinutes * 60))
         }
         let position = visit.yardState == .waiting ? try await YardQueueRead.position(of: visit, on: db) : nil

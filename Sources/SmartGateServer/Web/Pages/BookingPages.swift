@@ -217,16 +217,13 @@ enum BookingPages {
         guard let declaration, user.mayChange(declarationOf: declaration.declarantCode), let declarationId = declaration.id else {
             throw AppError.notFound(kind: "declaration", id: declarationText ?? "")
         }
-        let directory = try await context.gates.snapshot(on: request.db)
-        let calendars = SlotCalendars(directory: directory, context: context)
+        let calendars = try await SlotCalendars.current(context, on: request.db)
         let trip = try declaration.trip()
         let direction: LaneDirection = trip.direction == .import ? .inbound : .outbound
         let calendar = try await calendars.calendar(gate: declaration.gateId, direction: direction, on: request.db).calendar
         let date = (request.query[String.self, at: "date"]).flatMap(LocalDate.init) ?? LocalDate(Date(), in: calendar.zone)
-        let slots = calendar.slots(on: date, jitter: calendars.jitter).filter { $0.start > Date() }
-        let taken = try await SlotLedger.places(of: slots, on: request.db)
         let now = Date()
-        let views = slots.map { SlotView($0, places: taken[$0.id] ?? SlotPlaces(capacity: $0.capacity, reserve: $0.reserve), at: now) }
+        let views = try await SlotLedger.views(of: calendar.slots(on: date, jitter: calendars.jitter).filter { $0.start > now }, at: now, on: request.db)
         let hidden: [(String, String)] = booking.map { [("booking", $0.id?.uuidString.lowercased() ?? ""), ("_key", UUID().uuidString.lowercased())] }
             ?? [("declarationId", declarationId.uuidString.lowercased()), ("_key", UUID().uuidString.lowercased())]
         let action = booking.map { "/portal/bookings/\($0.id?.uuidString.lowercased() ?? "")/move" } ?? "/portal/book"

@@ -109,7 +109,6 @@ struct DriverPage: PageContent {
 /// Public wait times: each crossing's three figures with how each was obtained.
 struct WaitTimesPage: PageContent {
     var feed: WaitTimesController.Feed
-    var names: [String: GateSummary.Names]
 
     var titleKey: String { "waits.title" }
 
@@ -141,19 +140,17 @@ struct WaitTimesPage: PageContent {
 enum YardPages {
     /// `GET /yard?gate=`: the queue of the reader's yard (the first of their gates with one).
     @Sendable static func queue(_ request: Request) async throws -> Response {
-        let (view, zone) = try await yardView(request)
+        let (view, zone) = try await view(gate: try await gate(request), app: request.application)
         return try WebPage.render(YardPage(gate: view.gate, zone: zone, yard: view), request: request)
     }
 
     /// `GET /live/yard?gate=`: the queue as `replace` events.
     @Sendable static func live(_ request: Request) async throws -> Response {
-        _ = try await yardView(request)
+        let gate = try await gate(request)
         let page = PageContext(request)
         let app = request.application
-        let user = try request.requireUser()
-        let gate = request.query[String.self, at: "gate"] ?? ""
         return LiveEvents.polling(request, event: "replace") {
-            let (view, zone) = try await YardPages.view(gate: gate, user: user, app: app)
+            let (view, zone) = try await YardPages.view(gate: gate, app: app)
             return Data(YardPage.live(view, zone: zone, page).html.utf8)
         }
     }
@@ -189,29 +186,25 @@ enum YardPages {
         let zone = try await request.application.smartGate.gates.snapshot(on: request.db).zone(of: booking.gateId)
         let page = PageContext(request)
         let db = request.application.db
-        return LiveEvents.polling(request, event: "replace") {
-            let fresh = try await BookingModel.find(booking.id, on: db) ?? booking
-            return Data(DriverPage.live(try await .now(fresh, on: db), zone: zone, page).html.utf8)
-        }
+        return LiveEvents.polling(request, event: "replace") { Data(DriverPage.live(try await .current(booking, on: db), zone: zone, page).html.utf8) }
     }
 
     /// `GET /waittimes` (public).
     @Sendable static func waitTimes(_ request: Request) async throws -> Response {
-        let feed = try await WaitTimesController.crossings(request)
-        let names = Dictionary(uniqueKeysWithValues: try await request.application.smartGate.gates.snapshot(on: request.db).gates.map { ($0.id, $0.name) })
-        return try WebPage.render(WaitTimesPage(feed: feed, names: names), request: request)
+        try WebPage.render(WaitTimesPage(feed: try await WaitTimesController.crossings(request)), request: request)
     }
 
-    private static func yardView(_ request: Request) async throws -> (YardController.YardView, String) {
+    /// The yard `?gate=` names, or the first the reader works at; 404 for one they do not.
+    private static func gate(_ request: Request) async throws -> String {
         let user = try request.requireUser()
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         let yards = Set(directory.yardLanes.values.map(\.gateId)).sorted()
         let gate = request.query[String.self, at: "gate"] ?? yards.first { user.mayFollowDecisions(at: $0) } ?? ""
-        return try await view(gate: gate, user: user, app: request.application)
+        guard user.mayFollowDecisions(at: gate), directory.yardEntry(of: gate) != nil else { throw AppError.notFound(kind: "yard", id: gate) }
+        return gate
     }
 
-    static func view(gate: String, user: UserIdentity, app: Application) async throws -> (YardController.YardView, String) {
-        guard user.mayFollowDecisions(at: gate) else { throw AppError.notFound(kind: "yard", id: gate) }
+    private static func view(gate: String, app: Application) async throws -> (YardController.YardView, String) {
         let directory = try await app.smartGate.gates.snapshot(on: app.db)
         return (try await YardController.yardView(gate: gate, context: app.smartGate, on: app.db), directory.zone(of: gate))
     }
