@@ -169,6 +169,12 @@ struct SlotBookingTests {
         #expect(BookingRules.refusal(trip, slot: slot, calendar: calendar, now: Self.at(Self.monday, now)) == refusal)
     }
 
+    @Test("every refusal reads in each language", arguments: BookingRefusal.allCases)
+    func refusalWording(_ refusal: BookingRefusal) {
+        let texts = Language.allCases.map { refusal.detail(in: $0) }
+        #expect(texts.allSatisfy { !$0.isEmpty } && Set(texts).count == Language.allCases.count)
+    }
+
     @Test("moves are capped per day", arguments: [(0, 2, true), (1, 2, true), (2, 2, false), (0, 0, false)])
     func moves(_ done: Int, _ cap: Int, _ allowed: Bool) {
         #expect(BookingRules.mayMove(movesToday: done, calendar: Self.calendar { $0.maxMovesPerDay = cap }) == allowed)

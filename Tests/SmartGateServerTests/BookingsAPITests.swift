@@ -89,6 +89,9 @@ struct BookingsAPITests {
             #expect(try await Self.freeAt(app, Self.slot("09:00")).freePriority == 2)
             let twice = try await Self.book(app, id, Self.slot("12:00"))
             #expect(twice.status == .conflict && twice.object["code"] as? String == "already-booked")
+            let inVietnamese = try await app.send(.POST, "/api/v1/bookings", json: #"{"declarationId":"\#(id)","slotId":"\#(Self.slot("12:00"))"}"#,
+                                                  headers: ["Accept-Language": "vi"], as: .role(.declarant))
+            #expect(inVietnamese.object["detail"] as? String == BookingRefusal.alreadyBooked.detail(in: .vi))
             let other = try await Self.book(app, id, Self.slot("12:00"), as: .otherDeclarant)
             #expect(other.status == .notFound)
             let read = try await app.send(.GET, "/api/v1/bookings/\(booking)", as: .role(.customsOfficer))

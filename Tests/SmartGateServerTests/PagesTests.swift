@@ -65,7 +65,6 @@ struct PagesTests {
         used.formUnion(ArrivalRecord.State.allCases.map { "arrival.state.\($0.rawValue)" })
         used.formUnion(RefusalReason.allCases.map { "link.reason.\($0.rawValue)" })
         used.formUnion(BookingState.allCases.map { "booking.state.\($0.rawValue)" })
-        used.formUnion(BookingRefusal.allCases.map { "booking.refusal.\($0.rawValue)" })
         used.formUnion((ArrivalStanding.allCases.map(\.rawValue) + ["unbooked"]).map { "yard.standing.\($0)" })
         used.formUnion(YardState.allCases.map { "yard.state.\($0.rawValue)" })
         used.formUnion(["recent", "nominal"].map { "waits.expectedMethod.\($0)" })

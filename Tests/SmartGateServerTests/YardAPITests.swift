@@ -104,6 +104,9 @@ struct YardAPITests {
             #expect(try await YardDispatch.sweep(app, now: now).calls.count == 1)
             let left = try await Self.read(app, "kim-thanh-yard-out-1", 3, event: "x3")
             #expect((left.object["visit"] as? [String: Any])?["state"] as? String == "left")
+            // The exit camera's retry answers as the first time (CONTRACTS §5), not "no such truck".
+            let retried = try await Self.read(app, "kim-thanh-yard-out-1", 3, event: "x3")
+            #expect(retried.status == .ok && (retried.object["visit"] as? [String: Any])?["id"] as? String == (left.object["visit"] as? [String: Any])?["id"] as? String)
             // The truck on its way keeps its lane reserved until the call's deadline.
             #expect(try await YardDispatch.sweep(app, now: now.addingTimeInterval(60)).missedCalls == 0)
             // Four hours and a half on, the early truck never came back: a no-show.

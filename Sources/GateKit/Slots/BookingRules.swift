@@ -25,20 +25,26 @@ public enum BookingRefusal: String, Sendable, Error, Equatable, CaseIterable {
     /// The slot moved to is the one booked.
     case sameSlot = "same-slot"
 
-    /// One sentence for a person, in English; pages use the catalog's.
-    public var detail: String {
-        switch self {
-        case .declarationNotLive: "Only a submitted or amended declaration can hold a booking."
-        case .otherGate: "The slot is at another gate than the declaration's."
-        case .otherDirection: "The slot's lanes do not serve the declaration's direction."
-        case .noSuchSlot: "The calendar offers no such slot."
-        case .slotStarted: "The slot has already started."
-        case .beyondHorizon: "The slot is further ahead than bookings are taken."
-        case .full: "The slot has no place left for this booking."
-        case .alreadyBooked: "The declaration, its plate or its driver already holds a live booking that day."
-        case .movesExhausted: "The booking has been moved as often as one day allows."
-        case .bookingNotLive: "The booking is no longer live."
-        case .sameSlot: "The booking already holds that slot."
+    /// One sentence for a person, in `language`: the API's problem `detail` and the page's
+    /// message beside the slot.
+    public func detail(in language: Language = .en) -> String {
+        let text: (en: String, vi: String, zh: String) = switch self {
+        case .declarationNotLive: ("Only a submitted or amended declaration can hold a booking.", "Chỉ tờ khai đã nộp hoặc đã sửa mới được đặt lịch.", "只有已提交或已修改的申报才能预约。")
+        case .otherGate: ("The slot is at another gate than the declaration's.", "Khung giờ thuộc cửa khẩu khác với tờ khai.", "该时段所属口岸与申报不同。")
+        case .otherDirection: ("The slot's lanes do not serve this trip's direction.", "Làn của khung giờ không phục vụ hướng đi của chuyến này.", "该时段的车道不办理此行程方向。")
+        case .noSuchSlot: ("The calendar offers no such slot.", "Lịch không có khung giờ này.", "日历中没有该时段。")
+        case .slotStarted: ("That slot has already started; choose a later one.", "Khung giờ này đã bắt đầu; hãy chọn khung muộn hơn.", "该时段已开始，请选择更晚的时段。")
+        case .beyondHorizon: ("That slot is further ahead than bookings are taken.", "Khung giờ này quá xa so với thời hạn nhận đặt lịch.", "该时段超出可预约的范围。")
+        case .full: ("That slot has just been filled; the next slots with a place are below.", "Khung giờ này vừa hết chỗ; các khung còn chỗ ở bên dưới.", "该时段刚刚约满，下列时段仍有空位。")
+        case .alreadyBooked: ("This declaration, its vehicle or its driver already has a booking that day.", "Tờ khai, xe hoặc lái xe này đã có lịch hẹn trong ngày.", "该申报、车辆或司机当天已有预约。")
+        case .movesExhausted: ("This booking has been moved as often as one day allows.", "Lịch hẹn đã được đổi đủ số lần cho phép trong ngày.", "该预约当天的改约次数已用完。")
+        case .bookingNotLive: ("This booking is no longer live.", "Lịch hẹn này không còn hiệu lực.", "该预约已失效。")
+        case .sameSlot: ("The booking already holds that slot.", "Lịch hẹn đã ở khung giờ này.", "该预约已是此时段。")
+        }
+        switch language {
+        case .en: return text.en
+        case .vi: return text.vi
+        case .zh: return text.zh
         }
     }
 }

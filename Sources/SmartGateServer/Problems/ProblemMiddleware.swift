@@ -97,7 +97,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         case AppError.conflict(let detail):
             return (.conflict, .conflict, detail, nil, [:])
         case AppError.bookingRefused(let refusal, _):
-            return (.conflict, .bookingRefused, refusal.detail, nil, [:])
+            return (.conflict, .bookingRefused, refusal.detail(in: language), nil, [:])
         case AppError.rateLimited(let retryAfter):
             refused(.rateLimited, status: .tooManyRequests, request: request)
             return (.tooManyRequests, .rateLimited, "Retry after \(retryAfter) s.", nil, ["Retry-After": "\(retryAfter)"])

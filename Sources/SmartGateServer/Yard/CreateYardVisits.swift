@@ -23,6 +23,8 @@ struct CreateYardVisits: AsyncMigration {
             .field("entry_device", .uuid, .required)
             .field("entry_event", .string, .required)
             .field("left_ms", .int64)
+            .field("exit_device", .uuid)
+            .field("exit_event", .string)
             .field("called_lane", .string)
             .field("called_ms", .int64)
             .field("deadline_ms", .int64)
@@ -32,6 +34,7 @@ struct CreateYardVisits: AsyncMigration {
         try await sql.create(index: "yard_visits_queue").on(YardVisitModel.schema).column("gate_id").column("state").run()
         try await sql.create(index: "yard_visits_plate").on(YardVisitModel.schema).column("plate_key").column("state").run()
         try await sql.create(index: "yard_visits_entered").on(YardVisitModel.schema).column("gate_id").column("entered_ms").run()
+        try await sql.create(index: "yard_visits_exit").on(YardVisitModel.schema).column("exit_device").column("exit_event").run()
         try await sql.create(index: "yard_visits_declaration").on(YardVisitModel.schema).column("declaration_id").run()
         // Waits are measured to the lane's decision of the same declaration.
         try await sql.create(index: "lane_decisions_declaration").on("lane_decisions").column("declaration_id").run()

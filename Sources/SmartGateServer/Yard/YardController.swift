@@ -29,12 +29,14 @@ enum YardController {
         // The yard's calendar, read before the writer's job.
         let calendar = try await SlotCalendars.current(context, on: request.db).calendar(gate: lane.gateId, direction: lane.direction, on: request.db).calendar
         let audit = context.audit
+        // A reading is one by (device key, deviceId, eventId), as at the lanes (CONTRACTS §5).
+        let event = "\(reading.deviceId)/\(reading.eventId)"
         let answer = try await context.commits.perform { db -> YardGate.Answer? in
             switch lane.kind {
             case .entry:
-                try await YardGate.enter(plate: text, lane: lane, device: device, eventId: reading.eventId, calendar: calendar, audit: audit, at: now, on: db)
+                try await YardGate.enter(plate: text, lane: lane, device: device, eventId: event, calendar: calendar, audit: audit, at: now, on: db)
             case .exit:
-                try await YardGate.leave(plate: text, lane: lane, device: device, calendar: calendar, audit: audit, at: now, on: db)
+                try await YardGate.leave(plate: text, lane: lane, device: device, eventId: event, calendar: calendar, audit: audit, at: now, on: db)
             }
         }
         guard let answer else { throw AppError.conflict("No truck with plate \(VehiclePlate.compactRead(text)) is in the yard.") }

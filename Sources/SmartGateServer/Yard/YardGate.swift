@@ -72,13 +72,20 @@ enum YardGate {
 
     /// A plate read at the yard's exit: the truck's visit ends (it left for its lane if it
     /// was called, else it gave up its place).
-    static func leave(plate raw: String, lane: YardLane, device: DeviceIdentity, calendar: SlotCalendar, audit: AuditTrail, at now: Date, on db: any Database) async throws -> Answer? {
+    static func leave(
+        plate raw: String, lane: YardLane, device: DeviceIdentity, eventId: String, calendar: SlotCalendar, audit: AuditTrail, at now: Date, on db: any Database
+    ) async throws -> Answer? {
+        if let earlier = try await YardVisitModel.query(on: db).filter(\.$exitDevice == device.id).filter(\.$exitEvent == eventId).first() {
+            return try await answer(earlier, calendar: calendar, on: db)  // the camera's retry
+        }
         let key = VehiclePlate.matchKey(forRead: raw)
         guard let visit = try await YardVisitModel.query(on: db).filter(\.$gateId == lane.gateId).filter(\.$plateKey == key)
             .filter(\.$state ~~ (YardState.queued + [.early]).map(\.rawValue)).sort(\.$enteredMs, .descending).first() else { return nil }
         let wasCalled = visit.yardState == .called
         visit.state = YardState.left.rawValue
         visit.leftMs = now.milliseconds
+        visit.exitDevice = device.id
+        visit.exitEvent = eventId
         try await visit.save(on: db)
         if !wasCalled, let bookingId = visit.bookingId, let booking = try await BookingModel.find(bookingId, on: db), booking.bookingState == .inYard {
             // Out of the yard uncalled: the place in the slot is kept for its return.

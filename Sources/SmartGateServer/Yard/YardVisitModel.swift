@@ -43,6 +43,9 @@ final class YardVisitModel: Model, @unchecked Sendable {
     @Field(key: "entry_device") var entryDevice: UUID
     @Field(key: "entry_event") var entryEvent: String
     @OptionalField(key: "left_ms") var leftMs: Int64?
+    /// The exit camera's reading that ended the stay: its retry answers the same.
+    @OptionalField(key: "exit_device") var exitDevice: UUID?
+    @OptionalField(key: "exit_event") var exitEvent: String?
     @OptionalField(key: "called_lane") var calledLane: String?
     @OptionalField(key: "called_ms") var calledMs: Int64?
     @OptionalField(key: "deadline_ms") var deadlineMs: Int64?

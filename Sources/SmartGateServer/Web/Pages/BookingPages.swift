@@ -191,7 +191,7 @@ enum BookingPages {
             let message = failure.issues.map { $0.message(in: language) }.joined(separator: "; ")
             return try await renderPicker(request, error: message, offers: [], selected: selected, status: .unprocessableEntity)
         case .bookingRefused(let refusal, let offers):
-            let message = PageContext(request).text("booking.refusal.\(refusal.rawValue)")
+            let message = refusal.detail(in: language)
             return try await renderPicker(request, error: message, offers: offers, selected: selected, status: .conflict)
         default:
             throw error
