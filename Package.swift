@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GateKit", targets: ["GateKit"]),
         .library(name: "CorridorKit", targets: ["CorridorKit"]),
         .library(name: "BorderLink", targets: ["BorderLink"]),
+        .library(name: "TwinKit", targets: ["TwinKit"]),
         .library(name: "SmartGateServer", targets: ["SmartGateServer"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
@@ -41,6 +43,13 @@ let package = Package(
             name: "BorderLink",
             dependencies: ["GateKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Pure domain: the digital twin, a discrete-event simulation of the gate that drives
+        // GateKit's lane decisions and CorridorKit's controller in simulated time.
+        .target(
+            name: "TwinKit",
+            dependencies: ["GateKit", "CorridorKit", .product(name: "Collections", package: "swift-collections")],
+            resources: [.copy("Resources/kim-thanh.json")]
+        ),
         // Adapts the domain to HTTP and the database.
         .target(
             name: "SmartGateServer",
@@ -48,6 +57,7 @@ let package = Package(
                 "GateKit",
                 "CorridorKit",
                 "BorderLink",
+                "TwinKit",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -65,6 +75,7 @@ let package = Package(
                 "GateKit",
                 "CorridorKit",
                 "BorderLink",
+                "TwinKit",
                 "SmartGateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,6 +97,7 @@ let package = Package(
         .testTarget(name: "GateKitTests", dependencies: ["GateKit"]),
         .testTarget(name: "CorridorKitTests", dependencies: ["CorridorKit", "GateKit"]),
         .testTarget(name: "BorderLinkTests", dependencies: ["BorderLink", "GateKit"]),
+        .testTarget(name: "TwinKitTests", dependencies: ["TwinKit", "GateKit", "CorridorKit"]),
         .testTarget(
             name: "SmartGateServerTests",
             dependencies: [

@@ -262,6 +262,42 @@ def board_refused():
         driver.quit()
 
 
+def digital_twin():
+    """The board asks the twin: a bad lever is shown beside its field in the reader's
+    language; good levers give the traditional and the smart gate side by side, and the
+    full report with its charts."""
+    driver = browser()
+    try:
+        sign_in(driver, "board@demo.smartgate.vn", "/twin")
+        driver.get(f"{BASE}/twin?lang=vi")
+        field = driver.find_element(By.ID, "f-exportLanes")
+        field.clear()
+        field.send_keys("0")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        error = WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "f-exportLanes-error"))
+        check("a bad lever is shown beside its field, in Vietnamese",
+              error and "1" in error[0].text and driver.find_element(By.ID, "f-exportLanes").get_attribute("aria-invalid") == "true",
+              error[0].text if error else "no error")
+        accessibility(driver, "/twin with an error (board)")
+        for name, value in (("exportLanes", "2"), ("days", "2"), ("shuttles", "6")):
+            box = driver.find_element(By.ID, f"f-{name}")
+            box.clear()
+            box.send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        table = WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#twin-results-section table"))
+        check("the twin answers: the traditional and the smart gate side by side",
+              table and "×" in table[0].text and CATALOGS["vi"]["twin.smart"] in table[0].text, table[0].text[:300] if table else "")
+        shoot(driver, "board-twin-answer-vi-laptop")
+        accessibility(driver, "/twin with an answer (board)")
+        driver.find_element(By.CSS_SELECTOR, "#twin-results-section a[href^='/twin/report']").click()
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.TAG_NAME, "svg"))
+        check("the full report opens with its charts", len(driver.find_elements(By.TAG_NAME, "svg")) >= 4)
+        shoot(driver, "board-twin-report")
+        pages_in_every_language(driver, "board", ["/twin"])
+    finally:
+        driver.quit()
+
+
 def rows_within(driver, url, seconds=60):
     """The table rows of a page, reloading until there are some (the link's trucks take a moment)."""
     deadline = time.time() + seconds
@@ -392,7 +428,7 @@ def slot_booking():
 
 if __name__ == "__main__":
     os.makedirs(SHOTS, exist_ok=True)
-    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused, link_pages, slot_booking):
+    for scenario in (declaration_flow, live_feed, inspection_flow, corridor_map, board_refused, link_pages, slot_booking, digital_twin):
         try:
             scenario()
         except Exception as error:  # a broken scenario is a failure, and the others still run

@@ -16,55 +16,20 @@ SmartGate's simulated day is quick or slow in absolute terms.
 import argparse
 import json
 import platform
-import random
 import sys
-import time
 
 import simpy
 
-ARRIVAL_RATE = 0.9      # utilisation 0.9: a real queue forms, so requests do wait
-SERVICE_RATE = 1.0
+from twin_reference import mm1  # the same M/M/1 the twin is validated against (same directory)
 
 
 def run_once(customers, events, seed):
-    rng = random.Random(seed)
-    env = simpy.Environment()
-    server = simpy.Resource(env, capacity=1)
-    served = 0
-    waited = 0.0
-
-    def customer(arrived):
-        nonlocal served, waited
-        with server.request() as request:
-            yield request
-            waited += env.now - arrived
-            yield env.timeout(rng.expovariate(SERVICE_RATE))
-        served += 1
-
-    def source():
-        while True:
-            yield env.timeout(rng.expovariate(ARRIVAL_RATE))
-            env.process(customer(env.now))
-
-    env.process(source())
-    processed = 0
-    started = time.perf_counter()
-    # env.step() is what env.run() loops over; stepping by hand lets us stop on an exact
-    # count of events or customers and count the events as we go.
-    if events is not None:
-        while processed < events:
-            env.step()
-            processed += 1
-    else:
-        while served < customers:
-            env.step()
-            processed += 1
-    wall = time.perf_counter() - started
+    run = mm1(customers, seed, events)
     return {
         "model": "M/M/1 (SimPy reference, not the corridor model)",
-        "wallSeconds": wall, "events": processed, "eventsPerSecond": processed / wall if wall > 0 else None,
-        "customers": served, "meanWaitSeconds": waited / served if served else None,
-        "simulatedSeconds": env.now, "seed": seed,
+        "wallSeconds": run["seconds"], "events": run["events"], "eventsPerSecond": run["eventsPerSecond"],
+        "customers": run["customers"], "meanWaitSeconds": run["meanWait"],
+        "simulatedSeconds": run["simulatedTime"], "seed": seed,
         "simpy": simpy.__version__, "python": platform.python_version(),
     }
 

@@ -10,7 +10,7 @@ struct SmartGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartgate",
         abstract: "SmartGate: paperless, contactless clearance for the Lào Cai – Hekou border gates.",
-        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Peer.self, Link.self, Audit.self, Risk.self, Corridor.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Devices.self, Keys.self, Peer.self, Link.self, Audit.self, Risk.self, Corridor.self, Simulate.self])
 
     /// Parses and runs; a bad flag or a failing command prints one line and exits non-zero.
     static func main() async {
@@ -54,6 +54,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A file with this side's Ed25519 private key, from `smartgate keys generate` (default: $SMARTGATE_KEY, else the key file's).")
     var key: String?
 
+    @Option(help: "This instance's name among several on one PostgreSQL (default: $SMARTGATE_INSTANCE_ID, else host name and pid).")
+    var instanceId: String?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         if let environment, !["development", "production", "testing"].contains(environment) {
@@ -66,6 +69,7 @@ struct ServerOptions: ParsableArguments {
         var variables = ProcessInfo.processInfo.environment
         if let side { variables["SMARTGATE_SIDE"] = side }
         if let key { variables["SMARTGATE_KEY"] = key }
+        if let instanceId { variables["SMARTGATE_INSTANCE_ID"] = instanceId }
         return SmartGateHost.Options(
             hostname: hostname, port: port, environment: environmentName,
             settings: try ServerSettings.fromEnvironment(variables, databaseFlag: database))
@@ -112,9 +116,18 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Run both sides of the border, Vietnam on --port and China on the next port, each with its own database and key, linked.")
     var pair = false
 
+    @Option(help: "Serve nothing: drive the trucks through the SmartGate at this URL (a load balancer in front of several instances), on their database.")
+    var drive: String?
+
     func validate() throws {
         guard secondsPerTruck >= 0.05, secondsPerTruck <= 3600 else {
             throw ValidationError("--seconds-per-truck must be between 0.05 and 3600")
+        }
+        if let drive {
+            guard let url = URL(string: drive), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--drive must be an http(s) URL such as http://127.0.0.1:8100")
+            }
+            if pair { throw ValidationError("--drive and --pair do not go together") }
         }
     }
 
@@ -129,7 +142,9 @@ struct Demo: AsyncParsableCommand {
         // The demo's exporter books a truck every few seconds, faster than a person would.
         if ProcessInfo.processInfo.environment["SMARTGATE_RATE_LIMIT_BOOKING"] == nil { options.settings.rateLimits.bookingPerMinute = 6_000 }
         let traffic = DemoTraffic.Options(secondsPerTruck: secondsPerTruck, stopAfter: stopAfter, seed: seed)
-        if pair {
+        if let drive {
+            try await SmartGateHost.drive(options, demo: traffic, url: drive)
+        } else if pair {
             try await SmartGateHost.servePair(options, demo: traffic)
         } else {
             try await SmartGateHost.serve(options, demo: traffic)

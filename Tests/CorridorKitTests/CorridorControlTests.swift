@@ -408,3 +408,25 @@ struct ExternalVehicleTests {
         #expect(engine.checker.violations.isEmpty, "\(engine.checker.violations)")
     }
 }
+
+/// The bay queues the dispatcher reads its candidates from.
+@Suite struct OrderedIDsTests {
+    @Test func anIdRemovedAndAddedAgainIsVisitedOnce() {
+        // Found by the digital twin: an order handed back to dispatch was visited twice and
+        // given to two shuttles in one round.
+        let orders = ["a": 1.0, "b": 2.0, "c": 3.0].mapValues {
+            TransportOrder(id: "", container: "", from: "", to: "", createdAt: Date(timeIntervalSince1970: $0))
+        }
+        var queue = OrderedIDs()
+        for id in ["a", "b", "c"] { queue.insert(id, createdAt: orders[id]!.createdAt, in: orders) }
+        queue.remove("b")
+        queue.insert("b", createdAt: orders["b"]!.createdAt, in: orders)
+        var visited: [String] = []
+        queue.visit { visited.append($0); return true }
+        #expect(visited == ["a", "b", "c"])
+        #expect(Array(queue) == ["a", "b", "c"])
+        queue.remove("b")
+        queue.append("b")
+        #expect(Array(queue) == ["a", "c", "b"])
+    }
+}

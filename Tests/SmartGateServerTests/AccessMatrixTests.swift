@@ -53,6 +53,7 @@ struct AccessMatrixTests {
     /// The matrix, by route (`METHOD /path/:param`), written by hand.
     static let rows: [String: Row] = [
         "GET /health": Row(allowed: everyone, unauthenticated: []),
+        "GET /health/roles/:role": Row(allowed: everyone, unauthenticated: []),
         "GET /openapi.json": Row(allowed: everyone, unauthenticated: []),
         // Tests are not on loopback: only an admin reads metrics (devices present no user).
         "GET /metrics": Row(allowed: [.role(.admin)], unauthenticated: Set<TestCaller>([.anonymous, .forgedToken, .expiredToken]).union(devices)),
@@ -156,6 +157,8 @@ struct AccessMatrixTests {
         "POST /corridor/orders/:id/withdraw": Row(allowed: [.role(.corridorOperator)], unauthenticated: pageStrangers),
         "GET /kpi": Row(
             allowed: staffHere.union(staffElsewhere).union([.role(.admin), .role(.boardViewer), .role(.corridorOperator)]), unauthenticated: pageStrangers),
+        "GET /twin": Row(allowed: [.role(.admin), .role(.boardViewer)], unauthenticated: pageStrangers),
+        "GET /twin/report": Row(allowed: [.role(.admin), .role(.boardViewer)], unauthenticated: pageStrangers),
         "GET /live/decisions": Row(allowed: staffHere.union(staffElsewhere).union([.role(.admin)]), unauthenticated: pageStrangers),
         "GET /declarations/:id": Row(
             allowed: staffHere.union([.role(.admin), .role(.declarant)]), hidden: staffElsewhere.union([.otherDeclarant]), unauthenticated: pageStrangers),
@@ -262,6 +265,8 @@ struct AccessMatrixTests {
             return try #require(created.object["id"] as? String, "\(created.text)")
         }
         switch key {
+        case "GET /health/roles/:role":
+            return (.GET, "/health/roles/corridor", nil)
         case "POST /api/v1/corridor/orders":
             return (.POST, "/api/v1/corridor/orders", Fixture.transportOrder())
         case "GET /api/v1/corridor/vehicles/:id/link":

@@ -11,6 +11,21 @@ struct AuthAPITests {
         try await app.send(.POST, "/api/v1/auth/login", json: #"{"email":"\#(email)","password":"\#(password)"}"#, as: .anonymous)
     }
 
+    @Test("a session ends when the server's clock passes its lifetime, without waiting for it", arguments: TestDatabase.available)
+    func sessionExpiresByTheServersClock(_ database: TestDatabase) async throws {
+        let clock = ManualClock()
+        try await withSmartGate(database, settings: { $0.clock = clock.server }) { app in
+            let session = try await Self.login(app, TestCallers.email(.role(.customsOfficer)), TestCallers.password)
+            let token = try #require(session.object["token"] as? String)
+            let bearer = TestCaller.headers(["Authorization": "Bearer \(token)"])
+            #expect(try await app.send(.GET, "/api/v1/auth/me", as: bearer).status == .ok)
+            clock.advance(by: app.smartGate.settings.tokenLifetime - 60)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", as: bearer).status == .ok)
+            clock.advance(by: 61)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", as: bearer).status == .unauthorized)
+        }
+    }
+
     @Test("a user signs in, uses the token, signs out, and the token is refused", arguments: TestDatabase.available)
     func signInAndOut(_ database: TestDatabase) async throws {
         try await withSmartGate(database) { app in
@@ -64,18 +79,18 @@ struct AuthAPITests {
         }
     }
 
-    @Test("a user's requests beyond the budget get 429", arguments: TestDatabase.available)
+    @Test("a user's requests beyond the budget get 429, and the budget refills as the server's clock moves", arguments: TestDatabase.available)
     func userRateLimit(_ database: TestDatabase) async throws {
-        try await withSmartGate(database, settings: { $0.rateLimits.userPerMinute = 30 }) { app in
-            // The burst passes; then 429. On a loaded machine the bucket may refill between
-            // slow requests, so a few more may pass before the limit shows.
+        let clock = ManualClock()
+        try await withSmartGate(database, settings: { $0.rateLimits.userPerMinute = 30; $0.clock = clock.server }) { app in
+            // The clock stands still: the burst (10) passes exactly, the 11th is refused.
             var statuses: [UInt] = []
-            for _ in 0..<40 {
-                statuses.append(try await app.send(.GET, "/api/v1/gates", as: .role(.boardViewer)).status.code)
-                if statuses.last == 429 { break }
-            }
-            #expect(statuses.prefix(10).allSatisfy { $0 == 200 }, "\(statuses)")
-            #expect(statuses.last == 429, "\(statuses)")
+            for _ in 0..<11 { statuses.append(try await app.send(.GET, "/api/v1/gates", as: .role(.boardViewer)).status.code) }
+            #expect(statuses == Array(repeating: 200, count: 10) + [429], "\(statuses)")
+            // 30 a minute: two seconds later one more request is allowed, and only one.
+            clock.advance(by: 2)
+            #expect(try await app.send(.GET, "/api/v1/gates", as: .role(.boardViewer)).status == .ok)
+            #expect(try await app.send(.GET, "/api/v1/gates", as: .role(.boardViewer)).status == .tooManyRequests)
             // Another user's budget is their own.
             #expect(try await app.send(.GET, "/api/v1/gates", as: .role(.driver)).status == .ok)
             let metrics = try await app.send(.GET, "/metrics").text

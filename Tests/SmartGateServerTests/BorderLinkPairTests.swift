@@ -3,6 +3,7 @@ import Crypto
 import Fluent
 import Foundation
 import GateKit
+import NIOConcurrencyHelpers
 import SQLKit
 import Testing
 import VaporTesting
@@ -271,10 +272,19 @@ struct BorderLinkPairTests {
         }
     }
 
+    /// Ports for the suite's outbox, below Linux's ephemeral range (32768–60999) where the
+    /// other tests' servers on port 0 and every client connection take theirs (a random port
+    /// from that range was once taken between its choice and the suite's bind), and one per
+    /// run, so the runs in parallel never share one.
+    static let conformancePorts = NIOLockedValueBox(Int.random(in: 20_000...31_000))
+
     static func runConformance(against side: PairSide) async throws -> [LinkConformance.Outcome] {
         let app = try side.require()
         let key = Curve25519.Signing.PrivateKey()
-        let port = Int.random(in: 20_000...60_000)
+        let port = conformancePorts.withLockedValue { port in
+            port += 1
+            return port
+        }
         _ = try await PeerRegistry.add(
             id: "ZZ-CONFORMANCE", url: "http://127.0.0.1:\(port)", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
             actor: "test", at: Date(), context: app.smartGate, on: app.db)

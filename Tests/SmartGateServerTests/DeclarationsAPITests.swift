@@ -146,11 +146,12 @@ struct DeclarationsAPITests {
 
     @Test("list filters and pages with a cursor, newest first", arguments: TestDatabase.available)
     func listAndPage(_ database: TestDatabase) async throws {
-        try await withSmartGate(database) { app in
+        let clock = ManualClock()
+        try await withSmartGate(database, settings: { $0.clock = clock.server }) { app in
             var ids: [String] = []
             for plate in ["24C-111.11", "24C-222.22", "24C-333.33"] {
                 ids.append(try #require(try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(plate: plate)).object["id"] as? String))
-                try await Task.sleep(for: .milliseconds(3))  // distinct creation instants: "newest first" is then exact
+                clock.advance(by: 1)  // distinct creation instants: "newest first" is then exact
             }
             _ = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(plate: "29C-444.44", gate: "ban-vuoc"))
 

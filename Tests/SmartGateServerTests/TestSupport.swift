@@ -83,6 +83,9 @@ func withSmartGate(
             try await configure(app, settings: settings)
             try await app.autoMigrate()
             try await TestCallers.seed(app)
+            // Not booted, so no background work runs; the roles are this app's, as a lone
+            // instance's are (the corridor's routes answer on its holder only).
+            await app.smartGate.leases.takeFreeRoles(app)
         }, test)
     } catch {
         if let dropAfter { try? await TestDatabase.administer("DROP DATABASE IF EXISTS \(dropAfter) WITH (FORCE)") }
@@ -213,6 +216,11 @@ enum TestCallers {
     }
 
     static func credentials(_ app: Application) -> Credentials { app.storage[Key.self] ?? Credentials() }
+
+    /// Gives `other` (a second instance on the same database and keys) `app`'s callers.
+    static func share(from app: Application, with other: Application) {
+        other.storage[Key.self] = credentials(app)
+    }
 
     /// The form token the pages expect from the session of `token`.
     static func csrf(for token: String, app: Application) throws -> String {
@@ -382,4 +390,19 @@ enum Fixture {
 /// Now (plus `offset` seconds) as an RFC 3339 timestamp.
 func stamp(_ offset: TimeInterval = 0) -> String {
     GateKit.Timestamp.format(Date().addingTimeInterval(offset))
+}
+
+/// A clock a test moves: the server reads it wherever it needs the time, so expiry, idle
+/// lanes and token lifetimes are tested by moving it, not by sleeping.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date = Date()) { current = start }
+
+    var now: Date { lock.withLock { current } }
+
+    func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+
+    var server: ServerClock { ServerClock { [self] in now } }
 }

@@ -997,12 +997,25 @@ struct OrderedIDs: Sequence {
     var count: Int { present.count }
 
     mutating func append(_ id: String) {
-        if present.insert(id).inserted { ids.append(id) }
+        guard present.insert(id).inserted else { return }
+        dropStaleCopies(of: id)
+        ids.append(id)
+    }
+
+    /// An id removed and added again (an order handed back to dispatch) may still have its
+    /// old, skipped copy in `ids`: left there, the id would be visited twice and its order
+    /// dispatched to two vehicles.
+    private mutating func dropStaleCopies(of id: String) {
+        guard removed > 0 else { return }
+        let before = ids.count
+        ids.removeAll { $0 == id }
+        removed -= before - ids.count
     }
 
     /// Inserts keeping creation order (orders may arrive back in dispatch after a failure).
     mutating func insert(_ id: String, createdAt: Date, in orders: [String: TransportOrder]) {
         guard present.insert(id).inserted else { return }
+        dropStaleCopies(of: id)
         if let last = ids.last(where: present.contains), let lastOrder = orders[last], lastOrder.createdAt > createdAt {
             let at = ids.firstIndex { present.contains($0) && (orders[$0]?.createdAt ?? .distantPast) > createdAt } ?? ids.count
             ids.insert(id, at: at)

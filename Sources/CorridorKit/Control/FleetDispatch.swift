@@ -144,7 +144,7 @@ extension FleetControl {
     }
 
     private func assign(_ id: String, to v: Int, now: Double) {
-        guard var order = orders[id], let source = network.locationIndex[order.from] else { return }
+        guard var order = orders[id], order.state == .dispatchable, let source = network.locationIndex[order.from] else { return }
         order.state = .beingProcessed
         order.vehicle = vehicles[v].spec.id
         set(order)

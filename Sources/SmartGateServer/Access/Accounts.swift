@@ -64,7 +64,7 @@ public enum Accounts {
             if try await UserModel.query(on: db).filter(\.$email == email).first() != nil {
                 throw AppError.validation(ValidationFailure([Issue(field: "email", .duplicate, ["other": "an existing account"])]))
             }
-            let now = Date()
+            let now = app.now
             let user = UserModel()
             user.id = UUID()
             user.email = email
@@ -102,12 +102,13 @@ public enum Accounts {
                 throw AppError.notFound(kind: "user", id: email)
             }
             if user.disabledMs == nil {
-                let now = Date()
+                let now = app.now
                 user.disabledMs = now.milliseconds
                 try await user.save(on: db)
                 try await audit.append(
                     actor: actor, action: "user.disabled", subject: AuditSubject.user(user.id!).description,
                     payload: Data(email.utf8), at: now, on: db)
+                try await app.smartGate.notices.post(.accountChanged(user.id!), on: db)
             }
             return user.view
         }
@@ -130,7 +131,7 @@ public enum Accounts {
         let key = DeviceKey.generate()
         let audit = app.smartGate.audit
         var view = try await app.smartGate.commits.perform { db in
-            let now = Date()
+            let now = app.now
             let device = DeviceKeyModel()
             device.id = UUID()
             device.laneId = laneId
@@ -160,12 +161,13 @@ public enum Accounts {
         let view = try await app.smartGate.commits.perform { db in
             guard let device = try await DeviceKeyModel.find(id, on: db) else { throw AppError.notFound(kind: "device key", id: raw) }
             if device.revokedMs == nil {
-                let now = Date()
+                let now = app.now
                 device.revokedMs = now.milliseconds
                 try await device.save(on: db)
                 try await audit.append(
                     actor: actor, action: "device.revoked", subject: AuditSubject.device(id).description,
                     payload: Data(device.keyHash.utf8), at: now, on: db)
+                try await app.smartGate.notices.post(.deviceKeysChanged, on: db)
             }
             return device.view
         }

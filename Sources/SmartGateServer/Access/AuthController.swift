@@ -31,9 +31,9 @@ enum AuthController {
         let context = request.application.smartGate
         // Guessing is slowed per client address and per account, before any bcrypt work.
         let perMinute = context.settings.rateLimits.loginPerMinute
-        let address = request.remoteAddress?.ipAddress ?? "unknown"
+        let address = request.clientAddress(trusting: context.settings.trustedProxies) ?? "unknown"
         for key in ["login-from:\(address)", "login-as:\(email)"] {
-            if let retryAfter = context.gatekeeper.limiter.take(key, perMinute: perMinute) {
+            if let retryAfter = await context.gatekeeper.limiter.take(key, perMinute: perMinute, now: request.now, on: request.db) {
                 throw AppError.rateLimited(retryAfter: retryAfter)
             }
         }
@@ -44,7 +44,7 @@ enum AuthController {
         let matches = verified && AccountRules.couldHaveBeenSet(password)
         guard matches, let user, let identity = user.identity else { throw AppError.unauthenticated(.badCredentials) }
 
-        let expires = Date().addingTimeInterval(context.settings.tokenLifetime)
+        let expires = request.now.addingTimeInterval(context.settings.tokenLifetime)
         let token = try await issueToken(for: identity, expires: expires, app: request.application)
         request.logger.info("signed in: \(identity.actor) (\(identity.role.rawValue))")
         return (user, token, expires)
@@ -54,7 +54,7 @@ enum AuthController {
     static func issueToken(for user: UserIdentity, expires: Date, app: Application) async throws -> String {
         let session = SessionToken(
             sub: SubjectClaim(value: user.id.uuidString.lowercased()), exp: ExpirationClaim(value: expires),
-            iat: IssuedAtClaim(value: Date()), jti: IDClaim(value: UUID().uuidString.lowercased()), role: user.role.rawValue)
+            iat: IssuedAtClaim(value: app.now), jti: IDClaim(value: UUID().uuidString.lowercased()), role: user.role.rawValue)
         return try await app.jwt.keys.sign(session)
     }
 
@@ -73,8 +73,9 @@ enum AuthController {
         let expiresMs = session.exp.value.milliseconds
         try await context.commits.perform { db in
             if try await RevokedTokenModel.find(jti, on: db) == nil {
-                try await RevokedTokenModel(jti: jti, expiresMs: expiresMs, revokedMs: Date().milliseconds).create(on: db)
+                try await RevokedTokenModel(jti: jti, expiresMs: expiresMs, revokedMs: request.now.milliseconds).create(on: db)
             }
+            try await context.notices.post(.signedOut(sessionId: jti), on: db)
         }
         context.gatekeeper.revoked(jti)
         request.logger.info("signed out: \(user.actor)")

@@ -24,7 +24,9 @@ enum AccessRefusal: String, Sendable {
 /// round trip on the lane's hot path.
 ///
 /// Changes made by this process (sign-out, a revoked device key, a disabled user) take
-/// effect at once; changes made by another process (the CLI) within `freshness`.
+/// effect at once. On PostgreSQL, every instance and the CLI post them as `ClusterNotice`s
+/// and the others apply them as they commit; on a SQLite file, the CLI's changes take
+/// effect within `freshness`.
 final class Gatekeeper: Sendable {
     static let freshness: Duration = .seconds(5)
 
@@ -40,12 +42,16 @@ final class Gatekeeper: Sendable {
     private let devices = FreshCache<String, DeviceLookup>(lifetime: freshness)
     /// Revoked session ids: those loaded from the database once, and those revoked since.
     private let revoked = NIOLockedValueBox((loaded: Set<String>?.none, recent: Set<String>()))
-    let limiter = RateLimiter()
+    let limiter: RateLimiter
+
+    init(settings: ServerSettings) {
+        limiter = RateLimiter(shared: settings.database.isPostgres)
+    }
 
     /// The user behind a bearer token, or a refusal.
     /// - Parameter lifetime: the longest session this server issues; a token claiming more is forged.
     func user(
-        bearer token: String, keys: JWTKeyCollection, lifetime: TimeInterval, on db: any Database
+        bearer token: String, keys: JWTKeyCollection, lifetime: TimeInterval, now: Date, on db: any Database
     ) async throws -> (UserIdentity, SessionToken) {
         try SessionToken.checkForm(token)
         let session: SessionToken
@@ -60,9 +66,11 @@ final class Gatekeeper: Sendable {
         } catch {
             throw AppError.unauthenticated(.malformed)
         }
-        try session.checkLifetime(lifetime, now: Date())
+        try session.checkLifetime(lifetime, now: now)
+        // The signature check compares `exp` with the wall clock; the server's clock decides too.
+        guard session.exp.value > now else { throw AppError.unauthenticated(.expired) }
         guard let id = UUID(uuidString: session.sub.value) else { throw AppError.unauthenticated(.malformed) }
-        if try await isRevoked(session.jti.value, on: db) { throw AppError.unauthenticated(.revoked) }
+        if try await isRevoked(session.jti.value, now: now, on: db) { throw AppError.unauthenticated(.revoked) }
         let identity = try await users.value(for: id) { try await UserModel.find(id, on: db)?.identity }
         guard let identity else { throw AppError.unauthenticated(.badCredentials) }
         return (identity, session)
@@ -83,11 +91,11 @@ final class Gatekeeper: Sendable {
         }
     }
 
-    private func isRevoked(_ jti: String, on db: any Database) async throws -> Bool {
+    private func isRevoked(_ jti: String, now: Date, on db: any Database) async throws -> Bool {
         let known = revoked.withLockedValue { $0 }
         if known.recent.contains(jti) { return true }
         if let loaded = known.loaded { return loaded.contains(jti) }
-        let nowMs = Date().milliseconds
+        let nowMs = now.milliseconds
         let rows = try await RevokedTokenModel.query(on: db).filter(\.$expiresMs > nowMs).all()
         let ids = Set(rows.compactMap(\.id))
         revoked.withLockedValue { $0.loaded = ids }
@@ -107,11 +115,22 @@ final class Gatekeeper: Sendable {
     func forgetDevices() {
         devices.forgetAll()
     }
+
+    /// Forgets everything read from the database: notices from other instances may have
+    /// been missed. Sign-outs are read again on next use; this process's own stay known.
+    func forgetEverything() {
+        users.forgetAll()
+        devices.forgetAll()
+        revoked.withLockedValue { $0.loaded = nil }
+    }
 }
 
 /// Values read from the database, trusted for `lifetime` before they are read again.
 private final class FreshCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let entries = NIOLockedValueBox([Key: (value: Value, until: ContinuousClock.Instant)]())
+    /// Counts forgets: a load that started before one (and may have read the row before the
+    /// change) is answered but not kept.
+    private let generation = NIOLockedValueBox(0)
     private let lifetime: Duration
     private let clock = ContinuousClock()
 
@@ -123,20 +142,30 @@ private final class FreshCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     func value(for key: Key, load: () async throws -> Value) async throws -> Value {
         let now = clock.now
         if let cached = entries.withLockedValue({ $0[key] }), cached.until > now { return cached.value }
+        let started = generation.withLockedValue { $0 }
         let value = try await load()
-        entries.withLockedValue {
-            if $0.count > 10_000 { $0.removeAll() }  // junk keys must not grow the cache without bound
-            $0[key] = (value, now.advanced(by: lifetime))
+        generation.withLockedValue { generation in
+            guard generation == started else { return }
+            entries.withLockedValue {
+                if $0.count > 10_000 { $0.removeAll() }  // junk keys must not grow the cache without bound
+                $0[key] = (value, now.advanced(by: lifetime))
+            }
         }
         return value
     }
 
     func forget(_ key: Key) {
-        entries.withLockedValue { _ = $0.removeValue(forKey: key) }
+        generation.withLockedValue { generation in
+            generation += 1
+            entries.withLockedValue { _ = $0.removeValue(forKey: key) }
+        }
     }
 
     func forgetAll() {
-        entries.withLockedValue { $0.removeAll() }
+        generation.withLockedValue { generation in
+            generation += 1
+            entries.withLockedValue { $0.removeAll() }
+        }
     }
 }
 
@@ -186,6 +215,18 @@ extension Request {
     static let forwardingHeaders = [
         "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
     ]
+
+    /// The client's address: the socket's peer, or, when that peer is one of the operator's
+    /// `trusted` proxies (the load balancer), the last address it wrote in X-Forwarded-For;
+    /// any earlier entry is the client's own claim and proves nothing.
+    func clientAddress(trusting trusted: Set<String>) -> String? {
+        guard let peer = remoteAddress?.ipAddress else { return nil }
+        guard trusted.contains(peer),
+              let forwarded = headers[canonicalForm: "X-Forwarded-For"].last.map({ $0.trimmingCharacters(in: .whitespaces) }),
+              !forwarded.isEmpty
+        else { return peer }
+        return forwarded
+    }
 
     /// Whether the peer is this host, with no proxy in between (a proxy on the same host
     /// would make every client look local).

@@ -85,7 +85,7 @@ struct AccessMiddleware: AsyncMiddleware {
             case .device, .peer: limits.devicePerMinute
             case .user: limits.userPerMinute
             }
-            if let retryAfter = context.gatekeeper.limiter.take(principal.rateKey, perMinute: perMinute) {
+            if let retryAfter = await context.gatekeeper.limiter.take(principal.rateKey, perMinute: perMinute, now: request.now, on: request.db) {
                 throw AppError.rateLimited(retryAfter: retryAfter)
             }
         }
@@ -99,7 +99,7 @@ struct AccessMiddleware: AsyncMiddleware {
         guard let token = WebSession.token(request) else { return nil }
         let context = request.application.smartGate
         guard let (user, session) = try? await context.gatekeeper.user(
-            bearer: token, keys: request.application.jwt.keys, lifetime: context.settings.tokenLifetime, on: request.db)
+            bearer: token, keys: request.application.jwt.keys, lifetime: context.settings.tokenLifetime, now: request.now, on: request.db)
         else { return nil }
         request.session = session
         return .user(user)
@@ -116,7 +116,7 @@ struct AccessMiddleware: AsyncMiddleware {
         let context = request.application.smartGate
         let body = try await request.body.collect(max: LinkController.inboxBodyLimit).get().map { Data($0.readableBytesView) } ?? Data()
         let verifier = try await context.link.peers.verifier(settings: context.settings, on: request.db)
-        let now = Date()
+        let now = request.now
         do {
             let offset = try signed.verify(method: request.method.rawValue, target: request.url.string, body: body, verifier: verifier, now: now)
             context.link.peers.saw(signed.sender, offset: offset, at: now)
@@ -134,7 +134,7 @@ struct AccessMiddleware: AsyncMiddleware {
             throw AppError.unauthenticated(.malformed)
         }
         let (user, session) = try await request.application.smartGate.gatekeeper.user(
-            bearer: token, keys: request.application.jwt.keys, lifetime: request.application.smartGate.settings.tokenLifetime, on: request.db)
+            bearer: token, keys: request.application.jwt.keys, lifetime: request.application.smartGate.settings.tokenLifetime, now: request.now, on: request.db)
         request.session = session
         return .user(user)
     }

@@ -37,15 +37,15 @@ enum AuditController {
 
     /// `GET /api/v1/audit/head`: the latest seq and hash, signed with the server's Ed25519 key.
     @Sendable static func head(_ request: Request) async throws -> Response {
-        try WireJSON.response(try await signedHead(on: request.db, keys: request.application.smartGate.keys))
+        try WireJSON.response(try await signedHead(on: request.db, keys: request.application.smartGate.keys, at: request.now))
     }
 
     /// The head as `smartgate audit head` and the API answer it.
-    static func signedHead(on db: any Database, keys: ServerKeys) async throws -> AuditHeadView {
+    static func signedHead(on db: any Database, keys: ServerKeys, at now: Date) async throws -> AuditHeadView {
         let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first()
         let seq = last?.id ?? 0
         let hash = last?.hash ?? AuditChain.genesis
-        let signedAt = GateKit.Timestamp.format(Date())
+        let signedAt = GateKit.Timestamp.format(now)
         let message = AuditHeadView.message(seq: seq, hash: hash, signedAt: signedAt)
         let signature = try keys.auditKey.signature(for: Data(message.utf8))
         return AuditHeadView(

@@ -2,6 +2,7 @@ import BorderLink
 import Crypto
 import Foundation
 import GateKit
+import enum NIOCore.SocketAddress
 
 /// Where SmartGate keeps its records.
 public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
@@ -39,6 +40,11 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
         case .postgres: "smartgate.keys.json"
         case .sqliteMemory: nil
         }
+    }
+
+    /// Whether this is PostgreSQL, which several instances may share (CONTRACTS §13).
+    var isPostgres: Bool {
+        if case .postgres = self { true } else { false }
     }
 
     /// Whether this is a SQLite file, which other processes (the CLI) may write to as well.
@@ -133,6 +139,15 @@ public struct ServerSettings: Sendable {
     public var linkKeyPath: String?
     /// The link's time rules and pace (docs/BORDERLINK.md §5).
     public var link = LinkSettings()
+    /// The clock everything time-dependent asks (tests move a manual one).
+    public var clock = ServerClock.system
+    /// `SMARTGATE_INSTANCE_ID` (`serve --instance-id`): this process's name among several
+    /// instances on one PostgreSQL, in `/health`, the leases and the writer's turns.
+    public var instanceId = ServerSettings.defaultInstanceId
+    /// `SMARTGATE_TRUSTED_PROXIES`: the load balancers' addresses, comma-separated; a request
+    /// from one of them is counted against the sign-in limit by the client address it
+    /// forwards (X-Forwarded-For), not by the balancer's own.
+    public var trustedProxies: Set<String> = []
     /// Tests only: replaces the link's Ed25519 check, to show the conformance suite catches
     /// a receiver that does not check signatures.
     var linkSignatureCheck: (@Sendable (String, Data, Curve25519.Signing.PublicKey) -> Bool)?
@@ -154,6 +169,18 @@ public struct ServerSettings: Sendable {
         self.defaultChannel = defaultChannel
         self.passageIdleTimeout = passageIdleTimeout
         self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// The host name and process id: unique among instances unless an operator names them.
+    public static var defaultInstanceId: String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "smartgate"
+        let id = "\(host)-\(ProcessInfo.processInfo.processIdentifier)"
+        return isWellFormedInstanceId(id) ? id : "smartgate-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// An instance id goes into logs, metrics and a PostgreSQL column: short and plain.
+    public static func isWellFormedInstanceId(_ id: String) -> Bool {
+        (1...64).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
     /// Reads the `SMARTGATE_*` and `DATABASE_URL` variables over the defaults.
@@ -231,6 +258,19 @@ public struct ServerSettings: Sendable {
             settings.side = side
         }
         settings.linkKeyPath = environment["SMARTGATE_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let raw = environment["SMARTGATE_TRUSTED_PROXIES"], !raw.isEmpty {
+            let addresses = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for address in addresses where (try? SocketAddress(ipAddress: address, port: 0)) == nil {
+                throw SettingsError("SMARTGATE_TRUSTED_PROXIES: \(address) is not an IP address")
+            }
+            settings.trustedProxies = Set(addresses)
+        }
+        if let id = environment["SMARTGATE_INSTANCE_ID"], !id.isEmpty {
+            guard Self.isWellFormedInstanceId(id) else {
+                throw SettingsError("SMARTGATE_INSTANCE_ID=\(id) must be 1 to 64 letters, digits, dots, dashes or underscores")
+            }
+            settings.instanceId = id
+        }
         if let value = try number("SMARTGATE_LINK_TOLERANCE_SECONDS", range: 5...3_600) { settings.link.tolerance = value }
         if let value = try number("SMARTGATE_LINK_KEY_OVERLAP_HOURS", range: 0...720) { settings.link.keyOverlap = value * 3600 }
         if let value = try number("SMARTGATE_LINK_POLL_SECONDS", range: 0.05...3_600) { settings.link.pollSeconds = value }

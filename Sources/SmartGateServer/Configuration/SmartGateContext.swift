@@ -11,7 +11,11 @@ final class SmartGateContext: Sendable {
     let lanes: LaneStates
     let audit: AuditTrail
     let metrics: GateMetrics
-    let gatekeeper = Gatekeeper()
+    let gatekeeper: Gatekeeper
+    /// Which background roles this instance holds (all of them on SQLite).
+    let leases: Leases
+    /// What this instance tells the others on one PostgreSQL, and hears from them.
+    let notices: ClusterNotices
     let keys: ServerKeys
     /// Rules, random sampling and the risk model.
     let selectivity: Selectivity
@@ -21,6 +25,8 @@ final class SmartGateContext: Sendable {
     let link = LinkOperations()
     /// Each committed decision, for the live pages.
     let decisionFeed = DecisionFeed()
+    /// The digital twin's page: one study at a time, the last answers kept.
+    let twin = TwinRuns()
     /// The secret of each slot's draw for its reserve's release, and the key of the
     /// drivers' booking links: derived once, used on every booking request.
     let slotReleaseKey: SymmetricKey
@@ -29,11 +35,14 @@ final class SmartGateContext: Sendable {
     let decisionLog: @Sendable (LaneDecision, LaneProfile) -> Void
 
     init(
-        settings: ServerSettings, commits: CommitQueue, lanes: LaneStates, audit: AuditTrail, metrics: GateMetrics,
+        settings: ServerSettings, run: String, commits: CommitQueue, lanes: LaneStates, audit: AuditTrail, metrics: GateMetrics,
         keys: ServerKeys, corridor: CorridorOperations?, decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void
     ) {
         self.corridor = corridor
         self.settings = settings
+        gatekeeper = Gatekeeper(settings: settings)
+        leases = Leases(settings: settings, run: run, metrics: metrics)
+        notices = ClusterNotices(settings: settings)
         self.gates = GateDirectory(side: settings.side)
         self.lanes = lanes
         self.audit = audit

@@ -85,7 +85,7 @@ public enum SmartGateHost {
                 try await PeerRegistry.ensure(
                     id: other.smartGate.settings.side, url: otherURL,
                     publicKey: other.smartGate.keys.auditKey.publicKey.rawRepresentation.base64EncodedString(),
-                    actor: "demo", at: Date(), context: app.smartGate, on: app.db)
+                    actor: "demo", at: app.now, context: app.smartGate, on: app.db)
             }
             DemoTraffic.console("""
 
@@ -105,6 +105,23 @@ public enum SmartGateHost {
             throw error
         }
         for app in apps { try await app.asyncShutdown() }
+    }
+
+    /// The demo's trucks through the SmartGate at `url` (several instances behind a load
+    /// balancer), with the demo accounts and this run's device keys written to the database
+    /// in `options`; serves nothing and starts no background work.
+    public static func drive(_ options: Options, demo: DemoTraffic.Options, url: String) async throws {
+        let app = try await makeApplication(options)
+        do {
+            try await databaseReachable(options.settings.database) { try await Migrations.apply(app) }
+            let traffic = DemoTraffic(app: app, baseURL: url.trimmingSuffix("/"), options: demo)
+            try await traffic.prepare()
+            await traffic.drive()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
     }
 
     /// A configured, migrated application for `options`, with its demo traffic when asked,
@@ -148,7 +165,7 @@ public enum SmartGateHost {
         var options = options
         options.settings.keyMode = .requireExisting  // a head signed by a throwaway key proves nothing
         return try await withApplication(options, migrate: false) { app in
-            try cliLine(try await AuditController.signedHead(on: app.db, keys: app.smartGate.keys))
+            try cliLine(try await AuditController.signedHead(on: app.db, keys: app.smartGate.keys, at: app.now))
         }
     }
 

@@ -43,12 +43,19 @@ public func configure(
     let metrics = GateMetrics()
     let lanes = LaneStates(enabled: settings.laneStateCache)
     let audit = AuditTrail()
+    // What the writer keeps in memory between batches; dropped when a batch rolls back, and
+    // on PostgreSQL when another instance wrote since this one's last batch.
+    let forget: @Sendable () -> Void = {
+        lanes.forgetAll()
+        audit.forget()
+    }
+    // This process's run among instances, even two an operator gave one id by mistake.
+    let run = UUID().uuidString.lowercased()
+    let turn = settings.database.isPostgres ? WriterTurn(instance: "\(settings.instanceId)/\(run)", forget: forget) : nil
     let commits = CommitQueue(
         database: { app.db }, sqliteBusyMilliseconds: settings.database.isSQLiteFile ? settings.sqliteBusyMilliseconds : nil, onBatch: { metrics.committed(batch: $0) },
-        onRollback: {
-            lanes.forgetAll()
-            audit.forget()
-        },
+        onRollback: forget,
+        begin: { db in try await turn?.begin(on: db) },
         beforeCommit: { db in
             // The link's messages first: they are derived from the batch's audit entries.
             try await LinkPublisher.publish(audit.staged(), context: app.smartGate, on: db)
@@ -59,16 +66,19 @@ public func configure(
     let corridor: CorridorOperations?
     switch settings.corridorPlant {
     case .off: corridor = nil
-    case .shipped: corridor = CorridorOperations(plant: CorridorPlant.kimThanh(), speed: settings.corridorSpeed)
+    case .shipped: corridor = CorridorOperations(plant: CorridorPlant.kimThanh(), speed: settings.corridorSpeed, clock: settings.clock)
     case .file(let path):
         // A plant that does not validate stops the start, with every problem on one line.
-        do { corridor = CorridorOperations(plant: try CorridorPlant.load(contentsOf: URL(fileURLWithPath: path)), speed: settings.corridorSpeed) } catch {
+        do { corridor = CorridorOperations(plant: try CorridorPlant.load(contentsOf: URL(fileURLWithPath: path)), speed: settings.corridorSpeed, clock: settings.clock) } catch {
             throw SettingsError("SMARTGATE_CORRIDOR_PLANT: \(error.description)")
         }
     }
     app.smartGate = SmartGateContext(
-        settings: settings, commits: commits, lanes: lanes, audit: audit, metrics: metrics, keys: keys, corridor: corridor,
+        settings: settings, run: run, commits: commits, lanes: lanes, audit: audit, metrics: metrics, keys: keys, corridor: corridor,
         decisionLog: decisionLog)
+    // First: the roles are settled before the background work asks who does it.
+    app.lifecycle.use(app.smartGate.leases)
+    app.lifecycle.use(app.smartGate.notices)
     if corridor != nil {
         let logger = app.logger
         app.lifecycle.use(CorridorClock(announce: corridorLog ?? { logger.info("corridor: \($0)") }))
@@ -129,6 +139,10 @@ public enum Migrations {
         CreateSlotBookings(),
         AddWaitingYards(),
         CreateYardVisits(),
+        CreateWriterTurns(),
+        CreateInstanceLeases(),
+        CreateRateBuckets(),
+        IndexDecisionsByPassage(),
     ]
 
     /// Names of the migrations not yet applied.
@@ -137,8 +151,10 @@ public enum Migrations {
         return try await app.migrator.previewPrepareBatch().get().map { "\($0.0.name)" }
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration; on PostgreSQL under an advisory lock, so instances
+    /// starting together migrate one after another (the later ones find nothing to do).
     public static func apply(_ app: Application) async throws {
-        try await app.autoMigrate()
+        guard case .postgres(let url) = app.smartGate.settings.database else { return try await app.autoMigrate() }
+        try await DedicatedConnection.holding(.migrations, url: url, logger: app.logger) { try await app.autoMigrate() }
     }
 }

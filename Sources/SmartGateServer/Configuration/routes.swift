@@ -6,6 +6,7 @@ import Vapor
 /// the two, and the role × route test walks every one.
 func routes(_ app: Application) throws {
     app.get("health", use: SystemController.health).access(.anyone)
+    app.get("health", "roles", ":role", use: SystemController.role).access(.anyone)
     app.get("metrics", use: SystemController.metrics).access(.loopbackOrAdmin)
     app.get("openapi.json", use: SystemController.openAPI).access(.anyone)
 
@@ -136,6 +137,9 @@ func routes(_ app: Application) throws {
         app.post("corridor", "resume", use: CorridorPages.resume).access(.roles([.corridorOperator])).page()
         app.post("corridor", "orders", ":id", "withdraw", use: CorridorPages.withdraw).access(.roles([.corridorOperator])).page()
         app.get("kpi", use: KPIPages.show).access(.roles(staff.union([.boardViewer, .corridorOperator]))).page()
+        // The digital twin: the board's what-ifs (and the admin's); one study at a time.
+        app.get("twin", use: TwinPages.show).access(.roles([.boardViewer, .admin])).page()
+        app.get("twin", "report", use: TwinPages.report).access(.roles([.boardViewer, .admin])).page()
         app.get("live", "decisions", use: LiveDecisions.stream).access(.roles(staff)).page()
         app.get("declarations", ":id", use: DeclarationPages.show).access(.roles(staff.union([.declarant]))).page()
         let inspectors: Set<Role> = [.customsOfficer, .quarantineOfficer]

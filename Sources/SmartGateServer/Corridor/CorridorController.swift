@@ -21,9 +21,16 @@ enum CorridorController {
     /// Posted at the corridor's gate, or not a gate-scoped role at all (the board).
     static func postedHere(_ user: UserIdentity) -> Bool { !user.role.isGateScoped || user.gates.contains(gate) }
 
+    /// The corridor, on the instance that runs it. With several instances on one
+    /// PostgreSQL, the others answer 503 (the balancer sends corridor requests to the holder
+    /// of the `corridor` lease, which `/health/roles/corridor` names; docs/DEPLOYMENT.md).
     static func operations(_ request: Request) throws -> CorridorOperations {
-        guard let operations = request.application.smartGate.corridor else {
+        let context = request.application.smartGate
+        guard let operations = context.corridor else {
             throw AppError.unavailable("The corridor is not in service on this server (no plant loaded).")
+        }
+        guard context.leases.holds(.corridor) else {
+            throw AppError.unavailable("The corridor runs on another instance; retry through the load balancer.")
         }
         return operations
     }
@@ -42,7 +49,7 @@ enum CorridorController {
         let key = try IdempotencyKeys.key(of: request)
         let json = try request.jsonBody()
         let parsed: TransportOrderRequest
-        do { parsed = try TransportOrderRequest.parse(json, network: operations.network, now: Date()) } catch {
+        do { parsed = try TransportOrderRequest.parse(json, network: operations.network, now: request.now) } catch {
             throw AppError.validation(error)
         }
         let scope = "\(createScope) \(user.actor)"
@@ -62,7 +69,7 @@ enum CorridorController {
                 unknown.append(Issue(field: "dependsOn[\(i)]", .corridorUnknownOrder, ["actual": dependency]))
             }
             if !unknown.isEmpty { throw AppError.validation(ValidationFailure(unknown)) }
-            let now = Date()
+            let now = request.now
             let id = UUID()
             let model = CorridorOrderModel(id: id, request: parsed, by: user.actor, at: now)
             try await model.save(on: db)
@@ -129,12 +136,13 @@ enum CorridorController {
         let context = request.application.smartGate
         let audit = context.audit
         return try await context.commits.perform { db in
+            try await context.leases.confirm(.corridor, on: db)
             guard let stored = try await CorridorOrderModel.find(id, on: db) else { throw AppError.notFound(kind: "transport order", id: id.uuidString) }
             stored.update(from: order)
             try await stored.save(on: db)
             try await audit.append(
                 actor: user.actor, action: "transport-order.withdrawn", subject: AuditSubject.transportOrder(id).description,
-                payload: Data("withdrawn\n\(order.vehicle ?? "")".utf8), at: Date(), on: db)
+                payload: Data("withdrawn\n\(order.vehicle ?? "")".utf8), at: request.now, on: db)
             return stored.view
         }
     }

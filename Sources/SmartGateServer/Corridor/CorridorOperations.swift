@@ -14,7 +14,7 @@ import Vapor
 final class CorridorOperations: @unchecked Sendable {
     // The engine is a single-owner state machine; every use goes through `lock`.
     private let lock = NIOLock()
-    private let engine: CorridorEngine
+    private var engine: CorridorEngine
     private var changed: [String: TransportOrder] = [:]
     private var announcements: [String] = []
     let network: CorridorNetwork
@@ -22,12 +22,16 @@ final class CorridorOperations: @unchecked Sendable {
     let speed: Double
     private let wallStart: Date
     private let simStart: Double
+    /// The server's clock: the corridor's time follows it (a test moves it through windows).
+    let clock: ServerClock
     /// Local clock time for announcements (used under `lock` only).
     private let clockFormat: DateFormatter
 
-    init(plant: CorridorPlant, speed: Double = 1, start: Date = Date()) {
+    init(plant: CorridorPlant, speed: Double = 1, clock: ServerClock = .system) {
         network = CorridorNetwork(plant)
         self.speed = speed
+        self.clock = clock
+        let start = clock.now()
         wallStart = start
         simStart = start.timeIntervalSince1970
         clockFormat = DateFormatter()
@@ -37,8 +41,20 @@ final class CorridorOperations: @unchecked Sendable {
         engine.onEvent = { [unowned self] event in self.note(event) }
     }
 
-    /// The corridor's time at a wall-clock instant.
-    func corridorTime(_ wall: Date = Date()) -> Double { simStart + wall.timeIntervalSince(wallStart) * speed }
+    /// A fresh controller and fleet from now on, with no order: this instance has just taken
+    /// the corridor over (another instance ran it before, or this one lost it for a while),
+    /// and the orders that have not ended come back from the database.
+    func restart() {
+        lock.withLock {
+            engine = CorridorEngine(network: network, start: corridorTime())
+            engine.onEvent = { [unowned self] event in self.note(event) }
+            changed.removeAll()
+            announcements.removeAll()
+        }
+    }
+
+    /// The corridor's time at an instant of the server's clock (now when none is given).
+    func corridorTime(_ wall: Date? = nil) -> Double { simStart + (wall ?? clock.now()).timeIntervalSince(wallStart) * speed }
 
     private func note(_ event: CorridorEvent) {
         switch event {
@@ -54,7 +70,7 @@ final class CorridorOperations: @unchecked Sendable {
     private func clock(_ time: Double) -> String { clockFormat.string(from: Date(timeIntervalSince1970: time)) }
 
     /// Runs the corridor up to `wall`; returns the orders that changed and what to announce.
-    func advance(to wall: Date = Date()) -> (orders: [TransportOrder], announcements: [String]) {
+    func advance(to wall: Date? = nil) -> (orders: [TransportOrder], announcements: [String]) {
         lock.withLock {
             engine.run(until: corridorTime(wall))
             let orders = Array(changed.values)
@@ -123,8 +139,11 @@ final class CorridorOperations: @unchecked Sendable {
     }
 
     /// Hands a stored order to the controller; `note` is announced with the next changes.
+    /// An order the controller has already is left as it is: the route that stored it and
+    /// the clock's reading of the database may both hand it over.
     func submit(_ order: TransportOrder, note: String? = nil) {
         lock.withLock {
+            guard engine.control.order(order.id) == nil else { return }
             engine.run(until: corridorTime())
             engine.submit(order)
             if let note { announcements.append(note) }
@@ -213,36 +232,74 @@ final class CorridorClock: LifecycleHandler, Sendable {
 
     func didBootAsync(_ application: Application) async throws {
         guard let operations = application.smartGate.corridor else { return }
-        // Orders accepted before a restart and not ended go back to dispatch.
-        let open = try await CorridorOrderModel.query(on: application.db)
-            .filter(\.$state !~ [TransportOrderState.finished.rawValue, TransportOrderState.failed.rawValue, TransportOrderState.withdrawn.rawValue])
-            .sort(\.$createdMs).all()
-        // What they depended on and finished before the restart is satisfied already.
-        let openIDs = Set(open.compactMap { $0.id?.uuidString })
-        let elsewhere = Set(open.flatMap(\.dependencyIDs)).subtracting(openIDs).compactMap(UUID.init(uuidString:))
-        let finished = elsewhere.isEmpty ? [] : Set(try await CorridorOrderModel.query(on: application.db)
-            .filter(\.$id ~~ elsewhere).filter(\.$state == TransportOrderState.finished.rawValue).all()
-            .compactMap { $0.id?.uuidString })
-        for model in open {
-            var order = model.order
-            order.dependsOn.removeAll { finished.contains($0) }
-            operations.submit(order)
-        }
+        let leases = application.smartGate.leases
         let announce = announce
-        task.withLockedValue {
+        // The first second before the server answers: orders accepted before a restart are
+        // back in dispatch when the first request arrives.
+        var inCharge = false
+        try await Self.tick(operations, application, inCharge: &inCharge, leases: leases, announce: announce)
+        task.withLockedValue { [inCharge] in
             $0 = Task {
+                var inCharge = inCharge
                 while !Task.isCancelled {
-                    let (orders, said) = operations.advance()
-                    said.forEach(announce)
-                    if !orders.isEmpty {
-                        do { try await Self.store(orders, application) } catch {
-                            operations.requeue(orders)
-                            application.logger.warning("corridor orders not stored yet, retried in a second: \(String(describing: error))")
-                        }
-                    }
                     try? await Task.sleep(for: .seconds(1))
+                    do {
+                        try await Self.tick(operations, application, inCharge: &inCharge, leases: leases, announce: announce)
+                    } catch {
+                        application.logger.warning("corridor: \(String(describing: error)); tried again in a second")
+                    }
                 }
             }
+        }
+    }
+
+    /// One second of the corridor on the instance in charge of it: on taking it over, a
+    /// fresh controller gets every order that has not ended; then each second, the orders
+    /// other instances stored since, and the changes to store.
+    private static func tick(
+        _ operations: CorridorOperations, _ application: Application, inCharge: inout Bool, leases: Leases,
+        announce: @Sendable (String) -> Void
+    ) async throws {
+        guard leases.holds(.corridor) else {
+            if inCharge { application.logger.notice("corridor: no longer in charge here; another instance runs it") }
+            inCharge = false
+            return
+        }
+        if !inCharge {
+            operations.restart()
+            inCharge = true
+        }
+        for order in try await openOrders(on: application.db) { operations.submit(order) }
+        let (orders, said) = operations.advance()
+        said.forEach(announce)
+        guard !orders.isEmpty else { return }
+        do {
+            try await store(orders, application)
+        } catch let lost as LeaseLost {
+            inCharge = false
+            await leases.lost(.corridor, logger: application.logger)
+            throw lost
+        } catch {
+            operations.requeue(orders)
+            throw error
+        }
+    }
+
+    /// Orders accepted and not ended, with what they depended on and finished already
+    /// taken off their dependencies.
+    static func openOrders(on db: any Database) async throws -> [TransportOrder] {
+        let open = try await CorridorOrderModel.query(on: db)
+            .filter(\.$state !~ [TransportOrderState.finished.rawValue, TransportOrderState.failed.rawValue, TransportOrderState.withdrawn.rawValue])
+            .sort(\.$createdMs).all()
+        let openIDs = Set(open.compactMap { $0.id?.uuidString })
+        let elsewhere = Set(open.flatMap(\.dependencyIDs)).subtracting(openIDs).compactMap(UUID.init(uuidString:))
+        let finished = elsewhere.isEmpty ? [] : Set(try await CorridorOrderModel.query(on: db)
+            .filter(\.$id ~~ elsewhere).filter(\.$state == TransportOrderState.finished.rawValue).all()
+            .compactMap { $0.id?.uuidString })
+        return open.map { model in
+            var order = model.order
+            order.dependsOn.removeAll { finished.contains($0) }
+            return order
         }
     }
 
@@ -257,6 +314,8 @@ final class CorridorClock: LifecycleHandler, Sendable {
         let audit = context.audit
         let ids = orders.compactMap { UUID(uuidString: $0.id) }
         try await context.commits.perform { db in
+            // Fenced: an instance that lost the corridor a moment ago stores nothing more.
+            try await context.leases.confirm(.corridor, on: db)
             // One read for the whole batch, not one per order.
             let models = Dictionary(uniqueKeysWithValues: try await CorridorOrderModel.query(on: db).filter(\.$id ~~ ids).all()
                 .compactMap { model in model.id.map { ($0.uuidString, model) } })
@@ -268,7 +327,7 @@ final class CorridorClock: LifecycleHandler, Sendable {
                 if before != model.state {
                     try await audit.append(
                         actor: "system", action: "transport-order.\(model.state)", subject: AuditSubject.transportOrder(id).description,
-                        payload: Data("\(model.state)\n\(model.vehicle ?? "")\n\(model.reason ?? "")".utf8), at: Date(), on: db)
+                        payload: Data("\(model.state)\n\(model.vehicle ?? "")\n\(model.reason ?? "")".utf8), at: context.now, on: db)
                 }
             }
         }

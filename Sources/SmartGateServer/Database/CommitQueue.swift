@@ -32,6 +32,7 @@ final class CommitQueue: Sendable {
     private let sqliteBusyMilliseconds: Int?
     private let onBatch: @Sendable (Int) -> Void
     private let onRollback: @Sendable () -> Void
+    private let begin: @Sendable (any Database) async throws -> Void
     private let beforeCommit: @Sendable (any Database) async throws -> Void
 
     /// - Parameters:
@@ -44,13 +45,17 @@ final class CommitQueue: Sendable {
     ///   - onBatch: told each committed batch's size, for metrics.
     ///   - onRollback: told when a batch was rolled back, so in-memory state derived from
     ///     its jobs can be dropped.
+    ///   - begin: runs first inside every batch's transaction (on PostgreSQL, the writer's
+    ///     turn among several instances: `WriterTurn`).
     ///   - beforeCommit: runs last inside every batch's transaction (the audit trail writes
     ///     its staged entries there).
     init(
         maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, sqliteBusyMilliseconds: Int? = nil,
         onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
+        begin: @escaping @Sendable (any Database) async throws -> Void = { _ in },
         beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in }
     ) {
+        self.begin = begin
         self.beforeCommit = beforeCommit
         self.database = database
         self.maxBatch = maxBatch
@@ -140,6 +145,7 @@ final class CommitQueue: Sendable {
             let works = pending.map(\.work)
             do {
                 let values = try await transaction { transaction in
+                    try await self.begin(transaction)
                     var values: [any Sendable] = []
                     values.reserveCapacity(works.count)
                     for (index, work) in works.enumerated() {

@@ -20,8 +20,13 @@ final class DeclarationExpiry: LifecycleHandler, Sendable {
         task.withLockedValue {
             $0 = Task {
                 while !Task.isCancelled {
+                    // With several instances on one PostgreSQL, the lease holder sweeps.
+                    if !application.smartGate.leases.holds(.expirySweep) {
+                        try? await Task.sleep(for: .seconds(1))
+                        continue
+                    }
                     do {
-                        let expired = try await Self.sweep(application, now: Date())
+                        let expired = try await Self.sweep(application, now: application.now)
                         if expired > 0 { application.logger.info("expired \(expired) declaration(s) past their arrival window") }
                     } catch {
                         application.logger.warning("declaration expiry sweep failed: \(String(describing: error))")

@@ -128,12 +128,17 @@ extension DeclarationModel {
         status = next.rawValue
         updatedMs = now.milliseconds
         // Only the two columns a transition changes: lanes move declarations inside the
-        // writer, where a full Fluent save would cost a model round trip.
-        try await (database as! any SQLDatabase).update(Self.schema)
+        // writer, where a full Fluent save would cost a model round trip. Conditional on the
+        // status it was read with: the writer's turn serialises every instance, and the
+        // database refuses the move besides should anything change the row in between.
+        let moved = try await (database as! any SQLDatabase).update(Self.schema)
             .set("status", to: status)
             .set("updated_ms", to: updatedMs)
             .where("id", .equal, try requireID())
-            .run()
+            .where("status", .equal, current.rawValue)
+            .returning("id")
+            .first()
+        guard moved != nil else { throw AppError.conflict("The declaration changed while this request ran; read it again.") }
         // A plain INSERT: the transition's generated id is never needed here, and fetching
         // it would cost a second round trip inside the writer.
         try await (database as! any SQLDatabase).insert(into: DeclarationTransitionModel.schema)

@@ -1,5 +1,6 @@
 import Fluent
 import GateKit
+import SQLKit
 import Vapor
 
 /// Trip declarations: submit before arrival, read, list, amend before the lane, cancel.
@@ -11,7 +12,7 @@ enum DeclarationsController {
         let key = try IdempotencyKeys.key(of: request)
         let json = try request.jsonBody()
         let gates = try await request.application.smartGate.gates.snapshot(on: request.db)
-        let now = Date()
+        let now = request.now
         let trip: TripDeclaration
         do {
             trip = try TripDeclaration.parse(json, knownGates: gates.gateIds, now: now)
@@ -169,7 +170,7 @@ enum DeclarationsController {
             guard model.version == givenVersion else { throw AppError.staleVersion(current: model.version, given: givenVersion) }
             let current = try model.trip()
             let merged = try JSONValue.parse(WireJSON.encode(current)).merging(patch: changes)
-            let now = Date()
+            let now = request.now
             let amended: TripDeclaration
             do throws(ValidationFailure) {
                 amended = try TripDeclaration.parse(merged, knownGates: gates.gateIds, now: now)
@@ -186,6 +187,12 @@ enum DeclarationsController {
             if !decision.blockedBy.isEmpty { throw AppError.declarantBlocked }
             try model.apply(amended)
             try model.apply(decision, history: history)
+            // Conditional on the version read: refused by the database too, not only above.
+            let bumped = try await (db as! any SQLDatabase).update(DeclarationModel.schema)
+                .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLColumn("version"), .add, SQLLiteral.numeric("1")))
+                .where("id", .equal, id).where("version", .equal, givenVersion)
+                .returning("version").first()
+            guard bumped != nil else { throw AppError.staleVersion(current: model.version, given: givenVersion) }
             model.version += 1
             try await model.save(on: db)
             try await model.move(to: .amended, actor: user.actor, reason: "channel \(decision.channel.rawValue)", at: now, audit: audit, on: db)
@@ -211,7 +218,7 @@ enum DeclarationsController {
             guard let model = try await DeclarationModel.find(id, on: db), user.mayChange(declarationOf: model.declarantCode) else {
                 throw AppError.notFound(kind: "declaration", id: id.uuidString)
             }
-            try await model.move(to: .cancelled, actor: user.actor, reason: reason, at: Date(), audit: audit, on: db)
+            try await model.move(to: .cancelled, actor: user.actor, reason: reason, at: request.now, audit: audit, on: db)
             return try await model.record(on: db)
         }
         return try WireJSON.response(record)

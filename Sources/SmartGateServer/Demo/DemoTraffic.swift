@@ -71,6 +71,12 @@ public final class DemoTraffic: LifecycleHandler, Sendable {
         task.withLockedValue { $0 = Task { await self.run() } }
     }
 
+    /// Drives the trucks through the API at `baseURL` until `stopAfter` (for ever without
+    /// it), with no server of its own (`smartgate demo --drive URL`).
+    public func drive() async {
+        await run()
+    }
+
     public func shutdownAsync(_ application: Application) async {
         let running = task.withLockedValue { $0 }
         running?.cancel()

@@ -26,7 +26,7 @@ enum InspectionsController {
         let shown = Array(models.prefix(page.limit))
         let declarations = try await DeclarationModel.query(on: request.db).filter(\.$id ~~ shown.map(\.declarationId)).all()
         let byId = Dictionary(declarations.compactMap { model in model.id.map { ($0, model) } }, uniquingKeysWith: { first, _ in first })
-        let now = Date()
+        let now = request.now
         let items = try shown.map { try InspectionView($0, declaration: byId[$0.declarationId], showRisk: user.mayReadRisk, now: now) }
         let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.queuedMs, id: $0.id) } : nil
         return try WireJSON.response(Page(items: items, nextCursor: next))
@@ -37,7 +37,7 @@ enum InspectionsController {
         let user = try request.requireUser()
         let model = try await visible(request.parameters.get("id"), to: user, on: request.db)
         let declaration = try await DeclarationModel.find(model.declarationId, on: request.db)
-        return try WireJSON.response(InspectionView(model, declaration: declaration, showRisk: user.mayReadRisk, now: Date()))
+        return try WireJSON.response(InspectionView(model, declaration: declaration, showRisk: user.mayReadRisk, now: request.now))
     }
 
     /// `POST /api/v1/inspections/{id}/claim`.
@@ -130,7 +130,7 @@ enum InspectionsController {
         let context = request.application.smartGate
         let audit = context.audit
         let answer = try await context.commits.perform { [gate = gate!, onDuty = onDuty!] db in
-            let now = Date()
+            let now = request.now
             let existing = try await OfficerDutyModel.find(user.id, on: db)
             if onDuty {
                 let duty = existing ?? OfficerDutyModel()
@@ -172,7 +172,7 @@ enum InspectionsController {
         let audit = context.audit
         let view = try await context.commits.perform { db in
             let model = try await visible(raw, to: user, on: db)
-            let now = Date()
+            let now = request.now
             try await body(model, user, now, audit, db)
             let declaration = try await DeclarationModel.find(model.declarationId, on: db)
             return try InspectionView(model, declaration: declaration, showRisk: user.mayReadRisk, now: now)

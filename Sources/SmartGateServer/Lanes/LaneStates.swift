@@ -33,9 +33,9 @@ struct LaneState: Sendable {
 /// job at a time, and a job stores its new lane state here only after its own writes
 /// succeeded; when a whole batch fails to commit, every lane is forgotten and reloaded from
 /// the database on next use. `SMARTGATE_LANE_CACHE=off` reloads the lane for every
-/// reading. Several instances writing the same lanes are not supported yet: the unique
-/// index on active passages stops a second open passage, but reads-then-writes are only
-/// serialised within one process (scale-out is a later issue).
+/// reading. With several instances on one PostgreSQL, batches from all of them are one
+/// writer's turns (`WriterTurn`), and every lane is forgotten before a batch that follows
+/// another instance's.
 final class LaneStates: Sendable {
     private enum Entry: Sendable {
         /// Known: the lane has no active passage.

@@ -16,7 +16,7 @@ enum LanesController {
         guard device.laneId == laneId else { throw AppError.forbidden(.wrongLane) }
         let lane = try await context.gates.lane(laneId, on: request.db)
         let json = try request.jsonBody(limit: readingBodyLimit)
-        let now = Date()
+        let now = request.now
         let reading: LaneReading
         do {
             reading = try LaneReading.parse(json, now: now)
@@ -28,12 +28,16 @@ enum LanesController {
         let lanes = context.lanes
         let audit = context.audit
         let corridor = context.corridor
+        let notices = context.notices
         let result: ReadingIngest.Result
         do {
             result = try await context.commits.perform { db in
-                try await ReadingIngest.record(
+                let result = try await ReadingIngest.record(
                     reading, lane: lane, device: device, fingerprint: fingerprint, receivedAt: now, settings: settings, lanes: lanes, audit: audit,
                     corridor: corridor, on: db)
+                // Delivered to every instance's live pages as this batch commits, in commit order.
+                if let row = result.decisionRowId { try await notices.post(.decision(row), on: db) }
+                return result
             }
         } catch is ReadingIngest.AlreadyStored {
             // A device's retry: the first answer again (it may have been committed in the
@@ -46,15 +50,16 @@ enum LanesController {
             guard let first else { throw AppError.noVehicleInLane(laneId: laneId) }
             return WireJSON.response(data: first)
         }
-        // Committed: a smart-mode release's containers go to the dispatcher.
-        for order in result.corridorOrders {
+        // Committed: a smart-mode release's containers go to the dispatcher, here when this
+        // instance runs the corridor (else its holder reads them from the database).
+        for order in result.corridorOrders where context.leases.holds(.corridor) {
             corridor?.submit(order, note: "smart-mode trip released at \(lane.id): \(order.container) handed over at \(order.from)")
         }
         context.metrics.readingAccepted(kind: reading.payload.kind)
         if let decision = result.decision {
             context.metrics.decided(decision.outcome, after: ContinuousClock.now - received)
             context.decisionLog(decision, lane)
-            context.decisionFeed.publish(decision, lane: lane, at: Date())
+            if !notices.shared { context.decisionFeed.publish(decision, lane: lane, at: request.now) }
         }
         return WireJSON.response(data: result.response)
     }

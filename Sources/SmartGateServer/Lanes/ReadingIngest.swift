@@ -14,6 +14,8 @@ enum ReadingIngest {
         var response: Data
         /// The decision taken by this reading, if it was the `ready` that decided.
         var decision: LaneDecision?
+        /// Its row, for the live pages of every instance.
+        var decisionRowId: Int?
         /// Transport orders a smart-mode release wrote, for the dispatcher once committed.
         var corridorOrders: [TransportOrder] = []
     }
@@ -29,28 +31,28 @@ enum ReadingIngest {
         settings: ServerSettings, lanes: LaneStates, audit: AuditTrail, corridor: CorridorOperations? = nil, on db: any Database
     ) async throws -> Result {
         let nowMs = now.milliseconds
-        var current = try await lanes.current(lane.id, on: db)
-        var finished: LaneState?  // a passage this reading ends before opening the next
-
-        if let active = current {
-            let idleMs = Int64(settings.passageIdleTimeout * 1000)
-            if active.state == .open, nowMs - active.lastReadingMs > idleMs {
-                finished = try ended(active, as: .abandoned, at: nowMs)
-                current = nil
-            } else if active.state == .decided, case .plate = reading.payload {
-                // The next vehicle's plate: the previous one has gone through.
-                finished = try ended(active, as: .closed, at: nowMs)
-                current = nil
-            }
-        }
-        if case .passed = reading.payload, current == nil {
+        let actor = device.actor
+        let active = try await lanes.current(lane.id, on: db)
+        let plan: PassagePlanner.Plan
+        do {
+            plan = try PassagePlanner.plan(
+                active: active?.plannerView, reading: reading.payload, at: nowMs, idleTimeoutMs: Int64(settings.passageIdleTimeout * 1000))
+        } catch {
             throw AppError.noVehicleInLane(laneId: lane.id)
         }
-
-        let isNew = current == nil
-        var state = current ?? LaneState(
-            passageId: UUID(), laneId: lane.id, state: .open, declarationId: nil, openedMs: nowMs, lastReadingMs: nowMs,
-            decidedMs: nil, closedMs: nil, decisionId: nil, readings: [], decision: nil)
+        var findings: [PassagePlanner.Finding] = []
+        var finished: LaneState?  // a passage this reading ends before serving its vehicle
+        var finishedDecision: LaneDecisionModel?
+        if let ending = plan.ending, var ended = active {
+            try ended.move(to: ending.state)
+            ended.closedMs = nowMs
+            if ending == .abandoned(undecided: true) {
+                finishedDecision = try undecided(&ended, lane: lane, at: nowMs, reason: "The passage was idle past the limit without a decision.")
+                findings.append(.undecided(linked: ended.declarationId))
+            }
+            finished = ended
+        }
+        var state = plan.opensPassage ? LaneState(opening: lane.id, at: nowMs) : active!
         let before = state
         state.readings.append(reading)
         state.lastReadingMs = nowMs
@@ -58,64 +60,39 @@ enum ReadingIngest {
         // Reads first: which declaration the vehicle is, and the decision.
         var decision: LaneDecision?
         var decisionRow: LaneDecisionModel?
-        var declarationMoves: [(DeclarationModel, DeclarationStatus, String?)] = []
-        let actor = device.actor
-        switch reading.payload {
-        case .plate where state.declarationId == nil:
-            // Match early, so the declarant can no longer amend a trip whose truck is at the lane.
+        var models: [UUID: DeclarationModel] = [:]
+        switch plan.step {
+        case .identify:
             let candidates = try await candidates(for: state.readings, including: nil, settings: settings, on: db)
+            candidates.forEach { models[$0.1.id] = $0.0 }
             if case .matched(let match, _) = LaneDecisionEngine.identify(
-                readings: state.readings, candidates: candidates.map(\.1), lane: lane, policy: settings.lanePolicy),
-               let model = candidates.first(where: { $0.1.id == match.id })?.0 {
+                readings: state.readings, candidates: candidates.map(\.1), lane: lane, policy: settings.lanePolicy) {
                 state.declarationId = match.id
-                if model.declarationStatus.isAmendable { declarationMoves.append((model, .atLane, "plate read")) }
+                findings.insert(.identified(match.id), at: 0)
             }
-        case .ready where state.state == .open:
+        case .decide:
             let linked = state.declarationId
             let candidates = try await candidates(for: state.readings, including: linked, settings: settings, on: db)
+            candidates.forEach { models[$0.1.id] = $0.0 }
             let decided = LaneDecisionEngine.decide(
                 lane: lane, readings: state.readings, candidates: candidates.map(\.1), policy: settings.lanePolicy)
             decisionRow = try LaneDecisionModel(decided, passageId: state.passageId, lane: lane, at: nowMs)
             try state.move(to: .decided)
             state.decidedMs = nowMs
-            let codes = decided.reasons.filter { $0.severity != .info }.map(\.code.rawValue).joined(separator: ",")
-            if let id = decided.declarationId, let model = candidates.first(where: { $0.1.id == id })?.0 {
-                state.declarationId = id
-                if model.declarationStatus.isAmendable { declarationMoves.append((model, .atLane, "ready at barrier")) }
-                declarationMoves.append((model, decided.outcome.declarationStatus, codes.isEmpty ? nil : codes))
-            }
-            if let linked, linked != decided.declarationId, let model = candidates.first(where: { $0.1.id == linked })?.0,
-               model.declarationStatus == .atLane {
-                // The plate matched this trip, the full decision could not confirm it: an
-                // officer settles it rather than leaving the trip at the lane for ever.
-                declarationMoves.append((model, .referred, codes))
-            }
+            if let id = decided.declarationId, models[id] != nil { state.declarationId = id }
+            findings.insert(.decided(decided, linked: linked), at: 0)
             decision = decided
-        case .passed:
-            if state.state == .open {
-                // The vehicle left before `ready`: nobody decided, so an officer must.
-                decisionRow = try undecided(&state, lane: lane, at: nowMs, reason: "The vehicle left the lane before a decision.")
-                if let model = try await linkedAtLane(state.declarationId, on: db) {
-                    declarationMoves.append((model, .referred, ReasonCode.passageUndecided.rawValue))
-                }
-            } else if let id = state.declarationId, state.decision != nil,
-                      let model = try await DeclarationModel.find(id, on: db), model.declarationStatus == .released {
-                // Released by the lane, or by an officer's outcome while the truck waited.
-                declarationMoves.append((model, .crossed, "passed the barrier"))
-            }
-            try state.move(to: .closed)
-            state.closedMs = nowMs
-        default:
+        case .leftUndecided:
+            decisionRow = try undecided(&state, lane: lane, at: nowMs, reason: "The vehicle left the lane before a decision.")
+            findings.insert(.undecided(linked: state.declarationId), at: 0)
+            try state.close(at: nowMs)
+        case .passedBarrier:
+            findings.insert(.passedBarrier(state.declarationId, hasDecision: state.decision != nil), at: 0)
+            try state.close(at: nowMs)
+        case .record:
             break
         }
-        var finishedDecision: LaneDecisionModel?
-        if var abandoned = finished, abandoned.state == .abandoned, abandoned.declarationId != nil {
-            finishedDecision = try undecided(&abandoned, lane: lane, at: nowMs, reason: "The passage was idle past the limit without a decision.")
-            finished = abandoned
-            if let model = try await linkedAtLane(abandoned.declarationId, on: db) {
-                declarationMoves.append((model, .referred, ReasonCode.passageUndecided.rawValue))
-            }
-        }
+        let moves = try await declarationMoves(after: findings, known: &models, on: db)
 
         // Then the writes. A repeated event fails the reading's unique key, and the job
         // rolls back whole without touching the lane's state.
@@ -126,7 +103,7 @@ enum ReadingIngest {
             }
             try await PassageModel.write(finished, isNew: false, on: db)
         }
-        if isNew { try await PassageModel.write(state, isNew: true, on: db) }
+        if plan.opensPassage { try await PassageModel.write(state, isNew: true, on: db) }
         if let decisionRow {
             decisionRow.id = try await decisionRow.insertReturningId(on: db)
             try await decisionRow.audit(audit, actor: actor, at: now, on: db)
@@ -151,7 +128,9 @@ enum ReadingIngest {
             || state.decisionId != before.decisionId
         if passageChanged { try await PassageModel.write(state, isNew: false, on: db) }
         var corridorOrders: [TransportOrder] = []
-        for (model, next, reason) in declarationMoves {
+        for move in moves {
+            guard let model = models[move.declarationId] else { continue }
+            let (next, reason) = (move.to, move.reason)
             try await model.move(to: next, actor: actor, reason: reason, at: now, audit: audit, on: db)
             if next == .released {
                 corridorOrders += try await CorridorHandover.open(for: model, corridor: corridor, at: now, actor: actor, audit: audit, on: db)
@@ -164,7 +143,7 @@ enum ReadingIngest {
         }
 
         lanes.store(state.state.isActive ? state : nil, for: lane.id)
-        return Result(response: response, decision: decision, corridorOrders: corridorOrders)
+        return Result(response: response, decision: decision, decisionRowId: decision == nil ? nil : decisionRow?.id, corridorOrders: corridorOrders)
     }
 
     /// The first answer given to `(device key, deviceId, eventId)`; 409 when this retry's body differs.
@@ -210,30 +189,30 @@ enum ReadingIngest {
         }
     }
 
-    private static func ended(_ state: LaneState, as end: PassageState, at nowMs: Int64) throws -> LaneState {
-        var ended = state
-        try ended.move(to: end)
-        ended.closedMs = nowMs
-        return ended
+    /// The planner's declaration moves after `findings`, with the trips they name read
+    /// into `known` (those the candidates' query did not bring already).
+    private static func declarationMoves(
+        after findings: [PassagePlanner.Finding], known: inout [UUID: DeclarationModel], on db: any Database
+    ) async throws -> [PassagePlanner.Move] {
+        let named = findings.compactMap { finding -> UUID? in
+            switch finding {
+            case .identified(let id), .undecided(let id), .passedBarrier(let id, _): id
+            case .decided(let decision, let linked): linked ?? decision.declarationId
+            }
+        }
+        let missing = Set(named).subtracting(known.keys)
+        if !missing.isEmpty {
+            for model in try await DeclarationModel.query(on: db).filter(\.$id ~~ Array(missing)).all() { known[try model.requireID()] = model }
+        }
+        let statuses = known.mapValues(\.declarationStatus)
+        return findings.flatMap { PassagePlanner.moves(after: $0, statuses: statuses) }
     }
 
-    /// A refer decision for a passage that ended without `ready`, so its trip goes to an
-    /// officer instead of staying at the lane for ever.
+    /// Records the refer outcome of a passage that ended without `ready`.
     private static func undecided(_ state: inout LaneState, lane: LaneProfile, at nowMs: Int64, reason: String) throws -> LaneDecisionModel {
-        let plate = state.readings.lazy.compactMap { reading -> String? in
-            if case .plate(let text, _) = reading.payload { return VehiclePlate.compactRead(text) }
-            return nil
-        }.first
-        let decision = LaneDecision(
-            outcome: .refer, declarationId: state.declarationId, plate: plate,
-            reasons: [DecisionReason(.passageUndecided, .refer, reason)], readings: [])
+        let decision = LaneDecision.undecided(declarationId: state.declarationId, readings: state.readings, reason: reason)
         state.decidedMs = nowMs
         return try LaneDecisionModel(decision, passageId: state.passageId, lane: lane, at: nowMs)
-    }
-
-    private static func linkedAtLane(_ id: UUID?, on db: any Database) async throws -> DeclarationModel? {
-        guard let id, let model = try await DeclarationModel.find(id, on: db), model.declarationStatus == .atLane else { return nil }
-        return model
     }
 }
 
@@ -317,6 +296,18 @@ extension LaneDecisionModel {
 }
 
 extension LaneState {
+    /// A passage opened at `lane` by a reading at `nowMs`.
+    init(opening lane: String, at nowMs: Int64) {
+        self.init(
+            passageId: UUID(), laneId: lane, state: .open, declarationId: nil, openedMs: nowMs, lastReadingMs: nowMs,
+            decidedMs: nil, closedMs: nil, decisionId: nil, readings: [], decision: nil)
+    }
+
+    /// What the passage planner needs of it.
+    var plannerView: PassagePlanner.Active {
+        PassagePlanner.Active(state: state, declarationId: declarationId, lastReadingMs: lastReadingMs, hasDecision: decision != nil)
+    }
+
     /// Moves the passage through its lifecycle table (`PassageState.allowedTransitions`).
     mutating func move(to next: PassageState) throws {
         guard state.canMove(to: next) else {
@@ -324,15 +315,11 @@ extension LaneState {
         }
         state = next
     }
-}
 
-extension DecisionOutcome {
-    /// Where a lane decision moves the declaration.
-    var declarationStatus: DeclarationStatus {
-        switch self {
-        case .release: .released
-        case .refer: .referred
-        case .reject: .rejected
-        }
+    /// The vehicle has gone: the passage closes.
+    mutating func close(at nowMs: Int64) throws {
+        try move(to: .closed)
+        closedMs = nowMs
     }
 }
+

@@ -10,6 +10,8 @@ struct HTTPLinkTransport: LinkTransport {
     let baseURL: String
     let side: String
     let key: Curve25519.Signing.PrivateKey
+    /// Signs each request with the time; the peer refuses one outside its window.
+    var clock = ServerClock.system
 
     struct Failed: Error, CustomStringConvertible {
         var description: String
@@ -34,7 +36,7 @@ struct HTTPLinkTransport: LinkTransport {
     }
 
     func send(_ method: HTTPMethod, target: String, body: Data) async throws -> Data {
-        let signature = try LinkRequestSignature.sign(method: method.rawValue, target: target, body: body, sender: side, key: key, now: Date())
+        let signature = try LinkRequestSignature.sign(method: method.rawValue, target: target, body: body, sender: side, key: key, now: clock.now())
         var request = ClientRequest(method: method, url: URI(string: baseURL.trimmingSuffix("/") + target))
         request.headers.add(name: .authorization, value: signature.header)
         if method == .POST {

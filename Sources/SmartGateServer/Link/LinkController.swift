@@ -42,7 +42,7 @@ enum LinkController {
             ])]))
         }
         let result = try await LinkReception.receive(documents, from: peer, context: context, on: request.db)
-        let answer = try Outbox.answer(receipts: result.receipts, from: context.settings.side, to: peer, key: context.keys.auditKey, now: Date(), id: UUID())
+        let answer = try Outbox.answer(receipts: result.receipts, from: context.settings.side, to: peer, key: context.keys.auditKey, now: request.now, id: UUID())
         return WireJSON.response(data: try answer.wireBytes())
     }
 

@@ -10,9 +10,9 @@ import Vapor
 /// The background side of the link: delivers due messages to each peer with backoff,
 /// pulls the gaps in what peers sent, and sends this side's audit head at least hourly.
 ///
-/// Several instances on one PostgreSQL may each run one (CONTRACTS §13 asks for a lease;
-/// that is issue 18's): a message sent twice is answered with its first receipt, so the
-/// cost is work, never a doubled effect.
+/// With several instances on one PostgreSQL, the holder of the `link-courier` lease runs
+/// it; should two ever overlap for a moment, a message sent twice is answered with its
+/// first receipt, so the cost is work, never a doubled effect.
 final class LinkCourier: LifecycleHandler, Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
@@ -30,6 +30,10 @@ final class LinkCourier: LifecycleHandler, Sendable {
         let context = app.smartGate
         var random = SystemRandomNumberGenerator()
         while !Task.isCancelled {
+            guard context.leases.holds(.linkCourier) else {
+                try? await Task.sleep(for: .milliseconds(Int(context.settings.link.pollSeconds * 1000)))
+                continue
+            }
             var busy = false
             let peers: [LinkPeers.Peer]
             do {
@@ -40,7 +44,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
             }
             // One peer's trouble (down, slow, refusing) holds up none of the others.
             for peer in peers where !Task.isCancelled {
-                let transport = HTTPLinkTransport(client: app.client, baseURL: peer.url, side: context.settings.side, key: context.keys.auditKey)
+                let transport = HTTPLinkTransport(client: app.client, baseURL: peer.url, side: context.settings.side, key: context.keys.auditKey, clock: context.settings.clock)
                 do {
                     if context.link.peers.calledSinceWoken(peer.id) { try await wake(peer.id, app: app) }
                     busy = try await deliver(to: peer, transport: transport, app: app, random: &random) || busy
@@ -68,8 +72,8 @@ final class LinkCourier: LifecycleHandler, Sendable {
         let verifier = try await context.link.peers.verifier(settings: context.settings, on: app.db)
         let unit = Double.random(in: 0..<1, using: &random)
         let round = try await Outbox.deliverDue(
-            to: peer.id, store: SQLOutboxStore(db: app.db, commits: context.commits, key: context.keys.auditKey), transport: transport, verifier: verifier,
-            backoff: context.settings.link.backoff, now: Date(), limit: 200, unit: { unit })
+            to: peer.id, store: SQLOutboxStore(db: app.db, commits: context.commits, key: context.keys.auditKey, clock: context.settings.clock), transport: transport, verifier: verifier,
+            backoff: context.settings.link.backoff, now: app.now, limit: 200, unit: { unit })
         if let failure = round.failure {
             context.metrics.linkDeliveryFailed(peer: peer.id)
             app.logger.notice("link: delivery to \(peer.id) failed, retrying with backoff: \(failure)")
@@ -82,7 +86,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
 
     /// Makes the peer's queued messages due now: it has just called, so it is up again.
     private static func wake(_ peer: String, app: Application) async throws {
-        let now = Date().milliseconds
+        let now = app.now.milliseconds
         try await app.smartGate.commits.perform { db in
             try await (db as! any SQLDatabase).update("link_outbox").set("next_attempt_ms", to: now)
                 .where("peer_id", .equal, peer).where("state", .equal, "pending").where("next_attempt_ms", .greaterThan, now).run()
@@ -96,7 +100,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
             .where("state", .equal, LinkReceipt.State.stored.rawValue).where("peer_id", .equal, peer.id).all()
         for row in streams {
             let stream = try row.decode(column: "stream", as: String.self)
-            let store = SQLInboxStore(sql: sql, receivedAt: Date())
+            let store = SQLInboxStore(sql: sql, receivedAt: app.now)
             let after = try await store.appliedThrough(peer: peer.id, stream: stream)
             let documents = try await transport.pull(stream: stream, after: after)
             guard !documents.isEmpty else { continue }
@@ -108,7 +112,7 @@ final class LinkCourier: LifecycleHandler, Sendable {
     /// Sends this side's audit head to `peer` when the last one is older than the setting.
     private static func anchorIfDue(_ peer: LinkPeers.Peer, app: Application) async throws {
         let context = app.smartGate
-        let now = Date()
+        let now = app.now
         if let last = context.link.anchored.withLockedValue({ $0[peer.id] }), now.timeIntervalSince(last) < context.settings.link.anchorSeconds { return }
         try await LinkAnchors.enqueue(to: peer.id, context: context, at: now)
         context.link.anchored.withLockedValue { $0[peer.id] = now }

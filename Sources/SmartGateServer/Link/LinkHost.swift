@@ -25,19 +25,19 @@ extension SmartGateHost {
     public static func addPeer(_ options: Options, id: String, url: String, publicKey: String) async throws -> String {
         try await withApplication(options, migrate: true) { app in
             try cliLine(try await PeerRegistry.add(
-                id: id, url: url, publicKey: publicKey, actor: cliActor, at: Date(), context: app.smartGate, on: app.db))
+                id: id, url: url, publicKey: publicKey, actor: cliActor, at: app.now, context: app.smartGate, on: app.db))
         }
     }
 
     public static func rotatePeerKey(_ options: Options, id: String, publicKey: String) async throws -> String {
         try await withApplication(options, migrate: true) { app in
-            try cliLine(try await PeerRegistry.rotate(id: id, publicKey: publicKey, actor: cliActor, at: Date(), context: app.smartGate, on: app.db))
+            try cliLine(try await PeerRegistry.rotate(id: id, publicKey: publicKey, actor: cliActor, at: app.now, context: app.smartGate, on: app.db))
         }
     }
 
     public static func removePeer(_ options: Options, id: String) async throws {
         try await withApplication(options, migrate: true) { app in
-            try await PeerRegistry.remove(id: id, actor: cliActor, at: Date(), context: app.smartGate)
+            try await PeerRegistry.remove(id: id, actor: cliActor, at: app.now, context: app.smartGate)
         }
     }
 
@@ -72,7 +72,7 @@ extension SmartGateHost {
             }
             _ = try LinkLedger.day(date)
             let ours = try await LinkLedger.ledger(peer: peer, date: date, on: app.db)
-            let transport = HTTPLinkTransport(client: app.client, baseURL: registered.url, side: context.settings.side, key: context.keys.auditKey)
+            let transport = HTTPLinkTransport(client: app.client, baseURL: registered.url, side: context.settings.side, key: context.keys.auditKey, clock: context.settings.clock)
             let data = try await transport.send(.GET, target: "/api/v1/link/ledger?date=\(date)", body: Data())
             let theirs = try JSONDecoder().decode(LinkLedger.Wire.self, from: data).ledger
             func line(_ who: String, _ what: String, _ lines: [LinkDayLedger.Line]) -> String {

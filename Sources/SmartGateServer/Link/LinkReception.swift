@@ -22,7 +22,7 @@ enum LinkReception {
 
     /// Receives documents `peer` delivered or this side pulled: one receipt each, in order.
     static func receive(_ documents: [JSONValue], from peer: String, context: SmartGateContext, on db: any Database) async throws -> Result {
-        let now = Date()
+        let now = context.now
         let verifier = try await context.link.peers.verifier(settings: context.settings, on: db)
         var verified: [Verified] = []
         var refused: [Refused] = []

@@ -29,7 +29,7 @@ enum LinkStatus {
     /// Each peer's status, read from the outbox, the inbox and the refusals.
     static func peers(_ context: SmartGateContext, on db: any Database) async throws -> [PeerStatus] {
         let sql = db as! any SQLDatabase
-        let now = Date()
+        let now = context.now
         var out: [PeerStatus] = []
         for peer in try await context.link.peers.all(on: db) {
             func count(_ table: String, _ state: String) async throws -> Int {

@@ -75,6 +75,7 @@ struct SQLOutboxStore: LinkOutboxStore {
     let commits: CommitQueue
     /// Signs a re-issued message.
     let key: Curve25519.Signing.PrivateKey
+    let clock: ServerClock
 
     func due(peer: String, at now: Date, limit: Int) async throws -> [OutboxMessage] {
         let rows = try await (db as! any SQLDatabase).select().columns("envelope", "attempts", "next_attempt_ms").from("link_outbox")
@@ -105,7 +106,7 @@ struct SQLOutboxStore: LinkOutboxStore {
 
     func retry(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws {
         guard !ids.isEmpty else { return }
-        let now = Date()
+        let now = clock.now()
         try await commits.perform { db in
             let sql = db as! any SQLDatabase
             for id in ids {
@@ -118,6 +119,7 @@ struct SQLOutboxStore: LinkOutboxStore {
 
     func reissue(_ ids: [UUID], attempts: [UUID: Int], next: [UUID: Date]) async throws {
         guard !ids.isEmpty else { return }
+        let now = clock.now()
         try await commits.perform { db in
             let sql = db as! any SQLDatabase
             for id in ids {
@@ -125,12 +127,12 @@ struct SQLOutboxStore: LinkOutboxStore {
                     .where("state", .equal, "pending").first() else { continue }
                 var envelope = try LinkEnvelope(stored: try row.decode(column: "envelope", as: String.self))
                 envelope.id = UUID()
-                envelope.createdAt = Date()
+                envelope.createdAt = now
                 try envelope.sign(with: key)
                 try await sql.update("link_outbox").set("id", to: envelope.id).set("created_ms", to: envelope.createdAt.milliseconds)
                     .set("envelope", to: String(decoding: try envelope.wireBytes(), as: UTF8.self)).set("digest", to: try envelope.digest())
-                    .set("attempts", to: attempts[id] ?? 1).set("next_attempt_ms", to: (next[id] ?? Date()).milliseconds)
-                    .set("last_attempt_ms", to: Date().milliseconds).where("id", .equal, id).run()
+                    .set("attempts", to: attempts[id] ?? 1).set("next_attempt_ms", to: (next[id] ?? now).milliseconds)
+                    .set("last_attempt_ms", to: now.milliseconds).where("id", .equal, id).run()
             }
         }
     }

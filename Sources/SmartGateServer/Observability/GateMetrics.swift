@@ -45,6 +45,13 @@ final class GateMetrics: Sendable {
         namespace: "smartgate", metricName: "bookings", unitName: "total",
         helpText: "Slot booking requests, by outcome (granted, refused).") }
 
+    private static var leaseHeld: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "lease", unitName: "held",
+        helpText: "1 while this instance holds the background role's lease (several instances on one PostgreSQL), by role.") }
+    private static var takeovers: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "lease_takeovers", unitName: "total",
+        helpText: "Background roles this instance took over from another instance, by role.") }
+
     init() {
         decisionLatency = registry.makeDurationHistogram(
             descriptor: .init(
@@ -114,6 +121,14 @@ final class GateMetrics: Sendable {
 
     func booking(outcome: String) {
         registry.makeCounter(descriptor: Self.bookings, labels: [("outcome", outcome)]).increment()
+    }
+
+    func lease(_ role: InstanceRole, held: Bool) {
+        registry.makeGauge(descriptor: Self.leaseHeld, labels: [("role", role.rawValue)]).set(held ? Int64(1) : Int64(0))
+    }
+
+    func tookOver(_ role: InstanceRole) {
+        registry.makeCounter(descriptor: Self.takeovers, labels: [("role", role.rawValue)]).increment()
     }
 
     func render() -> String { registry.emitToString() }

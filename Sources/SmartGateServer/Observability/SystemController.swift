@@ -9,14 +9,35 @@ enum SystemController {
         struct Health: Encodable {
             var status: String
             var database: String
+            /// This instance's name, and the background roles it holds now (CONTRACTS §13).
+            var instance: String
+            var roles: [InstanceRole]
         }
+        let context = request.application.smartGate
         do {
             _ = try await (request.db as! any SQLDatabase).raw("SELECT 1").all()
-            return try WireJSON.response(Health(status: "ok", database: "ok"))
+            return try WireJSON.response(Health(status: "ok", database: "ok", instance: context.settings.instanceId, roles: context.leases.roles))
         } catch {
             request.logger.warning("health check: database unreachable: \(String(describing: error))")
-            return try WireJSON.response(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
+            return try WireJSON.response(
+                Health(status: "degraded", database: "unreachable", instance: context.settings.instanceId, roles: context.leases.roles),
+                status: .serviceUnavailable)
         }
+    }
+
+    /// `GET /health/roles/{role}`: 200 when this instance holds the role, 503 when not; a
+    /// load balancer's check sends the corridor's requests to its holder.
+    @Sendable static func role(_ request: Request) async throws -> Response {
+        struct Held: Encodable {
+            var role: InstanceRole
+            var instance: String
+            var held: Bool
+        }
+        let name = request.parameters.get("role") ?? ""
+        guard let role = InstanceRole(rawValue: name) else { throw AppError.notFound(kind: "role", id: name) }
+        let context = request.application.smartGate
+        let held = context.leases.holds(role)
+        return try WireJSON.response(Held(role: role, instance: context.settings.instanceId, held: held), status: held ? .ok : .serviceUnavailable)
     }
 
     /// `GET /metrics`: Prometheus text exposition.

@@ -22,7 +22,7 @@ enum RiskRulesController {
             if let key, let earlier = try await IdempotencyKeys.replay(scope: scope, key: key, requestHash: requestHash, on: db) {
                 return earlier
             }
-            let now = Date()
+            let now = request.now
             let model = try await RiskRuleModel.create(rule, by: user.actor, at: now, audit: audit, on: db)
             let answer = StoredAnswer(status: 201, body: try WireJSON.encode(try model.view()))
             if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
@@ -88,7 +88,7 @@ enum RiskRulesController {
             guard user.mayManageRule(gates: current.gates), user.mayManageRule(gates: rule.gates) else { throw AppError.forbidden(.forbidden) }
             guard model.retiredMs == nil else { throw AppError.conflict("The rule is retired; create a new one.") }
             if let expected, expected != model.version { throw AppError.staleVersion(current: model.version, given: expected) }
-            let now = Date()
+            let now = request.now
             try model.apply(rule)
             model.version += 1
             model.updatedMs = now.milliseconds
@@ -114,7 +114,7 @@ enum RiskRulesController {
             guard user.mayReadRule(gates: current.gates) else { throw AppError.notFound(kind: "rule", id: id ?? "") }
             guard user.mayManageRule(gates: current.gates) else { throw AppError.forbidden(.forbidden) }
             guard model.retiredMs == nil else { return }
-            let now = Date()
+            let now = request.now
             model.retiredMs = now.milliseconds
             model.updatedMs = now.milliseconds
             try await model.save(on: db)

@@ -13,7 +13,7 @@ enum BookingsController {
     /// `POST /api/v1/bookings {declarationId, slotId}` → 201, or 409 with the next free
     /// slots. Accepts `Idempotency-Key`.
     @Sendable static func create(_ request: Request) async throws -> Response {
-        let (user, context) = try limited(request)
+        let (user, context) = try await limited(request)
         let key = try IdempotencyKeys.key(of: request)
         let input = try BookingInput.parse(try request.jsonBody(), declaration: true)
         let answer = try await book(input, key: key, user: user, context: context, on: request.db)
@@ -43,7 +43,7 @@ enum BookingsController {
                       user.mayChange(declarationOf: declaration.declarantCode) else {
                     return .failed(.notFound(kind: "declaration", id: input.declarationId?.uuidString ?? ""))
                 }
-                let now = Date()
+                let now = context.now
                 switch try await Bookings.book(declaration, into: found, actor: user.actor, audit: audit, at: now, on: db) {
                 case .refused(let refusal, let priority):
                     return .refused(refusal, priority: priority, gate: declaration.gateId, direction: declaration.direction)
@@ -58,13 +58,13 @@ enum BookingsController {
             // Another instance booked the same declaration, plate or driver a moment ago.
             written = .refused(.alreadyBooked, priority: false, gate: "", direction: "")
         }
-        let answer = try await result(written, found: found, calendars: calendars, on: reader)
+        let answer = try await result(written, found: found, calendars: calendars, now: context.now, on: reader)
         context.metrics.booking(outcome: (try? answer.get()) == nil ? "refused" : "granted")
         return answer
     }
 
     /// The writer's answer as the caller gets it, a refusal with the slots offered instead.
-    private static func result(_ written: Written, found: (calendar: SlotCalendar, slot: Slot), calendars: SlotCalendars, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
+    private static func result(_ written: Written, found: (calendar: SlotCalendar, slot: Slot), calendars: SlotCalendars, now: Date, on reader: any Database) async throws -> Result<StoredAnswer, AppError> {
         switch written {
         case .answer(let answer): return .success(answer)
         case .failed(let error): return .failure(error)
@@ -73,7 +73,7 @@ enum BookingsController {
                 let params = ["gate": gate, "direction": direction, "days": "\(found.calendar.horizonDays)", "actual": found.slot.id.description]
                 return .failure(.validation(ValidationFailure([Issue(field: "slotId", code, params)])))
             }
-            let offers = try await Bookings.offers(found.calendar, calendars: calendars, priority: priority, now: Date(), for: refusal, on: reader)
+            let offers = try await Bookings.offers(found.calendar, calendars: calendars, priority: priority, now: now, for: refusal, on: reader)
             return .failure(.bookingRefused(refusal, nextFree: offers))
         }
     }
@@ -81,7 +81,7 @@ enum BookingsController {
     /// `POST /api/v1/bookings/{id}/move {slotId}`: the same booking in another slot, at most
     /// the calendar's moves a day. Accepts `Idempotency-Key`.
     @Sendable static func move(_ request: Request) async throws -> Response {
-        let (user, context) = try limited(request)
+        let (user, context) = try await limited(request)
         let id = try bookingId(request)
         let key = try IdempotencyKeys.key(of: request)
         let input = try BookingInput.parse(try request.jsonBody(), declaration: false)
@@ -101,7 +101,7 @@ enum BookingsController {
             guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else {
                 return .failed(.notFound(kind: "booking", id: id.uuidString))
             }
-            let now = Date()
+            let now = context.now
             switch try await Bookings.move(booking, to: found, actor: user.actor, audit: audit, at: now, on: db) {
             case .refused(let refusal, let priority):
                 return .refused(refusal, priority: priority, gate: booking.gateId, direction: booking.direction)
@@ -111,7 +111,7 @@ enum BookingsController {
                 return .answer(answer)
             }
         }
-        return try await result(written, found: found, calendars: calendars, on: reader)
+        return try await result(written, found: found, calendars: calendars, now: context.now, on: reader)
     }
 
     /// `POST /api/v1/bookings/{id}/cancel`: gives the place back. Cancelling a cancelled
@@ -126,7 +126,7 @@ enum BookingsController {
         let view = try await context.commits.perform { db -> BookingView? in
             guard let booking = try await BookingModel.find(id, on: db), user.mayChange(declarationOf: booking.declarantCode) else { return nil }
             if booking.bookingState == .booked {
-                try await Bookings.end(booking, as: .cancelled, reason: nil, actor: user.actor, audit: audit, at: Date(), on: db)
+                try await Bookings.end(booking, as: .cancelled, reason: nil, actor: user.actor, audit: audit, at: context.now, on: db)
             }
             return try booking.view()
         }
@@ -185,10 +185,11 @@ enum BookingsController {
     }
 
     /// The declarant, after the per-account booking budget (CONTRACTS §11).
-    static func limited(_ request: Request) throws -> (UserIdentity, SmartGateContext) {
+    static func limited(_ request: Request) async throws -> (UserIdentity, SmartGateContext) {
         let user = try request.requireUser()
         let context = request.application.smartGate
-        if let retryAfter = context.gatekeeper.limiter.take("book:\(user.actor)", perMinute: context.settings.rateLimits.bookingPerMinute) {
+        if let retryAfter = await context.gatekeeper.limiter.take(
+            "book:\(user.actor)", perMinute: context.settings.rateLimits.bookingPerMinute, now: request.now, on: request.db) {
             throw AppError.rateLimited(retryAfter: retryAfter)
         }
         return (user, context)

@@ -17,12 +17,12 @@ enum SlotsController {
         if !calendars.directory.gateIds.contains(gate) { reader.add(Issue(field: "gate", .filterValue, ["actual": gate])) }
         let direction = reader.choice(request.query[String.self, at: "direction"].map(JSONValue.string), at: "direction", as: LaneDirection.self)
         let dateText = request.query[String.self, at: "date"]
-        let date = dateText.map { LocalDate($0) } ?? LocalDate(Date(), in: TimeZone(identifier: calendars.directory.zone(of: gate)) ?? .gmt)
+        let date = dateText.map { LocalDate($0) } ?? LocalDate(request.now, in: TimeZone(identifier: calendars.directory.zone(of: gate)) ?? .gmt)
         if date == nil { reader.add(Issue(field: "date", .filterValue, ["actual": dateText ?? ""])) }
         do throws(ValidationFailure) { try reader.finish() } catch { throw AppError.validation(error) }
         guard let direction, let date else { throw AppError.validation(ValidationFailure([])) }
         let calendar = try await calendars.calendar(gate: gate, direction: direction, on: request.db).calendar
-        let items = try await SlotLedger.views(of: calendar.slots(on: date, jitter: calendars.jitter), at: Date(), on: request.db)
+        let items = try await SlotLedger.views(of: calendar.slots(on: date, jitter: calendars.jitter), at: request.now, on: request.db)
         return try WireJSON.response(SlotDay(gate: gate, direction: direction.rawValue, date: date.description, timeZone: calendar.timeZone, items: items))
     }
 
@@ -63,7 +63,7 @@ enum SlotsController {
         let version = try await context.commits.perform { db in
             let current = try await SlotCalendars.version(gate: gate, direction: direction, on: db)
             if let given, given != current { throw AppError.conflict("The calendar is at version \(current), not \(given); read it again and retry.") }
-            return try await SlotCalendars.save(calendar, expecting: current, actor: user.actor, audit: audit, at: Date(), on: db)
+            return try await SlotCalendars.save(calendar, expecting: current, actor: user.actor, audit: audit, at: request.now, on: db)
         }
         return WireJSON.response(data: try WireJSON.encode(SlotCalendarDocument.json(calendar)), headers: ["ETag": "\"\(version)\""])
     }

@@ -6,9 +6,9 @@ import Vapor
 /// Lane decisions as they are committed, to every open live page of this process, with a
 /// heartbeat every `heartbeat` so a page can tell a quiet lane from a dropped feed.
 ///
-/// One process's memory: with several instances on one PostgreSQL (CONTRACTS §13) a page
-/// sees the decisions of the instance it is connected to; fanning out through
-/// LISTEN/NOTIFY is the multi-instance issue's.
+/// On PostgreSQL the decisions come from every instance: each is posted as a
+/// `ClusterNotice` in the transaction that made it, and every instance's listener sends it
+/// to its own pages, in commit order.
 final class DecisionFeed: Sendable {
     enum Event: Sendable {
         case decision(DecisionView, gateId: String)
@@ -70,7 +70,10 @@ final class DecisionFeed: Sendable {
         }
     }
 
-    private func send(_ event: Event) {
+    /// Whether any page is listening (an instance with none reads no decision for them).
+    var hasSubscribers: Bool { state.withLockedValue { !$0.subscribers.isEmpty } }
+
+    func send(_ event: Event) {
         let continuations = state.withLockedValue { Array($0.subscribers.values) }
         for continuation in continuations { continuation.yield(event) }
     }

@@ -96,10 +96,11 @@ enum WebPage {
         case .quarantineOfficer?:
             [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.inspections", "/inspections"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
         case .admin?:
-            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi"), ("nav.link", "/link")]
+            [("nav.gates", "/gates"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi"), ("nav.link", "/link"),
+             ("nav.twin", "/twin")]
         case .borderGuard?, .gateOperator?:
             [("nav.gates", "/gates"), ("nav.yard", "/yard"), ("nav.decisions", "/decisions"), ("nav.arrivals", "/arrivals"), ("nav.kpi", "/kpi")]
-        case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates"), ("nav.corridor", "/corridor")]
+        case .boardViewer?: [("nav.kpi", "/kpi"), ("nav.gates", "/gates"), ("nav.corridor", "/corridor"), ("nav.twin", "/twin")]
         case .corridorOperator?: [("nav.corridor", "/corridor"), ("nav.gates", "/gates"), ("nav.kpi", "/kpi")]
         case .driver?: [("nav.waittimes", "/waittimes")]
         }

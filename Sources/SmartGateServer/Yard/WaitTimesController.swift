@@ -28,7 +28,7 @@ enum WaitTimesController {
         let context = request.application.smartGate
         let directory = try await context.gates.snapshot(on: request.db)
         let calendars = SlotCalendars(directory: directory, context: context)
-        let now = Date()
+        let now = request.now
         var items: [Crossing] = []
         for gate in directory.gates {
             for direction in LaneDirection.allCases where gate.lanes.contains(where: { $0.direction == direction.rawValue }) {

@@ -15,7 +15,7 @@ enum YardController {
         let device = try request.requireDevice()
         guard device.laneId == laneId else { throw AppError.forbidden(.wrongLane) }
         let lane = try await context.gates.yardLane(laneId, on: request.db)
-        let now = Date()
+        let now = request.now
         let json = try request.jsonBody(limit: LanesController.readingBodyLimit)
         let reading: LaneReading
         do {

@@ -10,8 +10,9 @@ import Vapor
 ///
 /// A lane is free when it has no active passage and no truck called to it is still on its
 /// way (called after the lane's last passage opened, deadline not passed). Polling the
-/// tables rather than hooking the lanes keeps the lanes ignorant of the yard and works the
-/// same with several instances: a call is a conditional UPDATE from `waiting`.
+/// tables rather than hooking the lanes keeps the lanes ignorant of the yard; with several
+/// instances the `yard-dispatch` lease holder sweeps, and a call is a conditional UPDATE
+/// from `waiting` besides.
 final class YardDispatch: LifecycleHandler, Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
@@ -21,10 +22,13 @@ final class YardDispatch: LifecycleHandler, Sendable {
         task.withLockedValue {
             $0 = Task {
                 while !Task.isCancelled {
-                    do {
-                        _ = try await Self.sweep(application, now: Date())
-                    } catch {
-                        application.logger.warning("yard: the sweep failed: \(error)")
+                    // With several instances on one PostgreSQL, the lease holder sweeps.
+                    if application.smartGate.leases.holds(.yardDispatch) {
+                        do {
+                            _ = try await Self.sweep(application, now: application.now)
+                        } catch {
+                            application.logger.warning("yard: the sweep failed: \(error)")
+                        }
                     }
                     try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
                 }

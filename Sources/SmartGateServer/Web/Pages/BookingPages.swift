@@ -138,7 +138,7 @@ enum BookingPages {
             model.id.map { ($0, (try? VehiclePlate(model.plate))?.display ?? model.plate) }
         }
         let noShows = try await BookingModel.query(on: request.db).filter(\.$declarantCode == (user.enterprise ?? ""))
-            .filter(\.$state == BookingState.noShow.rawValue).filter(\.$slotStartMs >= Date().addingTimeInterval(-30 * 86_400).milliseconds).count()
+            .filter(\.$state == BookingState.noShow.rawValue).filter(\.$slotStartMs >= request.now.addingTimeInterval(-30 * 86_400).milliseconds).count()
         return try WebPage.render(BookingsPage(items: items, unbooked: unbooked, csrf: PageContext(request).csrf ?? "", noShows: noShows), request: request)
     }
 
@@ -149,7 +149,7 @@ enum BookingPages {
 
     /// `POST /portal/book`: books, or shows the picker again with the refusal beside the slot.
     @Sendable static func book(_ request: Request) async throws -> Response {
-        let (user, context) = try BookingsController.limited(request)
+        let (user, context) = try await BookingsController.limited(request)
         let form = FormBody.fields(request)
         try WebSession.checkForm(request, token: form[WebSession.csrfField])
         let input = BookingInput(declarationId: form["declarationId"].flatMap(UUID.init(uuidString:)), slotId: form["slotId"] ?? "")
@@ -162,7 +162,7 @@ enum BookingPages {
 
     /// `POST /portal/bookings/:id/move`.
     @Sendable static func move(_ request: Request) async throws -> Response {
-        let (user, context) = try BookingsController.limited(request)
+        let (user, context) = try await BookingsController.limited(request)
         let form = FormBody.fields(request)
         try WebSession.checkForm(request, token: form[WebSession.csrfField])
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound(kind: "booking", id: request.parameters.get("id") ?? "") }
@@ -221,8 +221,8 @@ enum BookingPages {
         let trip = try declaration.trip()
         let direction: LaneDirection = trip.direction == .import ? .inbound : .outbound
         let calendar = try await calendars.calendar(gate: declaration.gateId, direction: direction, on: request.db).calendar
-        let date = (request.query[String.self, at: "date"]).flatMap(LocalDate.init) ?? LocalDate(Date(), in: calendar.zone)
-        let now = Date()
+        let date = (request.query[String.self, at: "date"]).flatMap(LocalDate.init) ?? LocalDate(request.now, in: calendar.zone)
+        let now = request.now
         let views = try await SlotLedger.views(of: calendar.slots(on: date, jitter: calendars.jitter).filter { $0.start > now }, at: now, on: request.db)
         let hidden: [(String, String)] = booking.map { [("booking", $0.id?.uuidString.lowercased() ?? ""), ("_key", UUID().uuidString.lowercased())] }
             ?? [("declarationId", declarationId.uuidString.lowercased()), ("_key", UUID().uuidString.lowercased())]

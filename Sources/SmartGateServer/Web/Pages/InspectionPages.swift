@@ -110,7 +110,7 @@ enum InspectionPages {
             .filter(\.$status != InspectionStatus.done.rawValue)
         if user.role == .quarantineOfficer { query.filter(\.$quarantine == true) }
         let models = try await query.sort(\.$queuedMs).limit(100).all()
-        let now = Date()
+        let now = request.now
         let items = try models.map { try InspectionView($0, declaration: nil, showRisk: false, now: now) }
         return try WebPage.render(
             InspectionsPage(items: items, me: user.id.uuidString.lowercased(), csrf: PageContext(request).csrf ?? ""), request: request)
@@ -161,7 +161,7 @@ enum InspectionPages {
     private static func view(_ request: Request) async throws -> InspectionView {
         let user = try request.requireUser()
         let model = try await InspectionsController.visible(request.parameters.get("id"), to: user, on: request.db)
-        return try InspectionView(model, declaration: nil, showRisk: false, now: Date())
+        return try InspectionView(model, declaration: nil, showRisk: false, now: request.now)
     }
 
     private static func render(

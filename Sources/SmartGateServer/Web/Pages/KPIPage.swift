@@ -93,7 +93,7 @@ enum KPIPages {
 
     /// `GET /kpi`.
     @Sendable static func show(_ request: Request) async throws -> Response {
-        let now = Date()
+        let now = request.now
         let since = now.addingTimeInterval(-Double(days + 1) * 86_400).milliseconds
         let decisions = try await LaneDecisionModel.query(on: request.db).filter(\.$decidedMs >= since)
             .field(\.$decidedMs).field(\.$outcome).all()

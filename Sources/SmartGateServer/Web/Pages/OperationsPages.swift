@@ -136,7 +136,7 @@ enum OperationsPages {
         let user = try request.requireUser()
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         let gates = directory.gates.filter { user.gateFilter?.contains($0.id) ?? true }
-        let lanes = try await LaneActivity.read(lanes: gates.flatMap { $0.lanes.map(\.id) }, since: Calendar(identifier: .gregorian).startOfDay(for: Date()), on: request.db)
+        let lanes = try await LaneActivity.read(lanes: gates.flatMap { $0.lanes.map(\.id) }, since: Calendar(identifier: .gregorian).startOfDay(for: request.now), on: request.db)
         let shown = try gates.map { gate in
             (gate: gate, lanes: try gate.lanes.map { lane in
                 LaneOverview(

@@ -159,7 +159,7 @@ enum PortalPages {
         let directory = try await request.application.smartGate.gates.snapshot(on: request.db)
         let zone = directory.zone(of: values["gate"])
         let json = DeclarationForm.document(values, taxCode: user.enterprise ?? "", zone: zone)
-        let now = Date()
+        let now = request.now
         do {
             let trip = try TripDeclaration.parse(json, knownGates: directory.gateIds, now: now)
             let answer = try await DeclarationsController.submit(trip, idempotencyKey: submissionKey(form), at: now, request: request)
