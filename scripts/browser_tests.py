@@ -9,11 +9,13 @@ and a phone width.
 Usage: browser_tests.py BASE_URL SCREENSHOT_DIR
 Prints one line per check and a closing "N passed, N failed"; exits 1 on any failure.
 """
+import datetime
 import json
 import os
 import re
 import sys
 import time
+import zoneinfo
 
 from axe_selenium_python import Axe
 from selenium import webdriver
@@ -365,10 +367,13 @@ def slot_booking():
             "documents": [{"kind": "commercialInvoice", "reference": "INV-BROWSER-1", "sha256": "ab" * 32}],
             "plannedArrival": stamp, "tareKg": 14000}
     declaration = api("POST", "/api/v1/declarations", trip, token)["id"].lower()
+    # Tomorrow at the gate: today's last slot has started by 21:00 there, and a picker for a
+    # day with nothing left to pick has no slots to show.
+    tomorrow = (datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")) + datetime.timedelta(days=1)).date().isoformat()
     driver = browser()
     try:
         sign_in(driver, "exporter@demo.smartgate.vn", "/portal/bookings")
-        driver.get(f"{BASE}/portal/book?declaration={declaration}&lang=en")
+        driver.get(f"{BASE}/portal/book?declaration={declaration}&date={tomorrow}&lang=en")
         check("the slot picker shows the day's slots with their places", driver.find_elements(By.CSS_SELECTOR, "main tbody tr")
               and driver.find_element(By.TAG_NAME, "h1").text == CATALOGS["en"]["book.title"], driver.find_element(By.TAG_NAME, "main").text[:300])
         accessibility(driver, "the slot picker")
@@ -379,7 +384,7 @@ def slot_booking():
         check("the booking is listed as booked, with the driver's link", row is not None and CATALOGS["en"]["booking.state.booked"] in row.text,
               driver.find_element(By.TAG_NAME, "main").text[:300])
         link = row.find_element(By.LINK_TEXT, CATALOGS["en"]["bookings.driverLink"]).get_attribute("href") if row else None
-        pages_in_every_language(driver, "exporter", ["/portal/bookings", f"/portal/book?declaration={declaration}"])
+        pages_in_every_language(driver, "exporter", ["/portal/bookings", f"/portal/book?declaration={declaration}&date={tomorrow}"])
         phone = browser(390, 844)
         try:
             phone.get(f"{link}&lang=vi")

@@ -13,7 +13,9 @@ struct BookingPagesTests {
     @Test("a refused booking is shown beside the slot, in the reader's language; a good one redirects to the list", arguments: TestDatabase.available)
     func refusedAndBooked(_ database: TestDatabase) async throws {
         try await withSmartGate(database) { app in
-            try await BookingsAPITests.setCalendar(app, places: 1)
+            // Closed today, so a refusal shown on today's picker instead of the chosen day's
+            // (which has no slot to put it beside) fails at any hour, not only late at night.
+            try await BookingsAPITests.setCalendar(app, places: 1, closed: [LocalDate(Date(), in: BookingsAPITests.zone)])
             let token = try #require(TestCallers.credentials(app).tokens[.role(.declarant)])
             let csrf = try TestCallers.csrf(for: token, app: app)
             let first = try await BookingsAPITests.declare(app, 1)
@@ -24,6 +26,7 @@ struct BookingPagesTests {
             let off = try await app.send(.POST, "/portal/book?lang=vi", body: Fixture.formBody([("declarationId", first), ("slotId", BookingsAPITests.slot("10:30")), ("_csrf", csrf)]),
                                          headers: Self.form, as: .role(.declarant))
             #expect(off.status == .unprocessableEntity)
+            #expect(off.text.contains("<strong>\(BookingsAPITests.tomorrow)</strong>"), "the chosen day's picker, not today's")
             #expect(off.text.contains(#"id="f-slotId-error""#) && off.text.contains(IssueCode.bookingNoSuchSlot.template(in: .vi).prefix(12)), "\(off.text.prefix(300))")
             let booked = try await app.send(.POST, "/portal/book", body: Fixture.formBody([("declarationId", first), ("slotId", slot), ("_csrf", csrf), ("_key", UUID().uuidString)]),
                                             headers: Self.form, as: .role(.declarant))

@@ -15,13 +15,15 @@ struct BookingsAPITests {
 
     static func plate(_ n: Int) -> String { String(format: "24C-%03d.%02d", 100 + n / 100, n % 100) }
 
-    /// A calendar of `places` places an hour at Kim Thành outbound, no priority reserve.
-    static func calendar(places: Int, share: Double = 0, moves: Int = 2) -> String {
-        #"{"slotMinutes":60,"lanes":1,"servicePerLaneHour":\#(places),"hours":{"mon":[{"open":"06:00","close":"22:00"}],"tue":[{"open":"06:00","close":"22:00"}],"wed":[{"open":"06:00","close":"22:00"}],"thu":[{"open":"06:00","close":"22:00"}],"fri":[{"open":"06:00","close":"22:00"}],"sat":[{"open":"06:00","close":"22:00"}],"sun":[{"open":"06:00","close":"22:00"}]},"priority":{"share":\#(share),"releaseMinutes":60,"releaseJitterMinutes":0},"maxMovesPerDay":\#(moves)}"#
+    /// A calendar of `places` places an hour at Kim Thành outbound, no priority reserve,
+    /// closed on the days `closed` names.
+    static func calendar(places: Int, share: Double = 0, moves: Int = 2, closed: [LocalDate] = []) -> String {
+        let exceptions = closed.map { #"{"date":"\#($0)","name":"closed","hours":[]}"# }.joined(separator: ",")
+        return #"{"exceptions":[\#(exceptions)],"slotMinutes":60,"lanes":1,"servicePerLaneHour":\#(places),"hours":{"mon":[{"open":"06:00","close":"22:00"}],"tue":[{"open":"06:00","close":"22:00"}],"wed":[{"open":"06:00","close":"22:00"}],"thu":[{"open":"06:00","close":"22:00"}],"fri":[{"open":"06:00","close":"22:00"}],"sat":[{"open":"06:00","close":"22:00"}],"sun":[{"open":"06:00","close":"22:00"}]},"priority":{"share":\#(share),"releaseMinutes":60,"releaseJitterMinutes":0},"maxMovesPerDay":\#(moves)}"#
     }
 
-    static func setCalendar(_ app: Application, places: Int, share: Double = 0, moves: Int = 2) async throws {
-        let put = try await app.send(.PUT, "/api/v1/slot-calendars/kim-thanh/outbound", json: calendar(places: places, share: share, moves: moves), as: .role(.gateOperator))
+    static func setCalendar(_ app: Application, places: Int, share: Double = 0, moves: Int = 2, closed: [LocalDate] = []) async throws {
+        let put = try await app.send(.PUT, "/api/v1/slot-calendars/kim-thanh/outbound", json: calendar(places: places, share: share, moves: moves, closed: closed), as: .role(.gateOperator))
         #expect(put.status == .ok, "\(put.text)")
     }
 

@@ -90,7 +90,10 @@ struct SlotPickerPage: PageContent {
         let form = HTML.el("form", [("method", "post"), ("action", action), ("class", "card"), ("novalidate", "")], children: [
             HTML.el("input", [("type", "hidden"), ("name", WebSession.csrfField), ("value", csrf)]),
         ] + hidden.map { HTML.el("input", [("type", "hidden"), ("name", $0.0), ("value", $0.1)]) } + [
-            options.isEmpty ? HTML.el("p", [], context.t("book.noneFree")) : Form.select(name: "slotId", label: context.t("field.slotId"), options: options, selected: selected ?? options.first?.0, error: error),
+            // With nothing left to pick, the refusal still stands where the field would.
+            options.isEmpty ? .join([error.map { HTML.el("p", [("class", "error"), ("role", "alert"), ("id", "f-slotId-error")], .data($0)) } ?? .empty,
+                                     HTML.el("p", [], context.t("book.noneFree"))])
+                : Form.select(name: "slotId", label: context.t("field.slotId"), options: options, selected: selected ?? options.first?.0, error: error),
             offers.isEmpty ? .empty : HTML.el("div", [("class", "card")], HTML.el("p", [], context.t("book.offers")), HTML.el("ul", [], children: offers.map { offer in
                 HTML.el("li", [], .data(context.dateTime(offer.start, zone: zone)), .data(" · "), context.t("book.freeCount", ["free": context.number(Double(max(offer.free, offer.freePriority)))]))
             })),
@@ -221,7 +224,10 @@ enum BookingPages {
         let trip = try declaration.trip()
         let direction: LaneDirection = trip.direction == .import ? .inbound : .outbound
         let calendar = try await calendars.calendar(gate: declaration.gateId, direction: direction, on: request.db).calendar
-        let date = (request.query[String.self, at: "date"]).flatMap(LocalDate.init) ?? LocalDate(request.now, in: calendar.zone)
+        // A refused choice shows the day that was chosen, not today (late in the day, today
+        // has no slot left to pick).
+        let date = (request.query[String.self, at: "date"]).flatMap(LocalDate.init)
+            ?? selected.flatMap(SlotId.init)?.date ?? LocalDate(request.now, in: calendar.zone)
         let now = request.now
         let views = try await SlotLedger.views(of: calendar.slots(on: date, jitter: calendars.jitter).filter { $0.start > now }, at: now, on: request.db)
         let hidden: [(String, String)] = booking.map { [("booking", $0.id?.uuidString.lowercased() ?? ""), ("_key", UUID().uuidString.lowercased())] }
