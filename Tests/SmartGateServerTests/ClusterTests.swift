@@ -9,7 +9,7 @@ import VaporTesting
 /// Two instances on one PostgreSQL database, in one process, each booted with its own
 /// background work, leases and listening connection (CONTRACTS §13): the proof that no
 /// decision rests on one instance's memory. PostgreSQL only; SQLite is one process.
-@Suite("Several instances on one PostgreSQL", .enabled(if: TestDatabase.available.contains(.postgres)))
+@Suite("Several instances on one PostgreSQL", .enabled(if: TestDatabase.available.contains(.postgres)), .timeLimit(.minutes(3)))
 struct ClusterTests {
     @Test("each role has one holder; when it stops, the other instance takes every role over")
     func takeover() async throws {
