@@ -21,6 +21,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -398,7 +399,8 @@ def slot_booking():
         driver.get(f"{BASE}/portal/bookings?lang=en")
         row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if display in r.text)
         row.find_element(By.CSS_SELECTOR, "button.danger").click()
-        WebDriverWait(driver, 10).until(lambda d: d.current_url.split("?")[0].endswith("/portal/bookings"))
+        # The cancel answers with the same list: wait for the old page to go, not for the URL.
+        WebDriverWait(driver, 10).until(staleness_of(row))
         row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if display in r.text)
         check("a cancelled booking says so", CATALOGS["en"]["booking.state.cancelled"] in row.text, row.text)
 

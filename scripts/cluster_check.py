@@ -63,6 +63,20 @@ SIGN_OUT_SECONDS = 1
 # takes seconds, so orders dispatched before the leader's kill finish within the check.
 CORRIDOR_SPEED = os.environ.get("CLUSTER_CORRIDOR_SPEED", "60")
 FINISH_WAIT = 60                    # the most to wait after the traffic for a finished order
+SHIPPED_PLANT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "CorridorKit", "Resources", "kim-thanh-corridor.json")
+
+
+def plant_open_all_day(work):
+    """The shipped plant with its window open around the clock. The check is about failover,
+    not the windows: with the shipped 06:00–22:00, a run at night at the gate sees no
+    crossing finish (the corridor's clock runs 60× but starts at the wall clock)."""
+    with open(SHIPPED_PLANT, encoding="utf-8") as f:
+        plant = json.load(f)
+    plant["windows"] = {"daily": [{"from": "00:00", "to": "24:00"}]}
+    path = os.path.join(work, "plant-open-all-day.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(plant, f)
+    return path
 RUN = f"{random.randrange(1 << 30):x}"
 PASSWORD = f"cluster-check-{RUN}-password"
 # Acknowledged lifecycles: every move each state allows (CorridorKit's TransportOrderState,
@@ -287,6 +301,7 @@ def main():
         "SMARTGATE_RATE_LIMIT_BOOKING": "6000",
         # Shuttles cross in seconds, so orders finish (and could finish twice) within the run.
         "SMARTGATE_CORRIDOR_SPEED": CORRIDOR_SPEED,
+        "SMARTGATE_CORRIDOR_PLANT": plant_open_all_day(work),
         # bcrypt at the lowest cost allowed: a debug build signs in slowly enough.
         "SMARTGATE_PASSWORD_COST": "10",
     })
