@@ -120,6 +120,12 @@ public struct ServerSettings: Sendable {
     /// `SMARTGATE_SQLITE_BUSY_MS`: how long a write to a SQLite file waits for another
     /// process's write lock (the CLI's) before it answers 503 with Retry-After.
     public var sqliteBusyMilliseconds = 5_000
+    /// `SMARTGATE_WRITER_MAX_PENDING`: most writes waiting for the writer; past it a write
+    /// answers 503 with Retry-After at once, nothing of it written.
+    public var writerMaxPending = 2_048
+    /// `SMARTGATE_WRITER_MAX_WAIT_MS`: most milliseconds the oldest waiting write may have
+    /// waited; past it new writes answer 503 with Retry-After (the writer is stalled).
+    public var writerMaxWaitMilliseconds = 1_000
     /// `SMARTGATE_LIVE_STREAM_SECONDS`: how long one live-page stream stays open before the
     /// server ends it and the browser reconnects (a stream never held for ever behind a
     /// proxy that lost its client); 0 ends it after its first heartbeat.
@@ -206,6 +212,8 @@ public struct ServerSettings: Sendable {
         if let value = try number("SMARTGATE_PASSAGE_IDLE_MINUTES", range: 1...1440) { settings.passageIdleTimeout = value * 60 }
         if let value = try number("SMARTGATE_MAX_BODY_KB", range: 1...16_384) { settings.maxBodyBytes = Int(value) * 1024 }
         if let value = try number("SMARTGATE_SQLITE_BUSY_MS", range: 1...600_000) { settings.sqliteBusyMilliseconds = Int(value) }
+        if let value = try number("SMARTGATE_WRITER_MAX_PENDING", range: 1...1_000_000) { settings.writerMaxPending = Int(value) }
+        if let value = try number("SMARTGATE_WRITER_MAX_WAIT_MS", range: 1...600_000) { settings.writerMaxWaitMilliseconds = Int(value) }
         if let value = try number("SMARTGATE_LIVE_STREAM_SECONDS", range: 0...86_400) { settings.liveStreamSeconds = value }
         if let value = try number("SMARTGATE_YARD_SWEEP_SECONDS", range: 0...3_600) { settings.yardSweepSeconds = value }
         if let value = try number("SMARTGATE_TOKEN_HOURS", range: 0.1...168) { settings.tokenLifetime = value * 3600 }

@@ -60,7 +60,9 @@ public func configure(
             // The link's messages first: they are derived from the batch's audit entries.
             try await LinkPublisher.publish(audit.staged(), context: app.smartGate, on: db)
             try await audit.flush(on: db)
-        })
+        },
+        bounds: .init(maxPending: settings.writerMaxPending, maxWaitMilliseconds: settings.writerMaxWaitMilliseconds),
+        onTurnedAway: { metrics.writerTurnedAway() })
     let keys = try ServerKeys.load(settings)
     await app.jwt.keys.add(hmac: HMACKey(key: keys.tokenKey), digestAlgorithm: .sha256)
     let corridor: CorridorOperations?

@@ -1,3 +1,4 @@
+import Dispatch
 import Fluent
 import NIOConcurrencyHelpers
 import SQLKit
@@ -12,12 +13,28 @@ import SQLKit
 /// its batch has committed, so an acknowledged write survives `kill -9`. Running writes
 /// one at a time also makes every read-check-write in a job race-free (two readings for
 /// one lane cannot both open a passage).
+///
+/// Bounded: past `Bounds`, a write is turned away at once with 503 and Retry-After rather
+/// than queued into a client's timeout; nothing of it was written, so the retry is safe.
 final class CommitQueue: Sendable {
     typealias Work = @Sendable (any Database) async throws -> any Sendable
+
+    /// How much may wait for the writer (`ServerSettings.writerMaxPending` and
+    /// `writerMaxWaitMilliseconds`). A queue that grows without bound answers every caller
+    /// late once writes arrive faster than the disk commits them; a bounded one answers the
+    /// accepted writes in time and the rest "busy, retry in 1 s" at once.
+    struct Bounds: Sendable {
+        /// Most jobs waiting for a batch (the batch being committed not counted).
+        var maxPending: Int
+        /// Most milliseconds the oldest waiting job may have waited.
+        var maxWaitMilliseconds: Int
+    }
 
     private struct Job: Sendable {
         let work: Work
         let continuation: CheckedContinuation<any Sendable, any Error>
+        /// When it was queued, by `uptime` (nanoseconds).
+        let queuedAt: UInt64
     }
 
     private struct State {
@@ -34,6 +51,10 @@ final class CommitQueue: Sendable {
     private let onRollback: @Sendable () -> Void
     private let begin: @Sendable (any Database) async throws -> Void
     private let beforeCommit: @Sendable (any Database) async throws -> Void
+    private let bounds: Bounds
+    private let onTurnedAway: @Sendable () -> Void
+    /// A monotonic clock in nanoseconds; a test passes one it moves.
+    private let uptime: @Sendable () -> UInt64
 
     /// - Parameters:
     ///   - database: the database to write to (called once per batch).
@@ -49,12 +70,20 @@ final class CommitQueue: Sendable {
     ///     turn among several instances: `WriterTurn`).
     ///   - beforeCommit: runs last inside every batch's transaction (the audit trail writes
     ///     its staged entries there).
+    ///   - bounds: past these, a write is turned away (503) instead of queued.
+    ///   - onTurnedAway: told each write turned away, for metrics.
+    ///   - uptime: a monotonic clock in nanoseconds, for the oldest job's age.
     init(
         maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, sqliteBusyMilliseconds: Int? = nil,
         onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
         begin: @escaping @Sendable (any Database) async throws -> Void = { _ in },
-        beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in }
+        beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in },
+        bounds: Bounds, onTurnedAway: @escaping @Sendable () -> Void = {},
+        uptime: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     ) {
+        self.bounds = bounds
+        self.onTurnedAway = onTurnedAway
+        self.uptime = uptime
         self.begin = begin
         self.beforeCommit = beforeCommit
         self.database = database
@@ -65,22 +94,41 @@ final class CommitQueue: Sendable {
     }
 
     /// Runs `work` inside the next group transaction and returns its result once that
-    /// transaction has committed. A thrown error rolls back this job's writes only.
+    /// transaction has committed. A thrown error rolls back this job's writes only. Throws
+    /// `AppError.unavailable` at once, running nothing, when the queue is past its bounds.
     func perform<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            let job = Job(work: { try await work($0) }, continuation: continuation)
-            let startDrain = state.withLockedValue { state -> Bool in
+            let job = Job(work: { try await work($0) }, continuation: continuation, queuedAt: uptime())
+            let admitted = state.withLockedValue { state -> Admission in
+                if isFull(state.pending, now: job.queuedAt) { return .turnedAway }
                 state.pending.append(job)
-                if state.draining { return false }
+                if state.draining { return .queued }
                 state.draining = true
-                return true
+                return .startsDrain
             }
-            if startDrain {
-                Task { await self.drain() }
+            switch admitted {
+            case .turnedAway:
+                onTurnedAway()
+                continuation.resume(throwing: AppError.unavailable("The writer is busy; retry in 1 s. Nothing of this request was written."))
+            case .queued: break
+            case .startsDrain: Task { await self.drain() }
             }
         }
         return value as! T  // the job above returns exactly a T
     }
+
+    private enum Admission { case turnedAway, queued, startsDrain }
+
+    /// Past the bounds: too many waiting, or the oldest has waited too long (the writer is
+    /// stalled, by the disk or by another process's lock).
+    private func isFull(_ pending: [Job], now: UInt64) -> Bool {
+        if pending.count >= bounds.maxPending { return true }
+        guard let oldest = pending.first?.queuedAt, now > oldest else { return false }
+        return (now - oldest) / 1_000_000 > UInt64(bounds.maxWaitMilliseconds)
+    }
+
+    /// Jobs waiting for a batch now (the batch being committed not counted).
+    var waiting: Int { state.withLockedValue { $0.pending.count } }
 
     /// Commits batches until nothing is pending. Only one drain runs at a time.
     private func drain() async {

@@ -52,6 +52,10 @@ final class GateMetrics: Sendable {
         namespace: "smartgate", metricName: "lease_takeovers", unitName: "total",
         helpText: "Background roles this instance took over from another instance, by role.") }
 
+    private static var turnedAway: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "smartgate", metricName: "writer_turned_away", unitName: "total",
+        helpText: "Writes answered 503 at once because the writer's queue was past its bounds.") }
+
     init() {
         decisionLatency = registry.makeDurationHistogram(
             descriptor: .init(
@@ -98,6 +102,10 @@ final class GateMetrics: Sendable {
 
     func committed(batch size: Int) {
         commitBatch.record(Double(size))
+    }
+
+    func writerTurnedAway() {
+        registry.makeCounter(descriptor: Self.turnedAway).increment()
     }
 
     /// The exposition text for `GET /metrics`.

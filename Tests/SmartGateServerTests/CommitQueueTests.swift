@@ -1,0 +1,104 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+@testable import SmartGateServer
+
+/// The writer's bounds (issue 19): past them a write is turned away at once, none of it run,
+/// and the writer takes writes again once it has drained. Time is a clock the test moves.
+/// A queue that ignored its bounds would hold a turned-away write for ever: the time limit
+/// turns that into a failure.
+@Suite("The writer's queue", .timeLimit(.minutes(1)))
+struct CommitQueueTests {
+    /// A monotonic clock in nanoseconds that only the test moves.
+    final class Uptime: Sendable {
+        private let value = NIOLockedValueBox<UInt64>(1_000_000_000)
+        var now: UInt64 { value.withLockedValue { $0 } }
+        func advance(milliseconds: UInt64) { value.withLockedValue { $0 += milliseconds * 1_000_000 } }
+    }
+
+    /// A job that holds its batch's transaction open until released.
+    struct Blocker {
+        let task: Task<Int, any Error>
+        let release: @Sendable () -> Void
+
+        static func start(on queue: CommitQueue) async -> Blocker {
+            let (started, began) = AsyncStream.makeStream(of: Void.self)
+            let (gate, opener) = AsyncStream.makeStream(of: Void.self)
+            let task = Task { try await queue.perform { _ in began.yield(); for await _ in gate { break }; return 0 } }
+            for await _ in started { break }  // its batch is in flight: nothing is waiting
+            return Blocker(task: task, release: { opener.yield() })
+        }
+    }
+
+    @Test("past its bounds by count or by the oldest write's age, a write answers 503 at once and none of it runs")
+    func bounded() async throws {
+        try await withSmartGate(.sqlite) { app in
+            let uptime = Uptime()
+            let turnedAway = NIOLockedValueBox(0)
+            let ran = NIOLockedValueBox<[Int]>([])
+            let queue = CommitQueue(database: { app.db }, bounds: .init(maxPending: 3, maxWaitMilliseconds: 500),
+                                    onTurnedAway: { turnedAway.withLockedValue { $0 += 1 } }, uptime: { uptime.now })
+            @Sendable func write(_ n: Int) async throws -> Int {
+                try await queue.perform { _ in ran.withLockedValue { $0.append(n) }; return n }
+            }
+            func isTurnedAway(_ error: any Error) -> Bool {
+                if case AppError.unavailable = error { return true } else { return false }
+            }
+
+            // By count: three wait behind a batch in flight; the fourth is turned away.
+            var blocker = await Blocker.start(on: queue)
+            let waiting = (1...3).map { n in Task { try await write(n) } }
+            while queue.waiting < 3 { await Task.yield() }
+            await #expect(throws: AppError.self) { try await write(4) }
+            blocker.release()
+            for task in waiting { _ = try await task.value }
+            _ = try await blocker.task.value
+
+            // By age: one waits 500 ms and the next is still taken; 1 ms later one is not.
+            blocker = await Blocker.start(on: queue)
+            let old = Task { try await write(5) }
+            while queue.waiting < 1 { await Task.yield() }
+            uptime.advance(milliseconds: 500)
+            let stillTaken = Task { try await write(6) }
+            while queue.waiting < 2 { await Task.yield() }
+            uptime.advance(milliseconds: 1)
+            do {
+                _ = try await write(7)
+                Issue.record("a write behind a writer stalled for 501 ms was queued")
+            } catch {
+                #expect(isTurnedAway(error), "\(error)")
+            }
+            blocker.release()
+            #expect(try await old.value == 5)
+            #expect(try await stillTaken.value == 6)
+            _ = try await blocker.task.value
+
+            // Drained: writes are taken again.
+            #expect(try await write(8) == 8)
+            #expect(turnedAway.withLockedValue { $0 } == 2)
+            #expect(Set(ran.withLockedValue { $0 }) == [1, 2, 3, 5, 6, 8], "the writes turned away ran nothing")
+        }
+    }
+
+    @Test("a write turned away is a 503 problem with Retry-After, counted in /metrics")
+    func answeredAsBusy() async throws {
+        try await withSmartGate(.sqlite, settings: { $0.writerMaxPending = 1 }) { app in
+            // The callers' accounts are written before the writer is held up.
+            #expect(try await app.send(.GET, "/api/v1/declarations", as: .role(.declarant)).status == .ok)
+            #expect(try await app.send(.GET, "/metrics", as: .role(.admin)).status == .ok)
+            let blocker = await Blocker.start(on: app.smartGate.commits)
+            let waiting = Task { try await app.smartGate.commits.perform { _ in 1 } }
+            while app.smartGate.commits.waiting < 1 { await Task.yield() }
+            let busy = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
+            #expect(busy.status == .serviceUnavailable && busy.headers.first(name: "Retry-After") == "1", "\(busy.text)")
+            #expect(busy.headers.contentType?.description.hasPrefix("application/problem+json") == true)
+            blocker.release()
+            _ = try await waiting.value
+            _ = try await blocker.task.value
+            let again = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
+            #expect(again.status == .created, "\(again.text)")
+            let metrics = try await app.send(.GET, "/metrics", as: .role(.admin))
+            #expect(metrics.text.contains("smartgate_writer_turned_away_total 1"), "\(metrics.text.prefix(200))")
+        }
+    }
+}
