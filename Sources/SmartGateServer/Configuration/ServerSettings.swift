@@ -122,10 +122,12 @@ public struct ServerSettings: Sendable {
     public var sqliteBusyMilliseconds = 5_000
     /// `SMARTGATE_WRITER_MAX_PENDING`: most writes waiting for the writer; past it a write
     /// answers 503 with Retry-After at once, nothing of it written.
-    public var writerMaxPending = 2_048
-    /// `SMARTGATE_WRITER_MAX_WAIT_MS`: most milliseconds the oldest waiting write may have
-    /// waited; past it new writes answer 503 with Retry-After (the writer is stalled).
-    public var writerMaxWaitMilliseconds = 1_000
+    public var writerMaxPending = 4_096
+    /// `SMARTGATE_WRITER_MAX_WAIT_MS`: most milliseconds the oldest write not yet answered
+    /// may have waited; past it new writes answer 503 with Retry-After (the writer is
+    /// behind or stalled). The default matches `SMARTGATE_SQLITE_BUSY_MS`: a burst on a busy
+    /// machine is still taken; a lane that wants answers within 100 ms sets ~50.
+    public var writerMaxWaitMilliseconds = 5_000
     /// `SMARTGATE_LIVE_STREAM_SECONDS`: how long one live-page stream stays open before the
     /// server ends it and the browser reconnects (a stream never held for ever behind a
     /// proxy that lost its client); 0 ends it after its first heartbeat.

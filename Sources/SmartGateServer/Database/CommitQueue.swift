@@ -26,7 +26,7 @@ final class CommitQueue: Sendable {
     struct Bounds: Sendable {
         /// Most jobs waiting for a batch (the batch being committed not counted).
         var maxPending: Int
-        /// Most milliseconds the oldest waiting job may have waited.
+        /// Most milliseconds ago the oldest job not yet answered may have been queued.
         var maxWaitMilliseconds: Int
     }
 
@@ -40,6 +40,8 @@ final class CommitQueue: Sendable {
     private struct State {
         var pending: [Job] = []
         var draining = false
+        /// When the oldest job of the batch being committed was queued; nil between batches.
+        var inFlightSince: UInt64?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -100,7 +102,7 @@ final class CommitQueue: Sendable {
         let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             let job = Job(work: { try await work($0) }, continuation: continuation, queuedAt: uptime())
             let admitted = state.withLockedValue { state -> Admission in
-                if isFull(state.pending, now: job.queuedAt) { return .turnedAway }
+                if isFull(state, now: job.queuedAt) { return .turnedAway }
                 state.pending.append(job)
                 if state.draining { return .queued }
                 state.draining = true
@@ -119,11 +121,13 @@ final class CommitQueue: Sendable {
 
     private enum Admission { case turnedAway, queued, startsDrain }
 
-    /// Past the bounds: too many waiting, or the oldest has waited too long (the writer is
-    /// stalled, by the disk or by another process's lock).
-    private func isFull(_ pending: [Job], now: UInt64) -> Bool {
-        if pending.count >= bounds.maxPending { return true }
-        guard let oldest = pending.first?.queuedAt, now > oldest else { return false }
+    /// Past the bounds: too many waiting, or the oldest job not yet answered (in the batch
+    /// being committed, else the first waiting) was queued too long ago: the writer is
+    /// behind, or stalled by the disk or another process's lock. Counting the batch in
+    /// flight keeps a new write from being queued behind a batch that is already late.
+    private func isFull(_ state: State, now: UInt64) -> Bool {
+        if state.pending.count >= bounds.maxPending { return true }
+        guard let oldest = state.inFlightSince ?? state.pending.first?.queuedAt, now > oldest else { return false }
         return (now - oldest) / 1_000_000 > UInt64(bounds.maxWaitMilliseconds)
     }
 
@@ -136,6 +140,7 @@ final class CommitQueue: Sendable {
             let batch = state.withLockedValue { state -> [Job] in
                 let batch = Array(state.pending.prefix(maxBatch))
                 state.pending.removeFirst(batch.count)
+                state.inFlightSince = batch.first?.queuedAt
                 if batch.isEmpty { state.draining = false }
                 return batch
             }

@@ -1,0 +1,64 @@
+// The physical limit under the ingest figures: how many durable commits this disk takes
+// a second, measured by the same benchmark in the same run (issue 19).
+//
+// - fsync: 4 KiB written and fsync'd in a loop, in the benchmark's directory. A SQLite
+//   commit in WAL mode with synchronous=FULL costs one such sync of the WAL, so this is
+//   the most commits a second any writer on this disk can make, one row each.
+// - SQLite through the driver: one-row INSERTs in autocommit mode on the benchmark's own
+//   file (WAL, synchronous=FULL), one statement each, through Fluent and SQLiteNIO as the
+//   server's writer runs them. The difference to the fsync loop is the driver's time.
+import Foundation
+import SmartGateServer
+import SQLKit
+import Vapor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Commits a second, and the mean time of one, of each kind.
+struct DiskLimit {
+    var fsyncPerSecond: Double
+    var sqliteCommitsPerSecond: Double
+
+    var fsyncMilliseconds: Double { 1000 / fsyncPerSecond }
+    var sqliteCommitMilliseconds: Double { 1000 / sqliteCommitsPerSecond }
+
+    static func measure(directory: String, app: Application, seconds: Double) async throws -> DiskLimit {
+        DiskLimit(fsyncPerSecond: try fsyncRate(directory: directory, seconds: seconds),
+                  sqliteCommitsPerSecond: try await sqliteCommitRate(app: app, seconds: seconds))
+    }
+
+    private static func fsyncRate(directory: String, seconds: Double) throws -> Double {
+        let path = directory + "/fsync-probe"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw SettingsError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor); unlink(path) }
+        let page = [UInt8](repeating: 0x5A, count: 4096)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var syncs = 0
+        while milliseconds(clock.now - start) < seconds * 1000 {
+            let written = page.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(4096 * (syncs % 256))) }
+            guard written == page.count, fsync(descriptor) == 0 else { throw SettingsError("fsync probe failed: \(String(cString: strerror(errno)))") }
+            syncs += 1
+        }
+        return Double(syncs) / (milliseconds(clock.now - start) / 1000)
+    }
+
+    private static func sqliteCommitRate(app: Application, seconds: Double) async throws -> Double {
+        guard let sql = app.db as? any SQLDatabase else { throw SettingsError("the benchmark's database is not SQL") }
+        try await sql.raw("CREATE TABLE IF NOT EXISTS bench_commits (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").run()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var commits = 0
+        while milliseconds(clock.now - start) < seconds * 1000 {
+            try await sql.raw("INSERT INTO bench_commits (body) VALUES (\(bind: "reading \(commits)"))").run()
+            commits += 1
+        }
+        try await sql.raw("DROP TABLE bench_commits").run()
+        return Double(commits) / (milliseconds(clock.now - start) / 1000)
+    }
+}
