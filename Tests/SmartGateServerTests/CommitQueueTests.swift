@@ -81,26 +81,4 @@ struct CommitQueueTests {
             #expect(Set(ran.withLockedValue { $0 }) == [1, 2, 3, 5, 6, 8], "the writes turned away ran nothing")
         }
     }
-
-    @Test("a write turned away is a 503 problem with Retry-After, counted in /metrics")
-    func answeredAsBusy() async throws {
-        try await withSmartGate(.sqlite, settings: { $0.writerMaxPending = 1 }) { app in
-            // The callers' accounts are written before the writer is held up.
-            #expect(try await app.send(.GET, "/api/v1/declarations", as: .role(.declarant)).status == .ok)
-            #expect(try await app.send(.GET, "/metrics", as: .role(.admin)).status == .ok)
-            let blocker = await Blocker.start(on: app.smartGate.commits)
-            let waiting = Task { try await app.smartGate.commits.perform { _ in 1 } }
-            while app.smartGate.commits.waiting < 1 { await Task.yield() }
-            let busy = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
-            #expect(busy.status == .serviceUnavailable && busy.headers.first(name: "Retry-After") == "1", "\(busy.text)")
-            #expect(busy.headers.contentType?.description.hasPrefix("application/problem+json") == true)
-            blocker.release()
-            _ = try await waiting.value
-            _ = try await blocker.task.value
-            let again = try await app.send(.POST, "/api/v1/declarations", json: Fixture.declaration(), as: .role(.declarant))
-            #expect(again.status == .created, "\(again.text)")
-            let metrics = try await app.send(.GET, "/metrics", as: .role(.admin))
-            #expect(metrics.text.contains("smartgate_writer_turned_away_total 1"), "\(metrics.text.prefix(200))")
-        }
-    }
 }

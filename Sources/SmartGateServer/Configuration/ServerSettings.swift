@@ -125,9 +125,11 @@ public struct ServerSettings: Sendable {
     public var writerMaxPending = 4_096
     /// `SMARTGATE_WRITER_MAX_WAIT_MS`: most milliseconds the oldest write not yet answered
     /// may have waited; past it new writes answer 503 with Retry-After (the writer is
-    /// behind or stalled). The default matches `SMARTGATE_SQLITE_BUSY_MS`: a burst on a busy
-    /// machine is still taken; a lane that wants answers within 100 ms sets ~50.
-    public var writerMaxWaitMilliseconds = 5_000
+    /// behind or stalled). Unset by default: how long one batch takes depends on the
+    /// machine's load and on the batch (a burst of racing retries runs it again per
+    /// duplicate), so a default would turn bursts away on a loaded machine; a lane
+    /// installation that wants every answer within 100 ms sets ~50.
+    public var writerMaxWaitMilliseconds: Int?
     /// `SMARTGATE_LIVE_STREAM_SECONDS`: how long one live-page stream stays open before the
     /// server ends it and the browser reconnects (a stream never held for ever behind a
     /// proxy that lost its client); 0 ends it after its first heartbeat.

@@ -26,8 +26,9 @@ final class CommitQueue: Sendable {
     struct Bounds: Sendable {
         /// Most jobs waiting for a batch (the batch being committed not counted).
         var maxPending: Int
-        /// Most milliseconds ago the oldest job not yet answered may have been queued.
-        var maxWaitMilliseconds: Int
+        /// Most milliseconds ago the oldest job not yet answered may have been queued; nil:
+        /// no bound by age.
+        var maxWaitMilliseconds: Int?
     }
 
     private struct Job: Sendable {
@@ -127,8 +128,9 @@ final class CommitQueue: Sendable {
     /// flight keeps a new write from being queued behind a batch that is already late.
     private func isFull(_ state: State, now: UInt64) -> Bool {
         if state.pending.count >= bounds.maxPending { return true }
-        guard let oldest = state.inFlightSince ?? state.pending.first?.queuedAt, now > oldest else { return false }
-        return (now - oldest) / 1_000_000 > UInt64(bounds.maxWaitMilliseconds)
+        guard let limit = bounds.maxWaitMilliseconds,
+              let oldest = state.inFlightSince ?? state.pending.first?.queuedAt, now > oldest else { return false }
+        return (now - oldest) / 1_000_000 > UInt64(limit)
     }
 
     /// Jobs waiting for a batch now (the batch being committed not counted).
