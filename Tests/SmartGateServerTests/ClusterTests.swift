@@ -48,10 +48,13 @@ struct ClusterTests {
                 """).first()?.decode(column: "pid", as: Int32.self))
             _ = try await sql.raw("SELECT pg_terminate_backend(\(bind: pid))").all()
             func holders(_ role: InstanceRole) -> Int { [first, second].filter { $0.smartGate.leases.holds(role) }.count }
-            // Every role taken again (a second term), by whichever instance was quicker.
-            try await eventually("every role taken again") {
+            // Every role taken again (a new term), by whichever instance was quicker. On a
+            // loaded machine a probe may time out and a role change hands once more (term 3),
+            // and the takeover may take longer than the cluster check's 10 s, which the
+            // fault check in .ci/run holds real processes to.
+            try await eventually("every role taken again", seconds: 30) {
                 let terms = try await sql.select().column("term").from("instance_leases").all(decodingColumn: "term", as: Int64.self)
-                return terms.count == 4 && terms.allSatisfy { $0 == 2 } && InstanceRole.allCases.allSatisfy { holders($0) == 1 }
+                return terms.count == 4 && terms.allSatisfy { $0 >= 2 } && InstanceRole.allCases.allSatisfy { holders($0) == 1 }
             }
             for _ in 0..<10 {
                 #expect(InstanceRole.allCases.map(holders) == [1, 1, 1, 1], "sg-a \(first.smartGate.leases.roles), sg-b \(second.smartGate.leases.roles)")
@@ -220,14 +223,24 @@ func withCluster(
         try await test(apps[0], apps[1])
         firstStopped = firstStops
     } catch {
-        for (index, app) in apps.enumerated() where !(index == 0 && firstStops) { try? await app.asyncShutdown() }
+        for (index, app) in apps.enumerated() where !(index == 0 && firstStops) { await shutDown(app) }
         try? await TestDatabase.administer("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         try? FileManager.default.removeItem(atPath: keyFile)
         throw error
     }
-    for (index, app) in apps.enumerated() where !(index == 0 && firstStopped) { try await app.asyncShutdown() }
+    for (index, app) in apps.enumerated() where !(index == 0 && firstStopped) { await shutDown(app) }
     try await TestDatabase.administer("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     try? FileManager.default.removeItem(atPath: keyFile)
+}
+
+/// Shuts an instance down, or records that it did not within a minute and goes on: a
+/// shutdown that never returns would hold the whole test run (it did, after a failed
+/// takeover on a loaded CI).
+func shutDown(_ app: Application) async {
+    let finished = await StopDeadline.run(within: .seconds(60)) {
+        do { try await app.asyncShutdown() } catch { Issue.record("shutdown failed: \(error)") }
+    }
+    if !finished { Issue.record("the instance did not shut down within 60 s") }
 }
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass (background work and

@@ -89,9 +89,11 @@ final class ClusterNotices: LifecycleHandler, Sendable {
     func shutdownAsync(_ application: Application) async {
         let running = task.withLockedValue { $0 }
         running?.cancel()
-        await running?.value
         decisions.continuation.finish()
-        await publisher.withLockedValue { $0 }?.value
+        let publishing = publisher.withLockedValue { $0 }
+        if await !StopDeadline.run(within: .seconds(10), { await running?.value; await publishing?.value }) {
+            application.logger.error("notices: the listener did not stop within 10 s; shutting down without it")
+        }
     }
 
     private func listen(url: String, _ application: Application) async {

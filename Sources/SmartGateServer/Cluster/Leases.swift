@@ -86,7 +86,9 @@ final class Leases: LifecycleHandler, Sendable {
     func shutdownAsync(_ application: Application) async {
         let running = task.withLockedValue { $0 }
         running?.cancel()
-        await running?.value
+        if await !StopDeadline.run(within: .seconds(10), { await running?.value }) {
+            application.logger.error("leases: the background round did not stop within 10 s; giving the roles up without it")
+        }
         // Closing the session releases every lease now rather than when the socket times out.
         held.withLockedValue { $0.removeAll() }
         try? await connection.withLockedValue { $0 }?.close()
