@@ -10,8 +10,8 @@ import VaporTesting
 @testable import SmartGateServer
 
 /// Two SmartGates on loopback exchange trips over the link (issue 15's fault tests), on
-/// SQLite and on PostgreSQL. Each test has a time limit, so a hung pair names itself in
-/// the log instead of holding the whole run.
+/// SQLite and on PostgreSQL. Each test has a time limit: past it the test is cancelled and
+/// fails (a cleanup that ignores cancellation still waits; .ci/run bounds the whole run).
 @Suite("The cross-border link between two instances", .serialized, .timeLimit(.minutes(3)))
 struct BorderLinkPairTests {
     static let chineseExporter = "91350100M000100Y43"

@@ -91,7 +91,8 @@ final class Leases: LifecycleHandler, Sendable {
         }
         // Closing the session releases every lease now rather than when the socket times out.
         held.withLockedValue { $0.removeAll() }
-        try? await connection.withLockedValue { $0 }?.close()
+        let session = connection.withLockedValue { $0 }
+        _ = await StopDeadline.run(within: .seconds(5)) { try? await session?.close() }
     }
 
     /// One round: takes every role no instance holds (in-process tests call it without
@@ -108,10 +109,14 @@ final class Leases: LifecycleHandler, Sendable {
             // The locks held are only as good as the session: prove it is alive.
             if !held.withLockedValue({ $0.isEmpty }) { try await probe(connection, logger: logger) }
             for role in InstanceRole.allCases where !holds(role) {
-                let rows = try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT pg_try_advisory_lock(\(AdvisoryLock.lease(role).arguments)) AS got"), logger: logger)
-                var got = false
-                for try await value in rows.decode(Bool.self) { got = value }
+                // Bounded like the probe: a session the server ended may never answer.
+                let got = try await StopDeadline.value(within: probeDeadline) {
+                    let rows = try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT pg_try_advisory_lock(\(AdvisoryLock.lease(role).arguments)) AS got"), logger: logger)
+                    var got = false
+                    for try await value in rows.decode(Bool.self) { got = value }
+                    return got
+                }
                 if got { try await acquired(role, application) }
             }
         } catch {
@@ -131,23 +136,13 @@ final class Leases: LifecycleHandler, Sendable {
         return opened
     }
 
-    /// `SELECT 1` within `probeDeadline`. A session that does not answer (a half-open
-    /// connection) is closed, which fails the query at once.
+    /// `SELECT 1` within `probeDeadline`, or the session counts as lost. Not a task group:
+    /// a group waits for its children, and on a session PostgreSQL ended (seen on a loaded
+    /// CI after `pg_terminate_backend`) neither the query nor `close()` returned, so the
+    /// round hung and this instance went on believing it held roles another had taken.
     private func probe(_ connection: PostgresConnection, logger: Logger) async throws {
-        let deadline = probeDeadline
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await connection.query("SELECT 1", logger: logger) }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                try? await connection.close()
-                throw ProbeTimedOut()
-            }
-            try await group.next()
-            group.cancelAll()
-        }
+        _ = try await StopDeadline.value(within: probeDeadline) { try await connection.query("SELECT 1", logger: logger) }
     }
-
-    private struct ProbeTimedOut: Error {}
 
     private func giveUpAll(because reason: String, logger: Logger) async {
         let lost = held.withLockedValue { held -> Set<InstanceRole> in
@@ -160,7 +155,9 @@ final class Leases: LifecycleHandler, Sendable {
             defer { connection = nil }
             return connection
         }
-        try? await broken?.close()
+        // Not awaited: closing a connection whose server ended it may not return, and the
+        // roles are given up already.
+        if let broken { Task { try? await broken.close() } }
     }
 
     /// Records the lease (its holder and term) and starts the role's work on this instance.

@@ -11,21 +11,41 @@ enum StopDeadline {
     /// Runs `work` and returns true when it finished within `limit`, false when the limit
     /// came first (the work goes on unawaited).
     static func run(within limit: Duration, _ work: @escaping @Sendable () async -> Void) async -> Bool {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        (try? await value(within: limit) { await work() }) != nil
+    }
+
+    /// The value of `work`, or `Passed` thrown when `limit` comes first. Unlike a task
+    /// group, which waits for every child, this returns at the limit even when the work
+    /// ignores its cancellation (a query on a connection that will never answer).
+    static func value<T: Sendable>(within limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let answered = NIOLockedValueBox(false)
-            let answer: @Sendable (Bool) -> Void = { finished in
+            let answer: @Sendable (Result<T, any Error>) -> Void = { result in
                 let first = answered.withLockedValue { done -> Bool in
                     defer { done = true }
                     return !done
                 }
-                if first { continuation.resume(returning: finished) }
+                if first { continuation.resume(with: result) }
             }
-            let running = Task { await work(); answer(true) }
+            let running = Task { answer(await Result { try await work() }) }
             Task {
                 try? await Task.sleep(for: limit)
-                answer(false)
+                answer(.failure(Passed(limit: limit)))
                 running.cancel()
             }
         }
+    }
+
+    /// The limit came before the work's end.
+    struct Passed: Error, CustomStringConvertible {
+        var limit: Duration
+        var description: String { "no answer within \(limit)" }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of an async throwing body.
+    init(_ body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
