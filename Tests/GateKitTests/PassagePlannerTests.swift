@@ -10,8 +10,8 @@ import Testing
     static let trip = UUID(uuidString: "00000000-0000-0000-0000-00000000000a")!
     static let other = UUID(uuidString: "00000000-0000-0000-0000-00000000000b")!
 
-    static func active(_ state: PassageState, trip: UUID? = nil, silentFor ms: Int64 = 1_000, decided: Bool = false) -> PassagePlanner.Active {
-        PassagePlanner.Active(state: state, declarationId: trip, lastReadingMs: now - ms, hasDecision: decided)
+    static func active(_ state: PassageState, trip: UUID? = nil, silentFor ms: Int64 = 1_000) -> PassagePlanner.Active {
+        PassagePlanner.Active(state: state, declarationId: trip, lastReadingMs: now - ms)
     }
 
     static let plate = ReadingPayload.plate(text: "24C12345", confidence: 0.97)
@@ -26,17 +26,17 @@ import Testing
         ("a plate joins an open passage with a trip", active(.open, trip: trip), plate, .init(ending: nil, opensPassage: false, step: .record)),
         ("ready decides an open passage", active(.open, trip: trip), .ready, .init(ending: nil, opensPassage: false, step: .decide)),
         ("passed before ready leaves it undecided", active(.open, trip: trip), .passed, .init(ending: nil, opensPassage: false, step: .leftUndecided)),
-        ("passed after the decision passes the barrier", active(.decided, trip: trip, decided: true), .passed, .init(ending: nil, opensPassage: false, step: .passedBarrier)),
-        ("the next vehicle's plate closes a decided passage and opens its own", active(.decided, trip: trip, decided: true), plate,
+        ("passed after the decision passes the barrier", active(.decided, trip: trip), .passed, .init(ending: nil, opensPassage: false, step: .passedBarrier)),
+        ("the next vehicle's plate closes a decided passage and opens its own", active(.decided, trip: trip), plate,
          .init(ending: .closed, opensPassage: true, step: .identify)),
-        ("a second ready does not decide again", active(.decided, trip: trip, decided: true), .ready, .init(ending: nil, opensPassage: false, step: .record)),
-        ("a weight after the decision is recorded", active(.decided, decided: true), .weight(grossKg: 33_600), .init(ending: nil, opensPassage: false, step: .record)),
+        ("a second ready does not decide again", active(.decided, trip: trip), .ready, .init(ending: nil, opensPassage: false, step: .record)),
+        ("a weight after the decision is recorded", active(.decided), .weight(grossKg: 33_600), .init(ending: nil, opensPassage: false, step: .record)),
         ("an open passage silent past the limit is abandoned undecided when it had a trip", active(.open, trip: trip, silentFor: idle + 1), plate,
          .init(ending: .abandoned(undecided: true), opensPassage: true, step: .identify)),
         ("abandoned without a trip needs no officer", active(.open, silentFor: idle + 1), .ready, .init(ending: .abandoned(undecided: false), opensPassage: true, step: .decide)),
         ("passed after the abandoned passage finds no vehicle", active(.open, silentFor: idle + 1), .passed, nil),
         ("silent exactly the limit is still open", active(.open, trip: trip, silentFor: idle), .ready, .init(ending: nil, opensPassage: false, step: .decide)),
-        ("a decided passage is never abandoned, however long", active(.decided, trip: trip, silentFor: 10 * idle, decided: true), .passed,
+        ("a decided passage is never abandoned, however long", active(.decided, trip: trip, silentFor: 10 * idle), .passed,
          .init(ending: nil, opensPassage: false, step: .passedBarrier)),
     ]
 

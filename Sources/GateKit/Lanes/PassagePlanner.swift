@@ -11,14 +11,11 @@ public enum PassagePlanner {
         /// The trip its plate matched, if any.
         public var declarationId: UUID?
         public var lastReadingMs: Int64
-        /// Whether its decision (the lane's, or an undecided outcome) is recorded.
-        public var hasDecision: Bool
 
-        public init(state: PassageState, declarationId: UUID?, lastReadingMs: Int64, hasDecision: Bool) {
+        public init(state: PassageState, declarationId: UUID?, lastReadingMs: Int64) {
             self.state = state
             self.declarationId = declarationId
             self.lastReadingMs = lastReadingMs
-            self.hasDecision = hasDecision
         }
     }
 

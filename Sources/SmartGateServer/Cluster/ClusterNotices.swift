@@ -59,7 +59,7 @@ final class ClusterNotices: LifecycleHandler, Sendable {
     private let publisher = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(settings: ServerSettings) {
-        if case .postgres(let url) = settings.database { self.url = url } else { url = nil }
+        url = settings.database.postgresURL
     }
 
     /// Whether notices go between instances (PostgreSQL) rather than stay in this process.

@@ -25,19 +25,18 @@ final class Leases: LifecycleHandler, Sendable {
     /// This process's run: an operator may give two processes one instance id by mistake,
     /// and the fence must still tell them apart.
     let run: String
-    let interval: Duration
+    let interval: Duration = .seconds(1)
     let probeDeadline: Duration = .seconds(3)
     private let metrics: GateMetrics
     private let held = NIOLockedValueBox(Set<InstanceRole>())
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let connection = NIOLockedValueBox<PostgresConnection?>(nil)
 
-    init(settings: ServerSettings, run: String, metrics: GateMetrics, interval: Duration = .seconds(1)) {
+    init(settings: ServerSettings, run: String, metrics: GateMetrics) {
         self.run = run
-        if case .postgres(let url) = settings.database { self.url = url } else { url = nil }
+        url = settings.database.postgresURL
         instance = settings.instanceId
         self.metrics = metrics
-        self.interval = interval
     }
 
     /// Whether this instance does `role`'s work now.

@@ -27,11 +27,18 @@ enum StopDeadline {
                 }
                 if first { continuation.resume(with: result) }
             }
-            let running = Task { answer(await Result { try await work() }) }
-            Task {
-                try? await Task.sleep(for: limit)
-                answer(.failure(Passed(limit: limit)))
-                running.cancel()
+            // The timer ends with the work, so a probe a second leaves no sleepers behind.
+            let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
+            let running = Task {
+                do { answer(.success(try await work())) } catch { answer(.failure(error)) }
+                timer.withLockedValue { $0 }?.cancel()
+            }
+            timer.withLockedValue {
+                $0 = Task {
+                    guard (try? await Task.sleep(for: limit)) != nil else { return }
+                    answer(.failure(Passed(limit: limit)))
+                    running.cancel()
+                }
             }
         }
     }
@@ -43,9 +50,3 @@ enum StopDeadline {
     }
 }
 
-extension Result where Failure == any Error {
-    /// The result of an async throwing body.
-    init(_ body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
-    }
-}

@@ -43,8 +43,11 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether this is PostgreSQL, which several instances may share (CONTRACTS §13).
-    var isPostgres: Bool {
-        if case .postgres = self { true } else { false }
+    var isPostgres: Bool { postgresURL != nil }
+
+    /// The PostgreSQL URL; nil on SQLite.
+    var postgresURL: String? {
+        if case .postgres(let url) = self { url } else { nil }
     }
 
     /// Whether this is a SQLite file, which other processes (the CLI) may write to as well.

@@ -44,8 +44,7 @@ enum ReadingIngest {
         var finished: LaneState?  // a passage this reading ends before serving its vehicle
         var finishedDecision: LaneDecisionModel?
         if let ending = plan.ending, var ended = active {
-            try ended.move(to: ending.state)
-            ended.closedMs = nowMs
+            try ended.end(as: ending.state, at: nowMs)
             if ending == .abandoned(undecided: true) {
                 finishedDecision = try undecided(&ended, lane: lane, at: nowMs, reason: "The passage was idle past the limit without a decision.")
                 findings.append(.undecided(linked: ended.declarationId))
@@ -85,10 +84,10 @@ enum ReadingIngest {
         case .leftUndecided:
             decisionRow = try undecided(&state, lane: lane, at: nowMs, reason: "The vehicle left the lane before a decision.")
             findings.insert(.undecided(linked: state.declarationId), at: 0)
-            try state.close(at: nowMs)
+            try state.end(as: .closed, at: nowMs)
         case .passedBarrier:
             findings.insert(.passedBarrier(state.declarationId, hasDecision: state.decision != nil), at: 0)
-            try state.close(at: nowMs)
+            try state.end(as: .closed, at: nowMs)
         case .record:
             break
         }
@@ -305,7 +304,7 @@ extension LaneState {
 
     /// What the passage planner needs of it.
     var plannerView: PassagePlanner.Active {
-        PassagePlanner.Active(state: state, declarationId: declarationId, lastReadingMs: lastReadingMs, hasDecision: decision != nil)
+        PassagePlanner.Active(state: state, declarationId: declarationId, lastReadingMs: lastReadingMs)
     }
 
     /// Moves the passage through its lifecycle table (`PassageState.allowedTransitions`).
@@ -316,9 +315,9 @@ extension LaneState {
         state = next
     }
 
-    /// The vehicle has gone: the passage closes.
-    mutating func close(at nowMs: Int64) throws {
-        try move(to: .closed)
+    /// The passage ends (closed when its vehicle has gone, abandoned when it went quiet).
+    mutating func end(as ending: PassageState, at nowMs: Int64) throws {
+        try move(to: ending)
         closedMs = nowMs
     }
 }
