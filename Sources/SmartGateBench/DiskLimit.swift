@@ -6,7 +6,10 @@
 //   the most commits a second any writer on this disk can make, one row each.
 // - SQLite through the driver: one-row INSERTs in autocommit mode on the benchmark's own
 //   file (WAL, synchronous=FULL), one statement each, through Fluent and SQLiteNIO as the
-//   server's writer runs them. The difference to the fsync loop is the driver's time.
+//   server's writer ran them before it had a connection of its own.
+// - SQLite directly: the same one-row commits through the C API on the writer's direct
+//   connection (`SQLiteCommitProbe`), as the server's writer now runs its batches. The
+//   difference to the fsync loop is SQLite's own time; to the driver's, the driver's.
 import Foundation
 import SmartGateServer
 import SQLKit
@@ -22,13 +25,16 @@ import Darwin
 struct DiskLimit {
     var fsyncPerSecond: Double
     var sqliteCommitsPerSecond: Double
+    var directCommitsPerSecond: Double
 
     var fsyncMilliseconds: Double { 1000 / fsyncPerSecond }
     var sqliteCommitMilliseconds: Double { 1000 / sqliteCommitsPerSecond }
+    var directCommitMilliseconds: Double { 1000 / directCommitsPerSecond }
 
-    static func measure(directory: String, app: Application, seconds: Double) async throws -> DiskLimit {
+    static func measure(directory: String, database path: String, app: Application, seconds: Double) async throws -> DiskLimit {
         DiskLimit(fsyncPerSecond: try fsyncRate(directory: directory, seconds: seconds),
-                  sqliteCommitsPerSecond: try await sqliteCommitRate(app: app, seconds: seconds))
+                  sqliteCommitsPerSecond: try await sqliteCommitRate(app: app, seconds: seconds),
+                  directCommitsPerSecond: try SQLiteCommitProbe.commitsPerSecond(path: path, seconds: seconds))
     }
 
     private static func fsyncRate(directory: String, seconds: Double) throws -> Double {

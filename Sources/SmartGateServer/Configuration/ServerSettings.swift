@@ -50,9 +50,6 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
         if case .postgres(let url) = self { url } else { nil }
     }
 
-    /// Whether this is a SQLite file, which other processes (the CLI) may write to as well.
-    var isSQLiteFile: Bool { sqlitePath != nil }
-
     /// The SQLite file's path, or nil for another kind of database.
     var sqlitePath: String? {
         if case .sqliteFile(let path) = self { path } else { nil }

@@ -17,12 +17,17 @@ public func configure(
     decisionLog: @escaping @Sendable (LaneDecision, LaneProfile) -> Void = { _, _ in },
     corridorLog: (@Sendable (String) -> Void)? = nil
 ) async throws {
+    var sqlitePath: String?
     switch settings.database {
     case .sqliteFile(let path):
-        try SQLiteFile.restrictPermissions(of: path)
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        sqlitePath = path
     case .sqliteMemory:
-        app.databases.use(.sqlite(.memory), as: .sqlite)
+        // A file of this process's own, removed at shutdown: SQLiteKit makes its in-memory
+        // databases the same way (SQLiteNIO's SQLite cannot share one between connections),
+        // and here the writer's own connection opens it too.
+        let path = SQLiteFile.temporaryPath()
+        app.lifecycle.use(SQLiteFile.Removal(path: path))
+        sqlitePath = path
     case .postgres(let url):
         do {
             app.databases.use(try .postgres(url: url), as: .psql)
@@ -30,7 +35,9 @@ public func configure(
             throw SettingsError("cannot use database URL \(DatabaseTarget.redacted(url)): \(error)")
         }
     }
-    if case .sqliteFile = settings.database {
+    if let sqlitePath {
+        try SQLiteFile.restrictPermissions(of: sqlitePath)
+        app.databases.use(.sqlite(.file(sqlitePath)), as: .sqlite)
         // WAL lets lane reads proceed while the writer commits. It is a property of the
         // file, so once is enough; synchronous stays at SQLite's default FULL, so a
         // committed write survives a power cut, not just kill -9.
@@ -52,8 +59,13 @@ public func configure(
     // This process's run among instances, even two an operator gave one id by mistake.
     let run = UUID().uuidString.lowercased()
     let turn = settings.database.isPostgres ? WriterTurn(instance: "\(settings.instanceId)/\(run)", forget: forget) : nil
+    let transactions: any WriteTransactions = if let sqlitePath {
+        DirectSQLiteWriter(path: sqlitePath, busyMilliseconds: settings.sqliteBusyMilliseconds, context: { app.db.context })
+    } else {
+        FluentWriteTransactions(database: { app.db })
+    }
     let commits = CommitQueue(
-        database: { app.db }, sqliteBusyMilliseconds: settings.database.isSQLiteFile ? settings.sqliteBusyMilliseconds : nil, onBatch: { metrics.committed(batch: $0) },
+        transactions: transactions, onBatch: { metrics.committed(batch: $0) },
         onRollback: forget,
         begin: { db in try await turn?.begin(on: db) },
         beforeCommit: { db in

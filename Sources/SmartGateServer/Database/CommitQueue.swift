@@ -1,7 +1,6 @@
 import Dispatch
 import Fluent
 import NIOConcurrencyHelpers
-import SQLKit
 
 /// The single writer: every write that must not be lost or doubled runs here, and the
 /// writes that arrive while one transaction commits are committed together in the next.
@@ -46,10 +45,8 @@ final class CommitQueue: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    private let database: @Sendable () -> any Database
+    private let transactions: any WriteTransactions
     private let maxBatch: Int
-    /// SQLite only: how long `BEGIN IMMEDIATE` waits for another process's lock; nil elsewhere.
-    private let sqliteBusyMilliseconds: Int?
     private let onBatch: @Sendable (Int) -> Void
     private let onRollback: @Sendable () -> Void
     private let begin: @Sendable (any Database) async throws -> Void
@@ -60,11 +57,8 @@ final class CommitQueue: Sendable {
     private let uptime: @Sendable () -> UInt64
 
     /// - Parameters:
-    ///   - database: the database to write to (called once per batch).
-    ///   - sqliteBusyMilliseconds: on a SQLite file, open each transaction with `BEGIN
-    ///     IMMEDIATE`, waiting up to this long for another process's write lock. A deferred
-    ///     transaction that reads before it writes cannot wait for that lock (SQLite answers
-    ///     `SQLITE_BUSY` at once to avoid a deadlock); an immediate one takes it first.
+    ///   - transactions: where each batch's transaction runs (`DirectSQLiteWriter` on an
+    ///     SQLite file, Fluent's pool elsewhere).
     ///   - maxBatch: most jobs in one transaction, to bound the latency of the last one.
     ///   - onBatch: told each committed batch's size, for metrics.
     ///   - onRollback: told when a batch was rolled back, so in-memory state derived from
@@ -77,7 +71,7 @@ final class CommitQueue: Sendable {
     ///   - onTurnedAway: told each write turned away, for metrics.
     ///   - uptime: a monotonic clock in nanoseconds, for the oldest job's age.
     init(
-        maxBatch: Int = 256, database: @escaping @Sendable () -> any Database, sqliteBusyMilliseconds: Int? = nil,
+        maxBatch: Int = 256, transactions: any WriteTransactions,
         onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
         begin: @escaping @Sendable (any Database) async throws -> Void = { _ in },
         beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in },
@@ -89,11 +83,18 @@ final class CommitQueue: Sendable {
         self.uptime = uptime
         self.begin = begin
         self.beforeCommit = beforeCommit
-        self.database = database
+        self.transactions = transactions
         self.maxBatch = maxBatch
-        self.sqliteBusyMilliseconds = sqliteBusyMilliseconds
         self.onBatch = onBatch
         self.onRollback = onRollback
+    }
+
+    /// A queue whose batches run in transactions of `database` through Fluent's pool.
+    convenience init(
+        database: @escaping @Sendable () -> any Database, bounds: Bounds, onTurnedAway: @escaping @Sendable () -> Void = {},
+        uptime: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
+    ) {
+        self.init(transactions: FluentWriteTransactions(database: database), bounds: bounds, onTurnedAway: onTurnedAway, uptime: uptime)
     }
 
     /// Runs `work` inside the next group transaction and returns its result once that
@@ -163,27 +164,6 @@ final class CommitQueue: Sendable {
         var error: any Error
     }
 
-    /// One transaction around `body`: Fluent's, or on SQLite one opened with `BEGIN IMMEDIATE`.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        let database = database()
-        guard let busy = sqliteBusyMilliseconds else { return try await database.transaction(body) }
-        return try await database.withConnection { connection in
-            guard let sql = connection as? any SQLDatabase else { return try await connection.transaction(body) }
-            // Set on the connection each time: one the pool opened anew would otherwise wait
-            // with the driver's busy handler, which spins for ever.
-            try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: "\(busy)")").run()
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let value = try await body(connection)
-                try await sql.raw("COMMIT").run()
-                return value
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
-        }
-    }
-
     private func commit(_ batch: [Job]) async {
         // Optimistic: the whole batch in one transaction, no per-job savepoints (each would
         // add two round trips to every write). When job i throws, the transaction rolls back,
@@ -199,7 +179,7 @@ final class CommitQueue: Sendable {
         while !pending.isEmpty {
             let works = pending.map(\.work)
             do {
-                let values = try await transaction { transaction in
+                let values = try await transactions.transaction { transaction in
                     try await self.begin(transaction)
                     var values: [any Sendable] = []
                     values.reserveCapacity(works.count)

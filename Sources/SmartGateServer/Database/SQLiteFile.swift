@@ -43,8 +43,24 @@ enum SQLiteFile {
         }
     }
 
+    /// A new file name in the temporary directory, for an in-memory database.
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory
+            .appendingPathComponent("smartgate-memory-\(getpid())-\(UUID().uuidString.lowercased()).sqlite").path
+    }
+
+    /// Removes an in-memory database's file and its companions at shutdown.
+    struct Removal: LifecycleHandler {
+        let path: String
+
+        func shutdown(_ application: Application) {
+            for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+        }
+    }
+
     /// Whether an error is SQLite saying another connection holds the lock.
     static func isBusy(_ error: any Error) -> Bool {
+        if let error = error as? DirectSQLiteError { return error.isBusy }
         guard let error = error as? SQLiteError else { return false }
         switch error.reason {
         case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked, .lockedBySharedCache: return true
