@@ -27,7 +27,7 @@ public enum DeviceKey {
 
     /// The stored form: lowercase hex SHA-256 of the key's UTF-8 bytes.
     public static func digest(of key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(key.utf8)))
     }
 
     static func base64URL(_ data: Data) -> String {

@@ -39,10 +39,7 @@ public struct SHA256Digest: Hashable, Sendable, Codable, CustomStringConvertible
 
     /// Wraps the 32 raw bytes of a digest, as a hashing library returns them.
     public init(bytes: some Sequence<UInt8>) throws(Issue) {
-        let hex = bytes.map { byte in
-            String([Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)]])
-        }.joined()
-        try self.init(hex)
+        try self.init(Hex.lowercase(bytes))
     }
 
     /// The 32 raw bytes.
@@ -65,8 +62,6 @@ public struct SHA256Digest: Hashable, Sendable, Codable, CustomStringConvertible
     public func encode(to encoder: any Encoder) throws {
         try IdentifierSyntax.encode(value, to: encoder)
     }
-
-    private static let hexDigits = Array("0123456789abcdef")
 
     private static func nibble(_ ascii: UInt8) -> UInt8 {
         ascii <= 0x39 ? ascii - 0x30 : ascii - 0x61 + 10

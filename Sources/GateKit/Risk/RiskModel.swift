@@ -173,7 +173,7 @@ public struct RiskModel: Sendable, Equatable, Codable {
         var copy = self
         copy.version = ""
         let bytes = (try? copy.encoded()) ?? Data()
-        let digest = SHA256.hash(data: bytes).prefix(3).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: bytes).prefix(3))
         let stamp = Timestamp.format(trainedAt).prefix(16).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         return "\(kind == .boostedTrees ? "bt" : "lr")-\(stamp)Z-\(digest)"
     }

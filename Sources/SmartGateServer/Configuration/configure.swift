@@ -59,13 +59,17 @@ public func configure(
     // This process's run among instances, even two an operator gave one id by mistake.
     let run = UUID().uuidString.lowercased()
     let turn = settings.database.isPostgres ? WriterTurn(instance: "\(settings.instanceId)/\(run)", forget: forget) : nil
+    let writerThread = WriterThread()
     let transactions: any WriteTransactions = if let sqlitePath {
-        DirectSQLiteWriter(path: sqlitePath, busyMilliseconds: settings.sqliteBusyMilliseconds, context: { app.db.context })
+        DirectSQLiteWriter(path: sqlitePath, busyMilliseconds: settings.sqliteBusyMilliseconds, context: {
+            let pool = app.db.context
+            return DatabaseContext(configuration: pool.configuration, logger: pool.logger, eventLoop: writerThread.loop)
+        })
     } else {
         FluentWriteTransactions(database: { app.db })
     }
     let commits = CommitQueue(
-        transactions: transactions, onBatch: { metrics.committed(batch: $0) },
+        transactions: transactions, thread: writerThread, onBatch: { metrics.committed(batch: $0) },
         onRollback: forget,
         begin: { db in try await turn?.begin(on: db) },
         beforeCommit: { db in
@@ -114,6 +118,7 @@ public func configure(
     app.middleware = Middlewares()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(WriterAdmission(commits: commits))
     app.middleware.use(ProtocolGuard(defaultBodyLimit: settings.maxBodyBytes))
     app.middleware.use(AccessMiddleware())
     try routes(app)

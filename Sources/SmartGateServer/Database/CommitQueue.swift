@@ -46,6 +46,7 @@ final class CommitQueue: Sendable {
 
     private let state = NIOLockedValueBox(State())
     private let transactions: any WriteTransactions
+    private let thread: WriterThread
     private let maxBatch: Int
     private let onBatch: @Sendable (Int) -> Void
     private let onRollback: @Sendable () -> Void
@@ -59,6 +60,7 @@ final class CommitQueue: Sendable {
     /// - Parameters:
     ///   - transactions: where each batch's transaction runs (`DirectSQLiteWriter` on an
     ///     SQLite file, Fluent's pool elsewhere).
+    ///   - thread: the thread the batches run on.
     ///   - maxBatch: most jobs in one transaction, to bound the latency of the last one.
     ///   - onBatch: told each committed batch's size, for metrics.
     ///   - onRollback: told when a batch was rolled back, so in-memory state derived from
@@ -71,7 +73,7 @@ final class CommitQueue: Sendable {
     ///   - onTurnedAway: told each write turned away, for metrics.
     ///   - uptime: a monotonic clock in nanoseconds, for the oldest job's age.
     init(
-        maxBatch: Int = 256, transactions: any WriteTransactions,
+        maxBatch: Int = 256, transactions: any WriteTransactions, thread: WriterThread = WriterThread(),
         onBatch: @escaping @Sendable (Int) -> Void = { _ in }, onRollback: @escaping @Sendable () -> Void = {},
         begin: @escaping @Sendable (any Database) async throws -> Void = { _ in },
         beforeCommit: @escaping @Sendable (any Database) async throws -> Void = { _ in },
@@ -84,6 +86,7 @@ final class CommitQueue: Sendable {
         self.begin = begin
         self.beforeCommit = beforeCommit
         self.transactions = transactions
+        self.thread = thread
         self.maxBatch = maxBatch
         self.onBatch = onBatch
         self.onRollback = onRollback
@@ -113,15 +116,28 @@ final class CommitQueue: Sendable {
             switch admitted {
             case .turnedAway:
                 onTurnedAway()
-                continuation.resume(throwing: AppError.unavailable("The writer is busy; retry in 1 s. Nothing of this request was written."))
+                continuation.resume(throwing: Self.busy)
             case .queued: break
-            case .startsDrain: Task { await self.drain() }
+            case .startsDrain: Task(executorPreference: thread) { await self.drain() }
             }
         }
         return value as! T  // the job above returns exactly a T
     }
 
     private enum Admission { case turnedAway, queued, startsDrain }
+
+    /// The answer to a write turned away.
+    static let busy = AppError.unavailable("The writer is busy; retry in 1 s. Nothing of this request was written.")
+
+    /// Throws the writer's 503 at once when a write arriving now would be turned away:
+    /// checked before a write request is authenticated and parsed (`WriterAdmission`);
+    /// `perform` checks again when the job is queued.
+    func admit() throws {
+        let now = uptime()
+        guard state.withLockedValue({ isFull($0, now: now) }) else { return }
+        onTurnedAway()
+        throw Self.busy
+    }
 
     /// Past the bounds: too many waiting, or the oldest job not yet answered (in the batch
     /// being committed, else the first waiting) was queued too long ago: the writer is

@@ -93,7 +93,7 @@ enum WireJSON {
 
     /// Hex SHA-256 of some bytes: how request bodies are compared for idempotency.
     static func digest(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: data))
     }
 }
 
