@@ -9,6 +9,10 @@ import NIOConcurrencyHelpers
 /// (up to the busy timeout) and `COMMIT` for fsync, which that thread has nothing else to do
 /// but wait for. Durability is the driver's: one transaction per batch,
 /// `synchronous=FULL`, the caller answered after `COMMIT` returns.
+///
+/// `IMMEDIATE`: a deferred transaction that reads before it writes cannot wait for another
+/// process's write lock (SQLite answers `SQLITE_BUSY` at once, to avoid a deadlock); an
+/// immediate one takes the lock first, waiting up to the busy timeout.
 final class DirectSQLiteWriter: WriteTransactions {
     private let path: String
     private let busyMilliseconds: Int
