@@ -49,117 +49,6 @@ public enum CorridorCommandError: Error, Sendable, Equatable {
 ///   `maxSameDirectionInRow` crossings;
 /// - holdings follow reported positions only and are never released on an error.
 public final class FleetControl {
-    enum Target: Equatable {
-        case location(Int)
-        case group(String)
-    }
-
-    enum TaskKind: Equatable {
-        case pick(String)
-        case drop(String)
-        case charge
-        case park
-    }
-
-    struct Task {
-        var kind: TaskKind
-        var target: Target
-
-        var orderID: String? {
-            switch kind {
-            case .pick(let id), .drop(let id): id
-            case .charge, .park: nil
-            }
-        }
-    }
-
-    struct Drive {
-        let id: String
-        var updateId = 0
-        var route: CorridorNetwork.Route
-        var target: Target
-        var resolved: Int?
-        let action: VDA5050.Action?
-        /// The transport order the drive works for, if any.
-        let order: String?
-        /// Path index ranges of the route granted one at a time.
-        var segments: [Range<Int>]
-        var granted = 0
-        var requestedAt: Double?
-        var reached = 0
-        var actionDone = false
-        /// The work was taken away: stop at the next node, then forget the drive.
-        var cancelled = false
-    }
-
-    struct Hold {
-        var resource: Int
-        var direction: Int8
-        /// The route node whose report frees it; `Int.max`: held where the vehicle stands.
-        var releaseAt: Int
-    }
-
-    struct Vehicle {
-        let spec: ShuttleSpec
-        var health = VehicleHealth.ok
-        var lastReport: Double
-        var point: Int
-        var onEdge = false
-        var batteryKWh: Double
-        var loaded = false
-        var charging = false
-        var tasks: [Task] = []
-        var drive: Drive?
-        var order: String?
-        var nextOrder: String?
-        var holds: [Hold] = []
-        var busySince: Double?
-        var busySeconds = 0.0
-        var driveCount = 0
-        var runningAction: Bool = false
-        var lastSignature: ReportSignature?
-        /// The last order message sent, resent if the vehicle's reports show it never arrived.
-        var lastOrder: VDA5050.Order?
-        var lastResend = -Double.infinity
-        /// The order whose container is on board, from its pick until its drop.
-        var carrying: String?
-    }
-
-    /// What in a state report matters for planning; heartbeats repeat it unchanged.
-    struct ReportSignature: Equatable {
-        var orderId: String
-        var orderUpdateId: Int
-        var lastNodeSequenceId: Int
-        var lastNodeId: String
-        var driving: Bool
-        var paused: Bool
-        var loaded: Bool
-        var charging: Bool
-        var errors: Int
-        /// Running and finished actions, as counts: enough to see one start or end.
-        var running: Int
-        var finished: Int
-        var onEdge: Bool
-
-        init(_ state: VDA5050.State) {
-            orderId = state.orderId
-            orderUpdateId = state.orderUpdateId
-            lastNodeSequenceId = state.lastNodeSequenceId
-            lastNodeId = state.lastNodeId
-            driving = state.driving
-            paused = state.paused
-            loaded = !state.loads.isEmpty
-            charging = state.batteryState.charging
-            errors = state.errors.count
-            running = 0
-            finished = 0
-            for action in state.actionStates {
-                if action.actionStatus == .running { running += 1 } else if action.actionStatus != .waiting { finished += 1 }
-            }
-            onEdge = state.distanceSinceLastNode > 0
-        }
-    }
-
     public let network: CorridorNetwork
     var vehicles: [Vehicle]
     var orders: [String: TransportOrder] = [:]
@@ -173,9 +62,8 @@ public final class FleetControl {
     var needsAllocation = true
     /// An order became raw or final, so raw orders may now be ready or failed.
     var dependenciesChanged = true
-    var holders: [[Int]]
-    var holderDirection: [Int8]
-    var reservedBy: [Int?]
+    /// Who holds each resource and who is headed to each location.
+    var blocks: BlockAllocator
     var paused = false
     var emergency = false
     var lastCrossingSide: BorderSide?
@@ -197,9 +85,7 @@ public final class FleetControl {
             let home = network.locations[network.locationIndex[spec.home]!].point
             return Vehicle(spec: spec, lastReport: now, point: home, batteryKWh: spec.batteryKWh * batteryFraction)
         }
-        holders = Array(repeating: [], count: network.resources.count)
-        holderDirection = Array(repeating: 0, count: network.resources.count)
-        reservedBy = Array(repeating: nil, count: network.locations.count)
+        blocks = BlockAllocator(resources: network.resources.count, locations: network.locations.count)
         waitingAtBay = Array(repeating: OrderedIDs(), count: network.locations.count)
         for v in vehicles.indices {
             for use in network.pointResources[vehicles[v].point] {
@@ -455,18 +341,13 @@ public final class FleetControl {
         if vehicles[v].order == nil { endBusy(v, now) }
     }
 
-    /// Gives up `v`'s reservation of a location, if it has one.
-    private func unreserve(_ location: Int?, by v: Int) {
-        if let location, reservedBy[location] == v { reservedBy[location] = nil }
-    }
-
     /// Drops a vehicle's tasks; a drive under way is cancelled (the vehicle stops at its
     /// next node and keeps what it holds until it reports from there).
     private func abandonWork(_ v: Int, now: Double) {
         for task in vehicles[v].tasks {
-            if case .location(let l) = task.target { unreserve(l, by: v) }
+            if case .location(let l) = task.target { blocks.unreserve(l, by: v) }
         }
-        unreserve(vehicles[v].drive?.resolved, by: v)
+        blocks.unreserve(vehicles[v].drive?.resolved, by: v)
         vehicles[v].tasks.removeAll()
         guard let drive = vehicles[v].drive else { return }
         if drive.granted == 0 {
@@ -610,7 +491,7 @@ public final class FleetControl {
             }
             resolved = l
             provisional = l
-            reservedBy[l] = v
+            blocks.reserve(l, for: v)
         case .group(let name):
             let members = network.groups[name] ?? []
             provisional = members.min { network.travelSeconds(from: from, to: network.locations[$0].point, kmh: kmh)
@@ -624,7 +505,7 @@ public final class FleetControl {
             // No span ahead: pick the bay now.
             guard let free = freeMember(of: name, for: v, near: from) else { return }
             resolved = free
-            reservedBy[free] = v
+            blocks.reserve(free, for: v)
             return start(Task(kind: task.kind, target: .location(free)), v, now: now)
         }
         vehicles[v].driveCount += 1
@@ -665,8 +546,8 @@ public final class FleetControl {
         needsDispatch = true
         guard !vehicles[v].tasks.isEmpty else { return }
         let task = vehicles[v].tasks.removeFirst()
-        if case .location(let l) = task.target { unreserve(l, by: v) }
-        unreserve(network.locationAtPoint[vehicles[v].point], by: v)
+        if case .location(let l) = task.target { blocks.unreserve(l, by: v) }
+        blocks.unreserve(network.locationAtPoint[vehicles[v].point], by: v)
         switch task.kind {
         case .pick(let id):
             vehicles[v].carrying = id
@@ -721,14 +602,14 @@ public final class FleetControl {
             // Planned again after a grant in this round: it may have taken what this one needs.
             guard let plan = granted ? plan(v, now: now) : plans[i] else { continue }
             let overtakes = plan.resources.contains { use in
-                guard let mark = wanted[use.resource], !holders[use.resource].contains(v) else { return false }
+                guard let mark = wanted[use.resource], !blocks.holders[use.resource].contains(v) else { return false }
                 return !(network.resources[use.resource].admitsConvoys && mark == use.direction)
             }
             if !plan.grantable || overtakes {
                 // Keep for it only what others hold now, so nobody younger takes it when
                 // freed; marking more would stop the very vehicle it waits for.
                 if plan.blockedByHealthyHolders {
-                    for use in plan.resources where wanted[use.resource] == nil && holders[use.resource].contains(where: { $0 != v }) {
+                    for use in plan.resources where wanted[use.resource] == nil && blocks.holders[use.resource].contains(where: { $0 != v }) {
                         wanted[use.resource] = use.direction
                     }
                 }
@@ -810,7 +691,7 @@ public final class FleetControl {
         var grantable = true
         var spanOnly = true
         var healthyHolders = true
-        if let target, reservedBy[target] != nil && reservedBy[target] != v {
+        if let target, blocks.reservedBy[target] != nil && blocks.reservedBy[target] != v {
             // Someone else is headed there: not a wait on anyone's position, so no mark.
             grantable = false
             spanOnly = false
@@ -819,12 +700,12 @@ public final class FleetControl {
         for (use, _) in uses {
             var others = 0
             var unhealthy = false
-            for holder in holders[use.resource] where holder != v {
+            for holder in blocks.holders[use.resource] where holder != v {
                 others += 1
                 if vehicles[holder].health != .ok { unhealthy = true }
             }
             guard others > 0 else { continue }
-            var conflict = !(network.resources[use.resource].admitsConvoys && holderDirection[use.resource] == use.direction)
+            var conflict = !(network.resources[use.resource].admitsConvoys && blocks.direction[use.resource] == use.direction)
             if use.resource == network.bridgeResource, others >= network.plant.bridge.maxVehicles { conflict = true }
             if conflict {
                 grantable = false
@@ -846,7 +727,7 @@ public final class FleetControl {
         for (use, releaseAt) in plan.uses {
             take(v, Hold(resource: use.resource, direction: use.direction, releaseAt: releaseAt))
         }
-        if let target = plan.target { reservedBy[target] = v }
+        if let target = plan.target { blocks.reserve(target, for: v) }
         vehicles[v].drive!.route = plan.route
         vehicles[v].drive!.segments[vehicles[v].drive!.granted] = plan.segment
         vehicles[v].drive!.resolved = plan.target ?? vehicles[v].drive!.resolved
@@ -862,13 +743,12 @@ public final class FleetControl {
             return
         }
         vehicles[v].holds.append(hold)
-        if holders[hold.resource].isEmpty || hold.direction != 0 { holderDirection[hold.resource] = hold.direction }
-        holders[hold.resource].append(v)
+        blocks.hold(hold.resource, by: v, direction: hold.direction)
     }
 
     private func drop(_ v: Int, _ resource: Int) {
         vehicles[v].holds.removeAll { $0.resource == resource }
-        holders[resource].removeAll { $0 == v }
+        blocks.release(resource, by: v)
         needsAllocation = true
         if case .location = network.resources[resource].kind { needsDispatch = true }
     }
@@ -882,23 +762,8 @@ public final class FleetControl {
         guard var drive = vehicles[v].drive else { return }
         drive.updateId += 1
         vehicles[v].drive = drive
-        let releasedThrough = drive.granted >= drive.segments.count ? drive.route.paths.count : drive.segments[drive.granted - 1].upperBound
-        var nodes: [VDA5050.Node] = []
-        var edges: [VDA5050.Edge] = []
-        for (i, point) in drive.route.points.enumerated() {
-            let isLast = i == drive.route.points.count - 1
-            nodes.append(VDA5050.Node(nodeId: network.pointIDs[point], sequenceId: i * 2, released: i <= releasedThrough,
-                                      actions: isLast ? drive.action.map { [$0] } ?? [] : []))
-            if !isLast {
-                let path = network.paths[drive.route.paths[i]]
-                edges.append(VDA5050.Edge(edgeId: path.id, sequenceId: i * 2 + 1, released: i < releasedThrough,
-                                          startNodeId: network.pointIDs[path.from], endNodeId: network.pointIDs[path.to],
-                                          maxSpeed: path.maxSpeed, length: path.length))
-            }
-        }
         headerId += 1
-        let order = VDA5050.Order(headerId: headerId, timestamp: WireTime(now), serialNumber: vehicles[v].spec.id,
-                                  orderId: drive.id, orderUpdateId: drive.updateId, nodes: nodes, edges: edges)
+        let order = drive.message(on: network, headerId: headerId, serialNumber: vehicles[v].spec.id, now: now)
         vehicles[v].lastOrder = order
         outbox.append((v, .order(order)))
     }
@@ -938,7 +803,7 @@ public final class FleetControl {
 
     /// A location is free for `v` when nobody else holds or has reserved it.
     func isFree(_ l: Int, for v: Int) -> Bool {
-        (reservedBy[l] == nil || reservedBy[l] == v) && holders[network.locations[l].resource].allSatisfy { $0 == v }
+        blocks.isFree(location: l, resource: network.locations[l].resource, for: v)
     }
 
     private func freeMember(of group: String, for v: Int, near point: Int) -> Int? {
@@ -949,7 +814,7 @@ public final class FleetControl {
     }
 
     private func release(reservationOf v: Int, for order: TransportOrder) {
-        unreserve(network.locationIndex[order.from], by: v)
+        blocks.unreserve(network.locationIndex[order.from], by: v)
     }
 
     // MARK: bookkeeping
@@ -987,65 +852,6 @@ public final class FleetControl {
     }
 }
 
-/// Order ids in creation order, with O(1) membership and cheap removal.
-struct OrderedIDs: Sequence {
-    private var ids: [String] = []
-    private var present: Set<String> = []
-    private var removed = 0
-
-    var isEmpty: Bool { present.isEmpty }
-    var count: Int { present.count }
-
-    mutating func append(_ id: String) {
-        guard present.insert(id).inserted else { return }
-        dropStaleCopies(of: id)
-        ids.append(id)
-    }
-
-    /// An id removed and added again (an order handed back to dispatch) may still have its
-    /// old, skipped copy in `ids`: left there, the id would be visited twice and its order
-    /// dispatched to two vehicles.
-    private mutating func dropStaleCopies(of id: String) {
-        guard removed > 0 else { return }
-        let before = ids.count
-        ids.removeAll { $0 == id }
-        removed -= before - ids.count
-    }
-
-    /// Inserts keeping creation order (orders may arrive back in dispatch after a failure).
-    mutating func insert(_ id: String, createdAt: Date, in orders: [String: TransportOrder]) {
-        guard present.insert(id).inserted else { return }
-        dropStaleCopies(of: id)
-        if let last = ids.last(where: present.contains), let lastOrder = orders[last], lastOrder.createdAt > createdAt {
-            let at = ids.firstIndex { present.contains($0) && (orders[$0]?.createdAt ?? .distantPast) > createdAt } ?? ids.count
-            ids.insert(id, at: at)
-        } else {
-            ids.append(id)
-        }
-    }
-
-    mutating func remove(_ id: String) {
-        guard present.remove(id) != nil else { return }
-        removed += 1
-        // Compact now and then so iteration stays proportional to what is present.
-        if removed > 64 && removed > ids.count / 2 {
-            ids.removeAll { !present.contains($0) }
-            removed = 0
-        }
-    }
-
-    func makeIterator() -> IndexingIterator<[String]> {
-        (removed == 0 ? ids : ids.filter(present.contains)).makeIterator()
-    }
-
-    /// Visits present ids in order until `body` returns false, without copying.
-    func visit(_ body: (String) -> Bool) {
-        for id in ids where present.contains(id) {
-            if !body(id) { return }
-        }
-    }
-}
-
 extension FleetControl {
     /// One line per vehicle: health, place, work, drive and holdings, for diagnosis.
     public var diagnosis: [String] {
@@ -1058,7 +864,7 @@ extension FleetControl {
                 drive = "\(d.id) to \(target) granted \(d.granted)/\(d.segments.count) reached \(d.reached)/\(d.route.points.count - 1)"
                     + (d.requestedAt != nil ? " WAITING" : "") + (d.cancelled ? " cancelled" : "")
             }
-            let reserved = reservedBy.indices.filter { reservedBy[$0] == v }.map { network.locations[$0].id }
+            let reserved = blocks.reservations(of: v).map { network.locations[$0].id }
             return "\(x.spec.id) \(x.health.rawValue) at \(network.pointIDs[x.point])\(x.onEdge ? "+" : "") order \(x.order ?? "-")/\(x.nextOrder ?? "-") tasks \(x.tasks.map { "\($0.kind)" }) drive \(drive) holds \(holds) reserved \(reserved) loaded \(x.loaded) kWh \(Int(x.batteryKWh))"
         }
     }

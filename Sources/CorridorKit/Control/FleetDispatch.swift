@@ -73,8 +73,8 @@ extension FleetControl {
         // From each bay that can be entered now, its oldest orders (and any urgent one).
         for source in waitingAtBay.indices where !waitingAtBay[source].isEmpty {
             // A bay someone else is headed to or standing in waits until it is free.
-            if reservedBy[source] != nil { continue }
-            let occupants = holders[network.locations[source].resource]
+            if blocks.reservedBy[source] != nil { continue }
+            let occupants = blocks.holders[network.locations[source].resource]
             if !occupants.isEmpty && !occupants.allSatisfy({ o in free.contains { $0.v == o } }) { continue }
             var taken = 0, seen = 0
             waitingAtBay[source].visit { id in
@@ -105,13 +105,13 @@ extension FleetControl {
             for (o, order) in candidates.enumerated() where order.priority == top {
                 let source = network.locationIndex[order.from]!
                 // An earlier assignment in this round may have claimed the same bay.
-                if reservedBy[source] != nil { continue }
+                if blocks.reservedBy[source] != nil { continue }
                 let group = network.locations[source].group
                 let spare = group.map { spareBays[$0] ?? 1 } ?? 1
                 let sourcePoint = network.locations[source].point
                 let destination = network.locationIndex[order.to] ?? network.groups[order.to]?.first ?? source
                 let destinationPoint = network.locations[destination].point
-                let occupants = holders[network.locations[source].resource]
+                let occupants = blocks.holders[network.locations[source].resource]
                 for (slot, f) in free.enumerated() {
                     if !occupants.isEmpty && !occupants.allSatisfy({ $0 == f.v }) { continue }
                     if spare <= 0 && !occupants.contains(f.v) { continue }
@@ -151,7 +151,7 @@ extension FleetControl {
         // A bay is reserved only by an empty vehicle about to head there: a vehicle still
         // carrying a container reserving its next pick would hold one bay while waiting
         // for another, and a ring of such vehicles deadlocks.
-        if vehicles[v].order == nil { reservedBy[source] = v }
+        if vehicles[v].order == nil { blocks.reserve(source, for: v) }
         let tasks = [Task(kind: .pick(id), target: .location(source)), Task(kind: .drop(id), target: target(of: order))]
         if vehicles[v].order == nil {
             vehicles[v].order = id
@@ -182,14 +182,14 @@ extension FleetControl {
         }
         if vehicle.batteryKWh < energy.sufficient * capacity, let charger = nearestFree(.charger, for: v) {
             vehicles[v].tasks = [Task(kind: .charge, target: .location(charger))]
-            reservedBy[charger] = v
+            blocks.reserve(charger, for: v)
             advanceIfIdle(v, now: now)
             return
         }
         if let here, network.locations[here].kind == .parking { return }
         if let spot = nearestFree(.parking, for: v) {
             vehicles[v].tasks = [Task(kind: .park, target: .location(spot))]
-            reservedBy[spot] = v
+            blocks.reserve(spot, for: v)
             advanceIfIdle(v, now: now)
         }
     }
