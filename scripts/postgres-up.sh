@@ -33,6 +33,11 @@ DO $$ BEGIN
         CREATE ROLE smartgate LOGIN PASSWORD 'smartgate' CREATEDB;
     END IF;
 END $$;
+-- The tests drop their databases WITH (FORCE). An autovacuum worker that happens to be in
+-- one then is a backend smartgate may not terminate without this ("must be a member of
+-- the role whose process is being terminated or member of pg_signal_backend"), and the
+-- test that owned the database failed in its teardown.
+GRANT pg_signal_backend TO smartgate;
 SQL
 if ! su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'smartgate_ci'\"" | grep -q 1; then
     su postgres -c "createdb -O smartgate smartgate_ci"
