@@ -118,7 +118,8 @@ final class CommitQueue: Sendable {
                 onTurnedAway()
                 continuation.resume(throwing: Self.busy)
             case .queued: break
-            case .startsDrain: Task(executorPreference: thread) { await self.drain() }
+            case .startsDrain:
+                if #available(macOS 15, *) { Task(executorPreference: thread) { await self.drain() } } else { Task { await self.drain() } }
             }
         }
         return value as! T  // the job above returns exactly a T

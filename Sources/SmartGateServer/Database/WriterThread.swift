@@ -9,7 +9,7 @@ import NIOPosix
 /// microseconds took milliseconds and the accepted writes waited seconds. On its own thread
 /// the writer is scheduled by the kernel beside the request threads, and the direct SQLite
 /// connection's futures, made on this loop, complete without a hop.
-final class WriterThread: TaskExecutor {
+final class WriterThread: Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// The thread's event loop (for futures a batch makes).
     let loop: any EventLoop
@@ -23,6 +23,12 @@ final class WriterThread: TaskExecutor {
         group.shutdownGracefully(queue: .global()) { _ in }
     }
 
+}
+
+// Task executors came with macOS 15; Linux has them. Before that the batches run on the
+// shared pool, as they did before this thread.
+@available(macOS 15, *)
+extension WriterThread: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
