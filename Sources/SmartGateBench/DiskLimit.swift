@@ -32,39 +32,49 @@ struct DiskLimit {
     var directCommitMilliseconds: Double { 1000 / directCommitsPerSecond }
 
     static func measure(directory: String, database path: String, app: Application, seconds: Double) async throws -> DiskLimit {
-        DiskLimit(fsyncPerSecond: try fsyncRate(directory: directory, seconds: seconds),
+        DiskLimit(fsyncPerSecond: try await fsyncRate(directory: directory, seconds: seconds),
                   sqliteCommitsPerSecond: try await sqliteCommitRate(app: app, seconds: seconds),
-                  directCommitsPerSecond: try SQLiteCommitProbe.commitsPerSecond(path: path, seconds: seconds))
+                  directCommitsPerSecond: try await directCommitRate(path: path, seconds: seconds))
     }
 
-    private static func fsyncRate(directory: String, seconds: Double) throws -> Double {
+    /// How many times a second `step` runs in a loop for `seconds` (it is told its count).
+    private static func rate(seconds: Double, _ step: (Int) async throws -> Void) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var count = 0
+        while milliseconds(clock.now - start) < seconds * 1000 {
+            try await step(count)
+            count += 1
+        }
+        return Double(count) / (milliseconds(clock.now - start) / 1000)
+    }
+
+    private static func fsyncRate(directory: String, seconds: Double) async throws -> Double {
         let path = directory + "/fsync-probe"
         let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw SettingsError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor); unlink(path) }
         let page = [UInt8](repeating: 0x5A, count: 4096)
-        let clock = ContinuousClock()
-        let start = clock.now
-        var syncs = 0
-        while milliseconds(clock.now - start) < seconds * 1000 {
+        return try await rate(seconds: seconds) { syncs in
             let written = page.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(4096 * (syncs % 256))) }
             guard written == page.count, fsync(descriptor) == 0 else { throw SettingsError("fsync probe failed: \(String(cString: strerror(errno)))") }
-            syncs += 1
         }
-        return Double(syncs) / (milliseconds(clock.now - start) / 1000)
     }
 
     private static func sqliteCommitRate(app: Application, seconds: Double) async throws -> Double {
         guard let sql = app.db as? any SQLDatabase else { throw SettingsError("the benchmark's database is not SQL") }
         try await sql.raw("CREATE TABLE IF NOT EXISTS bench_commits (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").run()
-        let clock = ContinuousClock()
-        let start = clock.now
-        var commits = 0
-        while milliseconds(clock.now - start) < seconds * 1000 {
+        let perSecond = try await rate(seconds: seconds) { commits in
             try await sql.raw("INSERT INTO bench_commits (body) VALUES (\(bind: "reading \(commits)"))").run()
-            commits += 1
         }
         try await sql.raw("DROP TABLE bench_commits").run()
-        return Double(commits) / (milliseconds(clock.now - start) / 1000)
+        return perSecond
+    }
+
+    private static func directCommitRate(path: String, seconds: Double) async throws -> Double {
+        let probe = try SQLiteCommitProbe(path: path)
+        let perSecond = try await rate(seconds: seconds) { commits in try probe.commit("reading \(commits)") }
+        try probe.close()
+        return perSecond
     }
 }

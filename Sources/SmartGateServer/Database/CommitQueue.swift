@@ -118,8 +118,7 @@ final class CommitQueue: Sendable {
                 onTurnedAway()
                 continuation.resume(throwing: Self.busy)
             case .queued: break
-            case .startsDrain:
-                if #available(macOS 15, *) { Task(executorPreference: thread) { await self.drain() } } else { Task { await self.drain() } }
+            case .startsDrain: thread.run { await self.drain() }
             }
         }
         return value as! T  // the job above returns exactly a T

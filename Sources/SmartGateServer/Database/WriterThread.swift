@@ -23,10 +23,13 @@ final class WriterThread: Sendable {
         group.shutdownGracefully(queue: .global()) { _ in }
     }
 
+    /// Runs `work` as a task on this thread. Task executors came with macOS 15 (Linux has
+    /// them); before that the work runs on the shared pool, as the writer did before.
+    func run(_ work: @escaping @Sendable () async -> Void) {
+        if #available(macOS 15, *) { Task(executorPreference: self) { await work() } } else { Task { await work() } }
+    }
 }
 
-// Task executors came with macOS 15; Linux has them. Before that the batches run on the
-// shared pool, as they did before this thread.
 @available(macOS 15, *)
 extension WriterThread: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {

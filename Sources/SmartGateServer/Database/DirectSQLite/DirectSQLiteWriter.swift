@@ -17,15 +17,17 @@ final class DirectSQLiteWriter: WriteTransactions {
     private let path: String
     private let busyMilliseconds: Int
     private let context: @Sendable () -> DatabaseContext
-    /// Opened at the first batch (after the migrations have made the file's tables), closed
-    /// when the queue that owns this writer goes (its last batch holds it until then).
-    private let connection = NIOLockedValueBox<DirectSQLiteConnection?>(nil)
+    /// The connection and the jobs' view of it, made at the first batch (after the
+    /// migrations have made the file's tables); closed when the queue that owns this writer
+    /// goes (its last batch holds it until then).
+    private let session = NIOLockedValueBox<DirectSQLiteDatabase?>(nil)
 
     /// - Parameters:
     ///   - path: the database file, already made by the pool (WAL mode set).
     ///   - busyMilliseconds: how long a transaction waits for another process's lock.
     ///   - context: the jobs' database context (the pool's configuration and logger, and
-    ///     the writer thread's event loop, so the futures Fluent waits on complete there).
+    ///     the writer thread's event loop, so the futures Fluent waits on complete there),
+    ///     asked once, at the first batch.
     init(path: String, busyMilliseconds: Int, context: @escaping @Sendable () -> DatabaseContext) {
         self.path = path
         self.busyMilliseconds = busyMilliseconds
@@ -33,10 +35,11 @@ final class DirectSQLiteWriter: WriteTransactions {
     }
 
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        let connection = try open()
+        let database = try open()
+        let connection = database.connection
         try connection.execute("BEGIN IMMEDIATE")
         do {
-            let value = try await body(DirectSQLiteDatabase(connection: connection, context: context()))
+            let value = try await body(database)
             try connection.execute("COMMIT")
             return value
         } catch {
@@ -46,11 +49,12 @@ final class DirectSQLiteWriter: WriteTransactions {
         }
     }
 
-    private func open() throws -> DirectSQLiteConnection {
-        try connection.withLockedValue { connection in
-            if let connection { return connection }
-            let opened = try DirectSQLiteConnection(path: path, busyMilliseconds: busyMilliseconds)
-            connection = opened
+    private func open() throws -> DirectSQLiteDatabase {
+        try session.withLockedValue { session in
+            if let session { return session }
+            let opened = DirectSQLiteDatabase(
+                connection: try DirectSQLiteConnection(path: path, busyMilliseconds: busyMilliseconds), context: context())
+            session = opened
             return opened
         }
     }
