@@ -118,9 +118,11 @@ public func configure(
     app.middleware = Middlewares()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ProblemMiddleware())
-    app.middleware.use(WriterAdmission(commits: commits))
     app.middleware.use(ProtocolGuard(defaultBodyLimit: settings.maxBodyBytes))
     app.middleware.use(AccessMiddleware())
+    // After the credential check (a missing one is 401 whatever the load, CONTRACTS §1),
+    // before the body is read and parsed.
+    app.middleware.use(WriterAdmission(commits: commits))
     try routes(app)
 }
 

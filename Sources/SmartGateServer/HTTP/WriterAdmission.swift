@@ -1,12 +1,12 @@
 import Vapor
 
-/// Turns a write request away with 503 and `Retry-After` before anything else is done for
-/// it, while the writer's queue is past its bounds (`CommitQueue.admit`).
+/// Turns an authenticated write request away with 503 and `Retry-After` before its body is
+/// read, while the writer's queue is past its bounds (`CommitQueue.admit`).
 ///
 /// Why at the door: a request turned away only when its job reaches the queue has already
-/// cost most of an accepted one (the device key's lookup and digest, the body's parse and
-/// fingerprint). Turned away here it costs little more than the trivial route. Telling an
-/// unauthenticated caller "busy" tells it nothing it could not learn from a timeout.
+/// cost most of an accepted one (the body's collection, parse and fingerprint). The
+/// credential check before it is cheap (the gatekeeper keeps what it read) and keeps
+/// CONTRACTS §1's answer: a missing or bad credential is 401, whatever the load.
 ///
 /// Not the age of the requests in the server: one stalled request (a slow client's body,
 /// a long page) would then turn every other write away.
