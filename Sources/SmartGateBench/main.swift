@@ -4,7 +4,8 @@
 //   swift run -c release smartgate-bench [--seconds 10] [--rate 1000] [--writer-wait-ms 50]
 //   swift run -c release smartgate-bench risk --model MODEL.json --input HISTORY.csv [--seconds 5]
 //   swift run -c release smartgate-bench corridor-scale [--orders 2000] [--vehicles 20] [--hours 24]
-//   swift run -c release smartgate-bench corridor-quality --dir DIR [--instances 20] [--seed 1]
+//   swift run -c release smartgate-bench corridor-quality --dir DIR [--seed 1] [--classes a,b] [--instances N]
+//   swift run -c release smartgate-bench corridor-bruteforce --dir DIR [--max-orders 4]
 //   swift run -c release smartgate-bench link [--seconds 10] [--messages 10000]   (LinkBench.swift)
 //
 // 1. In-process lane decisions per second (the pure engine on realistic trucks).
@@ -377,6 +378,8 @@ if CommandLine.arguments.dropFirst().first == "corridor-scale" {
     try corridorScaleBenchmark(Array(CommandLine.arguments.dropFirst(2)))
 } else if CommandLine.arguments.dropFirst().first == "corridor-quality" {
     try corridorQualityBenchmark(Array(CommandLine.arguments.dropFirst(2)))
+} else if CommandLine.arguments.dropFirst().first == "corridor-bruteforce" {
+    try corridorBruteForce(Array(CommandLine.arguments.dropFirst(2)))
 } else if CommandLine.arguments.dropFirst().first == "link" {
     try await linkBenchmark(Array(CommandLine.arguments.dropFirst(2)))
 } else if CommandLine.arguments.dropFirst().first == "booking" {

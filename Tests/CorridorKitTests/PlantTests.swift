@@ -6,7 +6,7 @@ import Testing
 /// A small valid plant for tests: two yards with eight bays each, one single-vehicle span.
 func testPlant(vehicles: Int = 3) -> CorridorPlant {
     let homes = ["A-P1", "A-P2", "B-P1", "A-P3", "B-P2", "B-P3"]
-    return SchedulingInstance.twoYardPlant(baysPerSide: 8, homes: Array(homes.prefix(vehicles)))
+    return TwoYardPlant(baysPerSide: 8, homes: Array(homes.prefix(vehicles))).build()
 }
 
 @Suite("Corridor plant")

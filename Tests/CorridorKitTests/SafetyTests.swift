@@ -172,7 +172,8 @@ struct CorridorPropertyTests {
         let instance = SchedulingInstance.generate(seed: 3, orderCount: 6)
         #expect(instance.orders.count == 6)
         #expect(Set(instance.orders.flatMap { [$0.from, $0.to] }).count == 12)
-        let (completions, violations) = instance.solveBySimulation()
+        let run = instance.solveBySimulation()
+        let (completions, violations) = (run.completions, run.violations)
         #expect(completions.count == 6 && violations.isEmpty)
         // No order can finish faster than its own two legs and handling allow.
         let leg = instance.legs[instance.orders[0].from]![instance.orders[0].to]!

@@ -72,15 +72,19 @@ public final class FleetControl {
     var ticks = 0
     /// When a request held back by a closed window should be looked at again.
     var nextWindowCheck = -Double.infinity
+    /// How free vehicles and waiting orders are paired.
+    let policy: DispatchPolicy
 
     /// Messages to send, drained by whoever carries them (the engine, or a WebSocket).
     public var outbox: [(vehicle: Int, command: VehicleCommand)] = []
     /// Things that happened, drained by the engine.
     public var events: [CorridorEvent] = []
 
-    /// A controller for `network`'s fleet, each vehicle parked at its home at `now`.
-    public init(network: CorridorNetwork, now: Double, batteryFraction: Double = 1) {
+    /// A controller for `network`'s fleet, each vehicle parked at its home at `now`,
+    /// pairing vehicles and orders by `policy` (a baseline only in benchmarks).
+    public init(network: CorridorNetwork, now: Double, batteryFraction: Double = 1, policy: DispatchPolicy = .smartgate) {
         self.network = network
+        self.policy = policy
         vehicles = network.shuttles.map { spec in
             let home = network.locations[network.locationIndex[spec.home]!].point
             return Vehicle(spec: spec, lastReport: now, point: home, batteryKWh: spec.batteryKWh * batteryFraction)

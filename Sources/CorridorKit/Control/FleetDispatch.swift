@@ -2,8 +2,8 @@ import Foundation
 
 extension FleetControl {
     /// Orders become dispatchable when what they depend on has finished; free vehicles get
-    /// the best order they can finish soonest (highest priority first, late deadlines
-    /// weighed); a vehicle already carrying a container may take one next order, which
+    /// orders by the policy (SmartGate's: the best order they can finish soonest, highest
+    /// priority first, late deadlines weighed); a vehicle already carrying a container may take one next order, which
     /// chains work from the bay it unloads at; idle vehicles charge or park.
     func dispatch(_ now: Double) {
         needsDispatch = false
@@ -100,9 +100,9 @@ extension FleetControl {
             }
         }
         while !free.isEmpty && !candidates.isEmpty {
-            let top = candidates.map(\.priority).max()!
-            var best: (order: Int, slot: Int, score: Double)?
-            for (o, order) in candidates.enumerated() where order.priority == top {
+            let top = policy.highestPriorityFirst ? candidates.map(\.priority).max()! : nil
+            var best: (order: Int, slot: Int, rank: (Double, Double))?
+            for (o, order) in candidates.enumerated() where top == nil || order.priority == top {
                 let source = network.locationIndex[order.from]!
                 // An earlier assignment in this round may have claimed the same bay.
                 if blocks.reservedBy[source] != nil { continue }
@@ -124,13 +124,14 @@ extension FleetControl {
                         + metres(sourcePoint, destinationPoint, kmh) / 1_000 * spec.loadedKWhPerKm
                     if f.kWh - kWh < energy.critical * spec.batteryKWh { continue }
                     let done = f.time + toSource + rules.loadSeconds + carry + rules.unloadSeconds
-                    var score = done
-                    if let deadline = order.deadline?.timeIntervalSince1970, done > deadline { score += 4 * (done - deadline) }
-                    if best == nil || score < best!.score { best = (o, slot, score) }
+                    let late = order.deadline.map { max(0, done - $0.timeIntervalSince1970) } ?? 0
+                    let rank = policy.rank(orderRank: o, slot: slot, toSource: toSource, done: done, lateSeconds: late)
+                    if best == nil || rank < best!.rank { best = (o, slot, rank) }
                 }
             }
             guard let choice = best else {
                 // Nobody can take the top-priority orders now; look at the next level.
+                guard let top else { break }
                 candidates.removeAll { $0.priority == top }
                 continue
             }

@@ -46,12 +46,14 @@ public final class CorridorEngine {
     /// Seconds between checker and controller ticks (at most 5, so a cycle shows within 5 s).
     public let tickSeconds: Double
 
-    /// Builds the fleet at home, all batteries at `batteryFraction`, at Unix time `start`.
-    public init(network: CorridorNetwork, start: Double, batteryFraction: Double = 1, tickSeconds: Double = 5) {
+    /// Builds the fleet at home, all batteries at `batteryFraction`, at Unix time `start`;
+    /// the controller pairs vehicles and orders by `policy`.
+    public init(network: CorridorNetwork, start: Double, batteryFraction: Double = 1, tickSeconds: Double = 5,
+                policy: DispatchPolicy = .smartgate) {
         self.network = network
         now = start
         self.tickSeconds = min(5, tickSeconds)
-        control = FleetControl(network: network, now: start, batteryFraction: batteryFraction)
+        control = FleetControl(network: network, now: start, batteryFraction: batteryFraction, policy: policy)
         checker = SafetyChecker(network: network)
         shuttles = network.shuttles.map { spec in
             SimulatedShuttle(spec: spec, network: network, at: network.locations[network.locationIndex[spec.home]!].point,
