@@ -112,7 +112,7 @@ public struct ShuttleSpec: Sendable, Codable, Equatable {
     public var home: String
 
     /// Authorised by Vietnam and China both.
-    public var mayCross: Bool { Set(authorisedBy) == Set(BorderSide.allCases) }
+    public var mayCross: Bool { BorderSide.allCases.allSatisfy(authorisedBy.contains) }
 }
 
 /// Battery thresholds, as fractions of capacity (openTCS's four levels).

@@ -39,12 +39,23 @@ public final class SafetyChecker {
         /// The remaining route as path indices and the end point, parsed once per change.
         var ahead: [Int] = []
         var end: Int?
+    }
+
+    /// What the periodic pass reads of every vehicle, apart from the report itself: most
+    /// vehicles are not waiting, and copying their whole report every 5 s showed in profiles.
+    struct Waiting {
+        /// Standing with its next node not yet released, no error, not paused.
+        var eligible = false
+        /// Its last report carried a fatal error.
+        var fatal = false
+        var at = -Double.infinity
         var waited = 0.0
         var flaggedStarving = false
     }
 
     public let network: CorridorNetwork
     private var seen: [Seen?]
+    private var waiting: [Waiting]
     private var occupants: [[Int]]
     private var activeConflicts = Set<String>()
     private var lastTick: Double?
@@ -64,6 +75,7 @@ public final class SafetyChecker {
     public init(network: CorridorNetwork) {
         self.network = network
         seen = Array(repeating: nil, count: network.shuttles.count)
+        waiting = Array(repeating: Waiting(), count: network.shuttles.count)
         occupants = Array(repeating: [], count: network.resources.count)
     }
 
@@ -76,6 +88,14 @@ public final class SafetyChecker {
             record(.unauthorisedVehicle, now, [state.serialNumber], "state from a vehicle not in the fleet")
             return
         }
+        observe(state, from: v, now: now)
+    }
+
+    /// A state report from fleet vehicle `v` (the engine knows which without a lookup).
+    func observe(_ state: VDA5050.State, from v: Int, now: Double) {
+        waiting[v].at = now
+        waiting[v].eligible = state.isWaitingForRelease && state.errors.isEmpty && !state.paused
+        waiting[v].fatal = state.errors.contains { $0.errorLevel == .fatal }
         let previous = seen[v]
         if var same = previous, !state.driving, !same.state.driving, same.state.orderId == state.orderId,
            same.state.orderUpdateId == state.orderUpdateId, same.state.lastNodeSequenceId == state.lastNodeSequenceId,
@@ -88,7 +108,7 @@ public final class SafetyChecker {
             seen[v] = same
             return
         }
-        var entry = Seen(state: state, at: now, waited: previous?.waited ?? 0, flaggedStarving: previous?.flaggedStarving ?? false)
+        var entry = Seen(state: state, at: now)
         let point = network.pointIndex[state.lastNodeId]
         let onEdge = state.driving || state.distanceSinceLastNode > 0
         if onEdge, let first = state.edgeStates.first, let path = network.pathIndex[first.edgeId] {
@@ -150,19 +170,16 @@ public final class SafetyChecker {
         lastTick = now
         let silentAfter = network.plant.operations.silentAfterSeconds
         func isDown(_ w: Int) -> Bool {
-            guard let s = seen[w] else { return false }
-            return now - s.at > silentAfter || s.state.errors.contains { $0.errorLevel == .fatal }
+            waiting[w].at.isFinite && (now - waiting[w].at > silentAfter || waiting[w].fatal)
         }
         var needs: [Int: [Int]] = [:]
         let window = network.windows.window(containing: now)
-        for v in seen.indices where seen[v] != nil {
-            guard seen[v]!.state.isWaitingForRelease, seen[v]!.state.errors.isEmpty, !seen[v]!.state.paused,
-                  now - seen[v]!.at <= silentAfter else {
-                seen[v]!.waited = 0
-                seen[v]!.flaggedStarving = false
+        for v in waiting.indices {
+            guard waiting[v].eligible, now - waiting[v].at <= silentAfter, let entry = seen[v] else {
+                waiting[v].waited = 0
+                waiting[v].flaggedStarving = false
                 continue
             }
-            let entry = seen[v]!
             // Waiting at the span for the window: nobody to wait for.
             if let first = entry.ahead.first, network.paths[first].onBridge {
                 let bridgeAhead = network.bridgeSeconds(on: entry.ahead[...], kmh: network.shuttles[v].maxSpeedKmh)
@@ -189,11 +206,11 @@ public final class SafetyChecker {
             } else if blockers.contains(where: isDown) {
                 blockedByFaultSeconds += elapsed
             } else {
-                seen[v]!.waited += elapsed
-                let waited = seen[v]!.waited
+                waiting[v].waited += elapsed
+                let waited = waiting[v].waited
                 longestWaitSeconds = max(longestWaitSeconds, waited)
-                if waited > network.plant.operations.waitBoundSeconds && !entry.flaggedStarving {
-                    seen[v]!.flaggedStarving = true
+                if waited > network.plant.operations.waitBoundSeconds && !waiting[v].flaggedStarving {
+                    waiting[v].flaggedStarving = true
                     record(.starvation, now, [network.shuttles[v].id],
                            "waited \(Int(waited)) s at \(entry.state.lastNodeId), bound \(Int(network.plant.operations.waitBoundSeconds)) s")
                 }

@@ -276,8 +276,8 @@ public final class CorridorEngine {
                 swap(&states, &shuttle.outbox)
                 if shuttle.silent { continue }
                 for state in states {
-                    checker.observe(state, now: now)
-                    control.receive(state, now: now)
+                    checker.observe(state, from: v, now: now)
+                    control.receive(state, from: v, now: now)
                 }
             }
             if !control.events.isEmpty {
