@@ -19,12 +19,13 @@ The model (the Swift brute-force solver implements the same):
   * vehicle k starts at its home, free at time 0; each order is done by exactly one vehicle,
     and a vehicle does its orders in a sequence;
   * order i after location p (home or the previous order's destination), ready at t (0, or the
-    previous order's completion): empty leg p -> from_i = (before b, span s, after a), nothing
-    when p == from_i. s > 0: span start S_e >= t + b, arrival A = S_e + s + a; s == 0:
-    A >= t + b + a. Waiting is allowed anywhere;
-  * load start L >= A and L >= release_i (the model is offline: it knows every order from time
-    0 and may be at the bay before the release, while the dispatchers are online, so every gap
-    includes the value of knowing the future);
+    previous order's completion): the vehicle leaves for it at d >= max(t, release_i) (nobody
+    moves for an order before it exists); empty leg p -> from_i = (before b, span s, after a),
+    nothing when p == from_i. s > 0: span start S_e >= d + b, arrival A = S_e + s + a; s == 0:
+    A >= d + b + a. Waiting is allowed anywhere;
+  * load start L >= A (>= release_i). The model is still offline: it knows every order from
+    time 0 (it may keep a vehicle for an order to come, or order the span for it), while the
+    dispatchers are online, so every gap includes the value of knowing the future;
   * loaded leg from_i -> to_i = (b', s', a'): s' > 0: span start S_l >= L + load + b',
     completion C = S_l + s' + a' + unload; s' == 0: C = L + load + b' + a' + unload;
   * one vehicle at a time on the span: NoOverlap over every span interval [S, S + s) and the
@@ -245,8 +246,9 @@ def plan_order(inst, i, loc, ready, busy):
     gap of `busy`: (empty span start or None, load start, loaded span start or None, done)."""
     o = inst.orders[i]
     b, s, a = inst.leg(loc, o["from"])
-    empty = earliest_slot(busy, ready + b, s) if s > 0 else None
-    arrive = empty + s + a if s > 0 else ready + b + a
+    leave = max(ready, inst.release[i])
+    empty = earliest_slot(busy, leave + b, s) if s > 0 else None
+    arrive = empty + s + a if s > 0 else leave + b + a
     load = max(arrive, inst.release[i])
     b, s, a = inst.loaded[i]
     loaded = earliest_slot(busy, load + inst.load + b, s) if s > 0 else None
@@ -381,8 +383,9 @@ class Model:
         ways_in = [[inst.leg(home, o["from"]) for _, home in inst.vehicles]
                    + [inst.leg(p["to"], o["from"]) for j, p in enumerate(inst.orders) if j != i]
                    for i, o in enumerate(inst.orders)]
-        self.earliest_load = [max(inst.release[i], min(sum(l) for l in ways_in[i])) for i in range(n)]
         self.min_setup = [min(sum(l) for l in ways_in[i]) for i in range(n)]
+        # Nobody leaves for an order before its release.
+        self.earliest_load = [inst.release[i] + self.min_setup[i] for i in range(n)]
         self.earliest = [e + w for e, w in zip(self.earliest_load, inst.work)]
         least = [inst.term(i, e) for i, e in enumerate(self.earliest)]
         self.latest = [(upper - (sum(least) - least[i])) // inst.weight[i] for i in range(n)]
@@ -426,10 +429,12 @@ class Model:
                 self.empty_start[i] = m.NewIntVar(0, self.latest[i], f"Se_{self.inst.ids[i]}")
             S = self.empty_start[i]
             m.Add(S >= ready + b).OnlyEnforceIf(lit)
+            m.Add(S >= self.inst.release[i] + b).OnlyEnforceIf(lit)
             m.Add(L >= S + s + a).OnlyEnforceIf(lit)
             self.into.setdefault(i, []).append((lit, s))
         else:
             m.Add(L >= ready + b + a).OnlyEnforceIf(lit)
+            m.Add(L >= self.inst.release[i] + b + a).OnlyEnforceIf(lit)
         if self.per_vehicle:
             m.Add(L == ready + b + s + a + self.empty_wait[i]).OnlyEnforceIf(lit)
 
@@ -662,10 +667,11 @@ def explain_infeasible(inst, plan, completions):
         for i in plan.sequences[vid]:
             o = inst.orders[i]
             b, s, a = inst.leg(loc, o["from"])
-            if i in plan.empty and plan.empty[i][1] < ready + b:
+            leave = max(ready, inst.release[i])
+            if i in plan.empty and plan.empty[i][1] < leave + b:
                 why.append(f"{o['id']}: empty crossing at {plan.empty[i][1] / SCALE} s, "
-                           f"earliest {(ready + b) / SCALE} s")
-            start = plan.empty[i][1] if i in plan.empty else ready + b
+                           f"earliest {(leave + b) / SCALE} s")
+            start = plan.empty[i][1] if i in plan.empty else leave + b
             load = max(start + s + a, inst.release[i])
             b, s, a = inst.loaded[i]
             if i in plan.loaded and plan.loaded[i][1] < load + inst.load + b:

@@ -1,8 +1,9 @@
 /// The exact model's rules (the problem `scripts/corridor_cpsat.py` solves), played out
 /// for one vehicle's sequence of orders, so that the brute-force solver and the replay
 /// check share them:
-/// - a vehicle starts at its home, free at 0; an order is an empty leg to its bay, the
-///   load (not before the order's release), the loaded leg, the unload;
+/// - a vehicle starts at its home, free at 0; an order is an empty leg to its bay, begun
+///   no earlier than the order's release (nobody moves for an order before it exists),
+///   the load, the loaded leg, the unload;
 /// - a leg takes `before` seconds to the stop line, `span` on the span (none when it does
 ///   not cross) and `after` beyond; a vehicle may wait anywhere, so only when it enters
 ///   the span is chosen: at or after it reaches the stop line;
@@ -53,21 +54,22 @@ struct VehicleWalk {
         while next < sequence.count {
             let i = sequence[next], order = instance.orders[i]
             let leg = loaded ? instance.leg(order.from, order.to) : instance.leg(place, order.from)
+            let leaves = loaded ? time : max(time, order.release)
             if leg.span > 0 {
-                pending = Crossing(ready: time + leg.before, span: leg.span, order: i, loaded: loaded)
+                pending = Crossing(ready: leaves + leg.before, span: leg.span, order: i, loaded: loaded)
                 return
             }
             if loaded {
-                finish(i, at: time + leg.before + leg.after + instance.unloadSeconds)
+                finish(i, at: leaves + leg.before + leg.after + instance.unloadSeconds)
             } else {
-                arrive(at: time + leg.before + leg.after, for: i)
+                arrive(at: leaves + leg.before + leg.after, for: i)
             }
         }
     }
 
     private mutating func arrive(at time: Double, for i: Int) {
         let order = instance.orders[i]
-        self.time = max(time, order.release) + instance.loadSeconds
+        self.time = time + instance.loadSeconds
         place = order.from
         loaded = true
     }
