@@ -17,6 +17,14 @@ public enum DispatchPolicy: String, Sendable, Codable, CaseIterable {
     /// Only orders of the highest waiting priority are looked at in a round.
     var highestPriorityFirst: Bool { self == .smartgate }
 
+    /// A vehicle that must cross the span empty to reach an order counts the span's time
+    /// for every vehicle already waiting for a grant (the baselines: travel time only).
+    var weighsEmptyCrossings: Bool { self == .smartgate }
+
+    /// Vehicles waiting for the same blocks are served by their order's priority before
+    /// their age (the baselines: by age alone).
+    var servesUrgentFirst: Bool { self == .smartgate }
+
     /// Ranks a feasible pairing; the lowest rank is assigned first, ties to the first seen.
     /// `orderRank` is the order's place among the candidates (oldest first), `slot` the
     /// vehicle's place among the free ones (fleet order).

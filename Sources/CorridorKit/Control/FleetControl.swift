@@ -74,6 +74,8 @@ public final class FleetControl {
     var nextWindowCheck = -Double.infinity
     /// How free vehicles and waiting orders are paired.
     let policy: DispatchPolicy
+    /// Seconds the slowest crossing of the span takes.
+    let spanSeconds: Double
 
     /// Messages to send, drained by whoever carries them (the engine, or a WebSocket).
     public var outbox: [(vehicle: Int, command: VehicleCommand)] = []
@@ -85,6 +87,8 @@ public final class FleetControl {
     public init(network: CorridorNetwork, now: Double, batteryFraction: Double = 1, policy: DispatchPolicy = .smartgate) {
         self.network = network
         self.policy = policy
+        spanSeconds = network.paths.indices.filter { network.paths[$0].onBridge }
+            .map { p in network.shuttles.map { network.seconds(along: p, kmh: $0.maxSpeedKmh) }.max() ?? 0 }.max() ?? 0
         vehicles = network.shuttles.map { spec in
             let home = network.locations[network.locationIndex[spec.home]!].point
             return Vehicle(spec: spec, lastReport: now, point: home, batteryKWh: spec.batteryKWh * batteryFraction)
@@ -529,7 +533,7 @@ public final class FleetControl {
         vehicles[v].drive = Drive(
             id: driveID, route: route, target: task.target, resolved: resolved,
             action: actionType.map { VDA5050.Action($0, id: "\(driveID)-\($0.rawValue)") },
-            order: task.orderID, segments: segments, requestedAt: now)
+            order: task.orderID, priority: task.orderID.flatMap { orders[$0]?.priority } ?? 0, segments: segments, requestedAt: now)
         if route.paths.isEmpty {
             // Already there: an order of one node carrying the action.
             vehicles[v].drive!.granted = 1
@@ -586,7 +590,8 @@ public final class FleetControl {
 
     // MARK: block allocation
 
-    /// Grants waiting segments, oldest request first.
+    /// Grants waiting segments, oldest request first (by SmartGate's policy the more urgent
+    /// container first).
     func allocate(_ now: Double) {
         needsAllocation = false
         nextWindowCheck = .infinity
@@ -594,13 +599,22 @@ public final class FleetControl {
         // Read in place: `vehicles[v].drive` on the class's array copied each whole vehicle
         // (a tenth of the scale day's time in profiles).
         let requests = vehicles.withUnsafeBufferPointer { fleet in
-            fleet.indices.compactMap { v -> (v: Int, at: Double)? in
+            fleet.indices.compactMap { v -> (v: Int, urgency: Int, empty: Int, at: Double)? in
                 guard fleet[v].health == .ok, let at = fleet[v].drive?.requestedAt, fleet[v].drive?.cancelled == false else { return nil }
-                return (v, at)
+                // A crossing held for the window is not planned again before the window opens.
+                if let held = fleet[v].drive?.heldForWindowUntil, held > now {
+                    nextWindowCheck = min(nextWindowCheck, held)
+                    return nil
+                }
+                // Oldest first; by SmartGate's policy the more urgent container first (an urgent
+                // one waiting out a closed window crosses first when it opens), then a loaded
+                // vehicle before an empty one (its order is done minutes sooner).
+                guard policy.servesUrgentFirst else { return (v, 0, 0, at) }
+                return (v, -(fleet[v].drive?.priority ?? 0), fleet[v].loaded ? 0 : 1, at)
             }
         }
         guard !requests.isEmpty else { return }
-        let waiting = requests.sorted { $0.at < $1.at }.map(\.v)
+        let waiting = requests.sorted { ($0.urgency, $0.empty, $0.at) < ($1.urgency, $1.empty, $1.at) }.map(\.v)
         // Sides with a crossing that could go now but for the span itself.
         var readySides: [BorderSide: Bool] = [:]
         var plans: [Plan?] = []
@@ -670,6 +684,7 @@ public final class FleetControl {
             if !network.windows.admits(crossingAt: now, taking: seconds) {
                 let opening = network.windows.window(containing: now).map { $0.upperBound } ?? network.windows.nextOpening(atOrAfter: now) ?? now + 3_600
                 nextWindowCheck = min(nextWindowCheck, max(opening, now + 1))
+                vehicles[v].drive!.heldForWindowUntil = max(opening, now + 1)
                 return Plan(uses: [], target: nil, crossingFrom: side, grantable: false, blockedOnlyBySpan: false,
                             blockedByHealthyHolders: false, route: drive.route, segment: drive.segments[index])
             }

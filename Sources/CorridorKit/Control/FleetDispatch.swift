@@ -69,7 +69,7 @@ extension FleetControl {
             if let a = availability(v, now: now) { free.append((v, a.time, a.point, a.kWh)) }
         }
         guard !free.isEmpty else { return }
-        var candidates: [TransportOrder] = []
+        var candidates: [(order: TransportOrder, source: Int, destination: Int)] = []
         // From each bay that can be entered now, its oldest orders (and any urgent one).
         for source in waitingAtBay.indices where !waitingAtBay[source].isEmpty {
             // A bay someone else is headed to or standing in waits until it is free.
@@ -81,35 +81,36 @@ extension FleetControl {
                 seen += 1
                 guard let order = orders[id] else { return true }
                 if taken < 2 || order.priority > 0 {
-                    candidates.append(order)
+                    let destination = network.locationIndex[order.to] ?? network.groups[order.to]?.first ?? source
+                    candidates.append((order, source, destination))
                     taken += 1
                 }
                 return seen < 8
             }
         }
-        candidates.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        candidates.sort { ($0.order.createdAt, $0.order.id) < ($1.order.createdAt, $1.order.id) }
         // Loaded vehicles on their way to a bay group come first: a bay that frees goes to
         // them before a new pick, or a steady stream of picks would starve them.
         var spareBays: [String: Int] = [:]
         for (name, members) in network.groups {
             spareBays[name] = members.count { isFree($0, for: -1) }
         }
-        for vehicle in vehicles {
-            if let drive = vehicle.drive, vehicle.loaded, drive.resolved == nil, case .group(let name) = drive.target {
-                spareBays[name, default: 0] -= 1
+        vehicles.withUnsafeBufferPointer { fleet in
+            for vehicle in fleet where vehicle.loaded && vehicle.drive?.resolved == nil {
+                if case .group(let name)? = vehicle.drive?.target { spareBays[name, default: 0] -= 1 }
             }
         }
+        // An empty trip across the span takes the span from vehicles already queueing for it.
+        let queueing = policy.weighsEmptyCrossings ? vehicles.withUnsafeBufferPointer { fleet in fleet.count { $0.drive?.requestedAt != nil } } : 0
         while !free.isEmpty && !candidates.isEmpty {
-            let top = policy.highestPriorityFirst ? candidates.map(\.priority).max()! : nil
+            let top = policy.highestPriorityFirst ? candidates.map(\.order.priority).max()! : nil
             var best: (order: Int, slot: Int, rank: (Double, Double))?
-            for (o, order) in candidates.enumerated() where top == nil || order.priority == top {
-                let source = network.locationIndex[order.from]!
+            for (o, (order, source, destination)) in candidates.enumerated() where top == nil || order.priority == top {
                 // An earlier assignment in this round may have claimed the same bay.
                 if blocks.reservedBy[source] != nil { continue }
                 let group = network.locations[source].group
                 let spare = group.map { spareBays[$0] ?? 1 } ?? 1
                 let sourcePoint = network.locations[source].point
-                let destination = network.locationIndex[order.to] ?? network.groups[order.to]?.first ?? source
                 let destinationPoint = network.locations[destination].point
                 let occupants = blocks.holders[network.locations[source].resource]
                 for (slot, f) in free.enumerated() {
@@ -123,7 +124,10 @@ extension FleetControl {
                     let kWh = metres(f.point, sourcePoint, kmh) / 1_000 * spec.emptyKWhPerKm
                         + metres(sourcePoint, destinationPoint, kmh) / 1_000 * spec.loadedKWhPerKm
                     if f.kWh - kWh < energy.critical * spec.batteryKWh { continue }
-                    let done = f.time + toSource + rules.loadSeconds + carry + rules.unloadSeconds
+                    var done = f.time + toSource + rules.loadSeconds + carry + rules.unloadSeconds
+                    if queueing > 0, network.side(ofPoint: f.point) != network.locations[source].side {
+                        done += Double(queueing) * spanSeconds
+                    }
                     let late = order.deadline.map { max(0, done - $0.timeIntervalSince1970) } ?? 0
                     let rank = policy.rank(orderRank: o, slot: slot, toSource: toSource, done: done, lateSeconds: late)
                     if best == nil || rank < best!.rank { best = (o, slot, rank) }
@@ -132,13 +136,13 @@ extension FleetControl {
             guard let choice = best else {
                 // Nobody can take the top-priority orders now; look at the next level.
                 guard let top else { break }
-                candidates.removeAll { $0.priority == top }
+                candidates.removeAll { $0.order.priority == top }
                 continue
             }
-            if let group = network.locations[network.locationIndex[candidates[choice.order].from]!].group {
+            if let group = network.locations[candidates[choice.order].source].group {
                 spareBays[group, default: 0] -= 1
             }
-            assign(candidates[choice.order].id, to: free[choice.slot].v, now: now)
+            assign(candidates[choice.order].order.id, to: free[choice.slot].v, now: now)
             candidates.remove(at: choice.order)
             free.remove(at: choice.slot)
         }

@@ -34,12 +34,15 @@ extension FleetControl {
         var target: Target
         var resolved: Int?
         let action: VDA5050.Action?
-        /// The transport order the drive works for, if any.
+        /// The transport order the drive works for, if any, and its priority (0 if none).
         let order: String?
+        let priority: Int
         /// Path index ranges of the route granted one at a time.
         var segments: [Range<Int>]
         var granted = 0
         var requestedAt: Double?
+        /// The request's crossing does not fit in the window before this time.
+        var heldForWindowUntil = -Double.infinity
         var reached = 0
         var actionDone = false
         /// The work was taken away: stop at the next node, then forget the drive.
