@@ -44,9 +44,10 @@ public enum CorridorCommandError: Error, Sendable, Equatable {
 /// - a waiting vehicle holds only the place it stands on, and places are dead-end spurs
 ///   (validated), so the only vehicles anyone waits for are moving ones: no circular wait;
 /// - destinations are reserved before they are entered, so two vehicles never head for one bay;
-/// - a younger request may not take a resource an older waiting one needs (no starvation
-///   in the yards), and with vehicles ready on both sides the span alternates after
-///   `maxSameDirectionInRow` crossings;
+/// - requests are served in order (by SmartGate's policy: the container's priority, loaded
+///   before empty, then age; by the baselines': age), and a later one may not take a
+///   resource an earlier waiting one needs (no starvation in the yards); with vehicles
+///   ready on both sides the span alternates after `maxSameDirectionInRow` crossings;
 /// - holdings follow reported positions only and are never released on an error.
 public final class FleetControl {
     public let network: CorridorNetwork

@@ -3,8 +3,9 @@ import Foundation
 extension FleetControl {
     /// Orders become dispatchable when what they depend on has finished; free vehicles get
     /// orders by the policy (SmartGate's: the best order they can finish soonest, highest
-    /// priority first, late deadlines weighed); a vehicle already carrying a container may take one next order, which
-    /// chains work from the bay it unloads at; idle vehicles charge or park.
+    /// priority first, late deadlines and empty crossings of a busy span weighed); a vehicle
+    /// already carrying a container may take one next order, which chains work from the bay
+    /// it unloads at; idle vehicles charge or park.
     func dispatch(_ now: Double) {
         needsDispatch = false
         resolveDependencies(now)
@@ -63,77 +64,31 @@ extension FleetControl {
         network.metres(from: from, to: to, kmh: kmh)
     }
 
+    /// A vehicle that can take an order: when and where it will be free, with how much energy.
+    struct FreeVehicle {
+        var v: Int
+        var time: Double
+        var point: Int
+        var kWh: Double
+    }
+
+    /// An order dispatch may give out now, with its bays.
+    struct Candidate {
+        var order: TransportOrder
+        var source: Int
+        var destination: Int
+    }
+
     private func assignOrders(_ now: Double) {
-        var free: [(v: Int, time: Double, point: Int, kWh: Double)] = []
-        for v in vehicles.indices {
-            if let a = availability(v, now: now) { free.append((v, a.time, a.point, a.kWh)) }
-        }
+        var free = vehicles.indices.compactMap { v in availability(v, now: now).map { FreeVehicle(v: v, time: $0.time, point: $0.point, kWh: $0.kWh) } }
         guard !free.isEmpty else { return }
-        var candidates: [(order: TransportOrder, source: Int, destination: Int)] = []
-        // From each bay that can be entered now, its oldest orders (and any urgent one).
-        for source in waitingAtBay.indices where !waitingAtBay[source].isEmpty {
-            // A bay someone else is headed to or standing in waits until it is free.
-            if blocks.reservedBy[source] != nil { continue }
-            let occupants = blocks.holders[network.locations[source].resource]
-            if !occupants.isEmpty && !occupants.allSatisfy({ o in free.contains { $0.v == o } }) { continue }
-            var taken = 0, seen = 0
-            waitingAtBay[source].visit { id in
-                seen += 1
-                guard let order = orders[id] else { return true }
-                if taken < 2 || order.priority > 0 {
-                    let destination = network.locationIndex[order.to] ?? network.groups[order.to]?.first ?? source
-                    candidates.append((order, source, destination))
-                    taken += 1
-                }
-                return seen < 8
-            }
-        }
-        candidates.sort { ($0.order.createdAt, $0.order.id) < ($1.order.createdAt, $1.order.id) }
-        // Loaded vehicles on their way to a bay group come first: a bay that frees goes to
-        // them before a new pick, or a steady stream of picks would starve them.
-        var spareBays: [String: Int] = [:]
-        for (name, members) in network.groups {
-            spareBays[name] = members.count { isFree($0, for: -1) }
-        }
-        vehicles.withUnsafeBufferPointer { fleet in
-            for vehicle in fleet where vehicle.loaded && vehicle.drive?.resolved == nil {
-                if case .group(let name)? = vehicle.drive?.target { spareBays[name, default: 0] -= 1 }
-            }
-        }
+        var candidates = candidates(for: free)
+        var spareBays = spareBaysPerGroup()
         // An empty trip across the span takes the span from vehicles already queueing for it.
         let queueing = policy.weighsEmptyCrossings ? vehicles.withUnsafeBufferPointer { fleet in fleet.count { $0.drive?.requestedAt != nil } } : 0
         while !free.isEmpty && !candidates.isEmpty {
             let top = policy.highestPriorityFirst ? candidates.map(\.order.priority).max()! : nil
-            var best: (order: Int, slot: Int, rank: (Double, Double))?
-            for (o, (order, source, destination)) in candidates.enumerated() where top == nil || order.priority == top {
-                // An earlier assignment in this round may have claimed the same bay.
-                if blocks.reservedBy[source] != nil { continue }
-                let group = network.locations[source].group
-                let spare = group.map { spareBays[$0] ?? 1 } ?? 1
-                let sourcePoint = network.locations[source].point
-                let destinationPoint = network.locations[destination].point
-                let occupants = blocks.holders[network.locations[source].resource]
-                for (slot, f) in free.enumerated() {
-                    if !occupants.isEmpty && !occupants.allSatisfy({ $0 == f.v }) { continue }
-                    if spare <= 0 && !occupants.contains(f.v) { continue }
-                    let spec = vehicles[f.v].spec
-                    if !spec.mayCross && network.locations[source].side != network.locations[destination].side { continue }
-                    let kmh = spec.maxSpeedKmh
-                    let toSource = network.travelSeconds(from: f.point, to: sourcePoint, kmh: kmh)
-                    let carry = network.travelSeconds(from: sourcePoint, to: destinationPoint, kmh: kmh)
-                    let kWh = metres(f.point, sourcePoint, kmh) / 1_000 * spec.emptyKWhPerKm
-                        + metres(sourcePoint, destinationPoint, kmh) / 1_000 * spec.loadedKWhPerKm
-                    if f.kWh - kWh < energy.critical * spec.batteryKWh { continue }
-                    var done = f.time + toSource + rules.loadSeconds + carry + rules.unloadSeconds
-                    if queueing > 0, network.side(ofPoint: f.point) != network.locations[source].side {
-                        done += Double(queueing) * spanSeconds
-                    }
-                    let late = order.deadline.map { max(0, done - $0.timeIntervalSince1970) } ?? 0
-                    let rank = policy.rank(orderRank: o, slot: slot, toSource: toSource, done: done, lateSeconds: late)
-                    if best == nil || rank < best!.rank { best = (o, slot, rank) }
-                }
-            }
-            guard let choice = best else {
+            guard let choice = bestPairing(candidates, free, priority: top, spareBays: spareBays, queueing: queueing) else {
                 // Nobody can take the top-priority orders now; look at the next level.
                 guard let top else { break }
                 candidates.removeAll { $0.order.priority == top }
@@ -146,6 +101,89 @@ extension FleetControl {
             candidates.remove(at: choice.order)
             free.remove(at: choice.slot)
         }
+    }
+
+    /// From each bay that can be entered now, its oldest orders (and any urgent one), oldest first.
+    private func candidates(for free: [FreeVehicle]) -> [Candidate] {
+        var candidates: [Candidate] = []
+        for source in waitingAtBay.indices where !waitingAtBay[source].isEmpty {
+            // A bay someone else is headed to or standing in waits until it is free.
+            if blocks.reservedBy[source] != nil { continue }
+            let occupants = blocks.holders[network.locations[source].resource]
+            if !occupants.isEmpty && !occupants.allSatisfy({ o in free.contains { $0.v == o } }) { continue }
+            var taken = 0, seen = 0
+            waitingAtBay[source].visit { id in
+                seen += 1
+                guard let order = orders[id] else { return true }
+                if taken < 2 || order.priority > 0 {
+                    let destination = network.locationIndex[order.to] ?? network.groups[order.to]?.first ?? source
+                    candidates.append(Candidate(order: order, source: source, destination: destination))
+                    taken += 1
+                }
+                return seen < 8
+            }
+        }
+        return candidates.sorted { ($0.order.createdAt, $0.order.id) < ($1.order.createdAt, $1.order.id) }
+    }
+
+    /// Free bays per bay group, less one for each loaded vehicle on its way to the group:
+    /// a bay that frees goes to them before a new pick, or a steady stream of picks would
+    /// starve them.
+    private func spareBaysPerGroup() -> [String: Int] {
+        var spareBays: [String: Int] = [:]
+        for (name, members) in network.groups {
+            spareBays[name] = members.count { isFree($0, for: -1) }
+        }
+        vehicles.withUnsafeBufferPointer { fleet in
+            for vehicle in fleet where vehicle.loaded && vehicle.drive?.resolved == nil {
+                if case .group(let name)? = vehicle.drive?.target { spareBays[name, default: 0] -= 1 }
+            }
+        }
+        return spareBays
+    }
+
+    /// The feasible pairing the policy ranks first among the candidates of `priority` (all
+    /// when nil), ties to the first seen; nil when none is feasible.
+    private func bestPairing(_ candidates: [Candidate], _ free: [FreeVehicle], priority: Int?, spareBays: [String: Int],
+                             queueing: Int) -> (order: Int, slot: Int)? {
+        var best: (order: Int, slot: Int, rank: (Double, Double))?
+        for (o, candidate) in candidates.enumerated() where priority == nil || candidate.order.priority == priority {
+            // An earlier assignment in this round may have claimed the same bay.
+            if blocks.reservedBy[candidate.source] != nil { continue }
+            let spare = network.locations[candidate.source].group.map { spareBays[$0] ?? 1 } ?? 1
+            let occupants = blocks.holders[network.locations[candidate.source].resource]
+            for (slot, f) in free.enumerated() {
+                if !occupants.isEmpty && !occupants.allSatisfy({ $0 == f.v }) { continue }
+                if spare <= 0 && !occupants.contains(f.v) { continue }
+                guard let (toSource, done) = completion(of: candidate, by: f, queueing: queueing) else { continue }
+                let late = candidate.order.deadline.map { max(0, done - $0.timeIntervalSince1970) } ?? 0
+                let rank = policy.rank(orderRank: o, slot: slot, toSource: toSource, done: done, lateSeconds: late)
+                if best == nil || rank < best!.rank { best = (o, slot, rank) }
+            }
+        }
+        return best.map { ($0.order, $0.slot) }
+    }
+
+    /// When `f` would finish the candidate (and how long it takes to reach its bay), or nil
+    /// when it may not cross or its battery would fall below `critical`.
+    private func completion(of candidate: Candidate, by f: FreeVehicle, queueing: Int) -> (toSource: Double, done: Double)? {
+        let spec = vehicles[f.v].spec
+        // Field by field: copying a location (its strings) per pair showed in profiles.
+        let sourceSide = network.locations[candidate.source].side
+        let sourcePoint = network.locations[candidate.source].point
+        let destinationPoint = network.locations[candidate.destination].point
+        if !spec.mayCross && sourceSide != network.locations[candidate.destination].side { return nil }
+        let kmh = spec.maxSpeedKmh
+        let toSource = network.travelSeconds(from: f.point, to: sourcePoint, kmh: kmh)
+        let carry = network.travelSeconds(from: sourcePoint, to: destinationPoint, kmh: kmh)
+        let kWh = metres(f.point, sourcePoint, kmh) / 1_000 * spec.emptyKWhPerKm
+            + metres(sourcePoint, destinationPoint, kmh) / 1_000 * spec.loadedKWhPerKm
+        if f.kWh - kWh < energy.critical * spec.batteryKWh { return nil }
+        var done = f.time + toSource + rules.loadSeconds + carry + rules.unloadSeconds
+        if queueing > 0, network.side(ofPoint: f.point) != sourceSide {
+            done += Double(queueing) * spanSeconds
+        }
+        return (toSource, done)
     }
 
     private func assign(_ id: String, to v: Int, now: Double) {
