@@ -57,10 +57,10 @@ instances are proven early, as they usually are.
 
 Replay check: SmartGate's assignment and sequences (trace.sequences) are fixed in the model, so
 is the span start of each order's empty and loaded crossing (trace.crossings); its other
-crossings (to park or charge, not in the model) are fixed intervals on the span. It passes when
-that is feasible and each order's model completion equals SmartGate's within the rounding
-slack (for an order whose loaded crossing is not fixed, the model's earliest completion may be
-earlier: SmartGate may have waited). Skipped on energyRelaxed instances.
+crossings (to park or charge, not in the model) are fixed intervals on the span. It fails
+("unfaithful") when the trace lacks a crossing the model's leg needs or an order's crossing was
+made by another vehicle; it passes when the fixed schedule is feasible and each order's model
+completion equals SmartGate's within the rounding slack. Skipped on energyRelaxed instances.
 
 Times are integers in tenths of a second; input durations, releases and deadlines are rounded
 up to the next tenth, closed intervals outwards (the generator's times are exact tenths, so
@@ -590,12 +590,15 @@ class Model:
 class ReplayPlan:
     """What the replay fixes, from SmartGate's trace: sequences (order indices by vehicle),
     windows [floor, ceil] of the empty and loaded span starts by order index, other crossings
-    as fixed (start, length) intervals, and notes on what the model could not place."""
+    as fixed (start, length) intervals, notes, and faults: where the trace is not the model's
+    schedule (a crossing the model's leg needs is missing, or one was made by a vehicle the
+    order is not with), each of which fails the replay as the Swift replay does."""
     sequences: dict
     empty: dict = field(default_factory=dict)
     loaded: dict = field(default_factory=dict)
     fixed: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    faults: list = field(default_factory=list)
     rounded: int = 0
 
 
@@ -626,8 +629,8 @@ def read_trace(inst, trace):
         else:
             plan.fixed.append(c)
         if i is not None and c["vehicle"] != owner[i]:
-            plan.notes.append(f"{inst.ids[i]}: crossing at {c['start']} s by {c['vehicle']}, "
-                              f"but the order is in {owner[i]}'s sequence")
+            plan.faults.append(f"{inst.ids[i]}: crossing at {c['start']} s by {c['vehicle']}, "
+                               f"but the order is in {owner[i]}'s sequence")
     for i, oid in enumerate(inst.ids):
         legs = (("empty", inst.leg(before[i], inst.orders[i]["from"]), -1), ("loaded", inst.loaded[i], 0))
         for kind, (_, span, _), pick in legs:
@@ -639,7 +642,7 @@ def read_trace(inst, trace):
                 plan.rounded += ticks.rounded
                 (plan.empty if kind == "empty" else plan.loaded)[i] = window
             elif span > 0:
-                plan.notes.append(f"{oid}: the trace has no {kind} crossing; its span start is left free")
+                plan.faults.append(f"{oid}: the model's leg crosses the span, the trace has no {kind} crossing")
             plan.fixed += seen
             if seen:
                 plan.notes.append(f"{oid}: {len(seen)} {kind} crossing(s) the model's leg has no place "
@@ -694,6 +697,8 @@ def replay(inst, entry, upper, workers):
         plan = read_trace(inst, trace)
     except (KeyError, TypeError, ValueError) as e:
         return {"status": "invalid", "notes": [f"trace: {e}"]}, None
+    if plan.faults:
+        return {"status": "unfaithful", "notes": plan.faults + plan.notes, "mismatches": []}, None
     sg_units = inst.units([Ticks()(completions[oid]) for oid in inst.ids])
     model = Model(inst, 4 * max(upper, sg_units), len(inst.orders) <= SMALL_MAX_ORDERS, plan.fixed)
     keys = model.true_keys(plan.sequences)

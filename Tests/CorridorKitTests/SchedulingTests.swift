@@ -61,6 +61,11 @@ struct SchedulingTests {
         var missing = run.trace
         missing.crossings.removeAll { $0.kind == .loaded && $0.order == instance.orders[0].id }
         #expect(ScheduleReplay.problems(missing, completions: run.completions, in: instance).contains { $0.contains("no such crossing") })
+        var doubled = run.trace
+        let first = instance.orders[0].id
+        let other = try #require(doubled.sequences.keys.sorted().first { !(doubled.sequences[$0] ?? []).contains(first) })
+        doubled.sequences[other, default: []].append(first)
+        #expect(ScheduleReplay.problems(doubled, completions: run.completions, in: instance).contains { $0 == "\(first) is in 2 sequences, not one" })
     }
 
     /// One vehicle at A-P1, one order A-H1 → B-H1: the optimum is the two legs and the

@@ -46,8 +46,10 @@ public enum CorridorCommandError: Error, Sendable, Equatable {
 /// - destinations are reserved before they are entered, so two vehicles never head for one bay;
 /// - requests are served in order (by SmartGate's policy: the container's priority, loaded
 ///   before empty, then age; by the baselines': age), and a later one may not take a
-///   resource an earlier waiting one needs (no starvation in the yards); with vehicles
-///   ready on both sides the span alternates after `maxSameDirectionInRow` crossings;
+///   resource an earlier waiting one needs; by age alone no request waits forever, while
+///   a steady stream of urgent or loaded requests could hold back an empty one (the
+///   checker reports any wait past `waitBoundSeconds`); with vehicles ready on both sides
+///   the span alternates after `maxSameDirectionInRow` crossings;
 /// - holdings follow reported positions only and are never released on an error.
 public final class FleetControl {
     public let network: CorridorNetwork

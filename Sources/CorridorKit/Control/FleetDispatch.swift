@@ -84,7 +84,8 @@ extension FleetControl {
         guard !free.isEmpty else { return }
         var candidates = candidates(for: free)
         var spareBays = spareBaysPerGroup()
-        // An empty trip across the span takes the span from vehicles already queueing for it.
+        // An empty trip across the span takes it from vehicles already waiting for it; every
+        // vehicle waiting for a grant is counted (on a busy day most wait for the span).
         let queueing = policy.weighsEmptyCrossings ? vehicles.withUnsafeBufferPointer { fleet in fleet.count { $0.drive?.requestedAt != nil } } : 0
         while !free.isEmpty && !candidates.isEmpty {
             let top = policy.highestPriorityFirst ? candidates.map(\.order.priority).max()! : nil

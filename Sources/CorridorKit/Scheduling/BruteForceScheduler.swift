@@ -5,8 +5,11 @@
 /// objective only grows with completions, so the best of them is the optimum. It checks
 /// the CP-SAT model on instances of up to four or five orders.
 public enum BruteForceScheduler {
+    /// The optimum found.
     public struct Result: Sendable {
+        /// The objective of the best schedule, in seconds.
         public var objective: Double
+        /// Each order's completion in that schedule.
         public var completions: [String: Double]
         /// Complete schedules played out (those cut off part way are not counted).
         public var evaluated: Int

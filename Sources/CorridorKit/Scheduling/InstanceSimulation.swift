@@ -5,13 +5,16 @@ import Foundation
 public struct SimulatedSchedule: Sendable {
     /// Seconds from 0 at which each finished order's container was unloaded.
     public var completions: [String: Double]
+    /// What the safety checker found (none is the only acceptable answer).
     public var violations: [SafetyViolation]
+    /// The schedule as it ran, for ``ScheduleReplay``.
     public var trace: ScheduleTrace
 }
 
 /// A run's schedule in the exact model's terms: each vehicle's orders in the order it
 /// loaded them, and every span crossing with what it was for.
 public struct ScheduleTrace: Sendable, Codable, Equatable {
+    /// What a crossing was for.
     public enum Purpose: String, Sendable, Codable {
         /// On the way to pick `order`.
         case empty
@@ -21,15 +24,19 @@ public struct ScheduleTrace: Sendable, Codable, Equatable {
         case other
     }
 
+    /// One vehicle granted the span.
     public struct Crossing: Sendable, Codable, Equatable {
         public var vehicle: String
         /// When the vehicle was granted the span (it stands at the stop line then).
         public var start: Double
+        /// The order the vehicle was working for (nil when parking or charging).
         public var order: String?
         public var kind: Purpose
     }
 
+    /// Each vehicle's orders, in the order it loaded them.
     public var sequences: [String: [String]]
+    /// Every crossing, in the order they were granted.
     public var crossings: [Crossing]
 }
 

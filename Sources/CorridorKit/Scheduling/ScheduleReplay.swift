@@ -43,8 +43,11 @@ public enum ScheduleReplay {
         for start in starts where instance.earliestCrossing(at: start, taking: span) > start + tolerance {
             problems.append("the crossing at \(start) s lies in a closed interval")
         }
-        let assigned = trace.sequences.values.reduce(0) { $0 + $1.count }
-        if assigned != instance.orders.count { problems.append("\(assigned) of \(instance.orders.count) orders in the sequences") }
+        let assigned = trace.sequences.values.flatMap { $0 }
+        for order in instance.orders {
+            let times = assigned.count { $0 == order.id }
+            if times != 1 { problems.append("\(order.id) is in \(times) sequences, not one") }
+        }
         return problems
     }
 }

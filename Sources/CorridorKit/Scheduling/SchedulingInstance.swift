@@ -8,12 +8,15 @@ import GateKit
 /// at the span), so a solver that does not route sees exactly the times the simulation uses.
 ///
 /// Objective: the sum over orders of weight × (completion − release), plus `lateWeight`
-/// × the seconds each order finishes past its deadline. ``ScheduleModel`` states the
-/// constraints.
+/// × the seconds each order finishes past its deadline. The constraints are stated where
+/// they are played out (`VehicleWalk`, ScheduleModel.swift) and in the CP-SAT script.
 public struct SchedulingInstance: Sendable, Codable {
+    /// One container to carry across, from a bay on one side to a bay on the other.
     public struct Order: Sendable, Codable, Equatable {
         public var id: String
+        /// The bay the container waits in.
         public var from: String
+        /// The bay it goes to.
         public var to: String
         /// Seconds from 0 at which the order is known and its container is in its bay.
         public var release: Double
@@ -21,6 +24,7 @@ public struct SchedulingInstance: Sendable, Codable {
         public var priority: Int
         /// The order's weight in the objective (3 for urgent orders, else 1).
         public var weight: Double
+        /// Seconds from 0 after which each second counts `lateWeight` more (absent: none).
         public var deadline: Double?
     }
 
@@ -35,11 +39,14 @@ public struct SchedulingInstance: Sendable, Codable {
         public static let none = Leg(before: 0, span: 0, after: 0)
     }
 
+    /// The format tag every instance file carries.
     public static let currentFormat = "smartgate-corridor-instance/2"
 
     public var format: String
+    /// The ``InstanceClass`` it was drawn from ("test" for hand-made ones).
     public var instanceClass: String
     public var seed: UInt64
+    /// The plant the simulation runs on; its fleet are the vehicles.
     public var plant: CorridorPlant
     public var orders: [Order]
     /// Each shuttle's starting location (its home).
@@ -56,7 +63,9 @@ public struct SchedulingInstance: Sendable, Codable {
     /// Intervals [start, end) (seconds from 0) in which no part of a crossing may lie: the
     /// span's closed windows over the first two days.
     public var closed: [[Double]]
+    /// What each second past a deadline adds to the objective.
     public var lateWeight: Double
+    /// The objective in words, for a reader of the file.
     public var objective: String
 
     /// An instance on `plant` (whose fleet are the vehicles), with legs and closed
@@ -89,9 +98,9 @@ public struct SchedulingInstance: Sendable, Codable {
     /// The objective of a run, or nil when an order did not finish.
     public func objective(of completions: [String: Double]) -> Double? {
         var sum = 0.0
-        for order in orders {
+        for (i, order) in orders.enumerated() {
             guard let done = completions[order.id] else { return nil }
-            sum += order.weight * (done - order.release) + lateWeight * max(0, done - (order.deadline ?? .infinity))
+            sum += cost(of: i, at: done)
         }
         return sum
     }

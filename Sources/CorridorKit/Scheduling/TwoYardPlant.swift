@@ -4,14 +4,18 @@ import Foundation
 /// Chinese) joined by approaches and one single-vehicle span, each yard a hub with
 /// dead-end spurs to its bays, parking places and chargers.
 public struct TwoYardPlant: Sendable {
+    /// Handover bays in each yard (A-H1..., B-H1...).
     public var baysPerSide: Int
+    /// Parking places in each yard (A-P1...), where shuttles start and rest.
     public var parkingPerSide = 3
+    /// Chargers in each yard (A-C1...).
     public var chargersPerSide = 1
     /// Each shuttle's home, in fleet order (S1, S2, ...).
     public var homes: [String]
     /// Times of day ("HH:MM", UTC) the span is open; round the clock by default.
     public var windows = [DailyWindow(from: "00:00", to: "24:00")]
 
+    /// A plant with `baysPerSide` bays a yard and one shuttle for each home.
     public init(baysPerSide: Int, homes: [String]) {
         self.baysPerSide = baysPerSide
         self.homes = homes
