@@ -26,9 +26,8 @@ func corridorScaleBenchmark(_ arguments: [String]) throws {
         let elapsed = try clock.measure {
             report = try CorridorSimulation.run(SimulationSetup(plant: plant, vehicles: vehicles, orders: orders, hours: hours, seed: seed))
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let line: [String: Any] = [
-            "wallSeconds": seconds, "orders": orders, "vehicles": vehicles, "hours": hours,
+            "wallSeconds": milliseconds(elapsed) / 1000, "orders": orders, "vehicles": vehicles, "hours": hours,
             "finished": report!.orders.finished, "open": report!.orders.open, "violations": report!.violations,
             "simulatedHours": report!.simulatedHours, "crossings": report!.crossings,
         ]
@@ -100,7 +99,7 @@ private func qualityRow(_ instance: SchedulingInstance, name: String) throws -> 
         policies[policy.rawValue] = [
             "finished": run!.completions.count, "violations": run!.violations.count, "objective": objective ?? -1,
             "completions": run!.completions,
-            "wallSeconds": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            "wallSeconds": milliseconds(elapsed) / 1000,
         ]
         if policy == .smartgate { trace = run!.trace }
         summary.append("\(policy.rawValue) \(objective.map { String(Int($0)) } ?? "unfinished")\(run!.violations.isEmpty ? "" : " VIOLATIONS \(run!.violations.count)")")

@@ -77,7 +77,8 @@ public final class FleetControl {
     var nextWindowCheck = -Double.infinity
     /// How free vehicles and waiting orders are paired.
     let policy: DispatchPolicy
-    /// Seconds the slowest crossing of the span takes.
+    /// Seconds the slowest vehicle takes on the longest bridge path: a whole crossing on
+    /// plants whose span is one path each way (the shipped one and the benchmark's).
     let spanSeconds: Double
 
     /// Messages to send, drained by whoever carries them (the engine, or a WebSocket).

@@ -33,7 +33,6 @@ public struct SafetyViolation: Sendable, Codable, Equatable, CustomStringConvert
 public final class SafetyChecker {
     struct Seen {
         var state: VDA5050.State
-        var at: Double
         var occupies: [ResourceUse] = []
         var onBridgePath: Int?
         /// The remaining route as path indices and the end point, parsed once per change.
@@ -48,6 +47,7 @@ public final class SafetyChecker {
         var eligible = false
         /// Its last report carried a fatal error.
         var fatal = false
+        /// When it last reported (-infinity: never).
         var at = -Double.infinity
         var waited = 0.0
         var flaggedStarving = false
@@ -104,11 +104,10 @@ public final class SafetyChecker {
            same.state.paused == state.paused, ReportDigest(same.state) == ReportDigest(state) {
             // A heartbeat from a vehicle standing where it stood: nothing new to check.
             same.state = state
-            same.at = now
             seen[v] = same
             return
         }
-        var entry = Seen(state: state, at: now)
+        var entry = Seen(state: state)
         let point = network.pointIndex[state.lastNodeId]
         let onEdge = state.driving || state.distanceSinceLastNode > 0
         if onEdge, let first = state.edgeStates.first, let path = network.pathIndex[first.edgeId] {

@@ -68,10 +68,7 @@ public enum InstanceClass: String, Sendable, CaseIterable {
         if let (from, to) = shape.closed {
             plant.windows = [DailyWindow(from: "00:00", to: from), DailyWindow(from: to, to: "24:00")]
         }
-        var free: [BorderSide: [String]] = [
-            .vn: (1...shape.orders).map { "A-H\($0)" }.shuffled(using: &random),
-            .cn: (1...shape.orders).map { "B-H\($0)" }.shuffled(using: &random),
-        ]
+        var bays = FreeBays(perSide: shape.orders, using: &random)
         let releases = (0..<shape.orders).map { _ in (Double.random(in: 0..<shape.arrivalSeconds, using: &random) * 10).rounded() / 10 }.sorted()
         let slack = shape.orders > 10 ? 3_600.0...5_400 : 900.0...1_800
         let orders = releases.enumerated().map { i, release in
@@ -79,7 +76,8 @@ public enum InstanceClass: String, Sendable, CaseIterable {
             let urgent = Double.random(in: 0..<1, using: &random) < shape.urgentShare
             let deadline = Double.random(in: 0..<1, using: &random) < shape.deadlineShare
                 ? release + (Double.random(in: slack, using: &random) / 60).rounded() * 60 : nil
-            return SchedulingInstance.Order(id: "O\(i + 1)", from: free[side]!.removeLast(), to: free[side.opposite]!.removeLast(),
+            let (from, to) = bays.pair(from: side)
+            return SchedulingInstance.Order(id: "O\(i + 1)", from: from, to: to,
                                             release: release, priority: urgent ? 5 : 0, weight: urgent ? 3 : 1, deadline: deadline)
         }
         return SchedulingInstance(instanceClass: rawValue, seed: seed, plant: plant.build(), orders: orders,
@@ -93,16 +91,31 @@ extension SchedulingInstance {
     public static func generate(seed: UInt64, orderCount: Int) -> SchedulingInstance {
         var random = SeededGenerator(seed: seed &* 7_919 &+ 17)
         let plant = TwoYardPlant(baysPerSide: 8, homes: ["A-P1", "A-P2", "B-P1"]).build()
-        var free: [BorderSide: [String]] = [
-            .vn: (1...8).map { "A-H\($0)" }.shuffled(using: &random),
-            .cn: (1...8).map { "B-H\($0)" }.shuffled(using: &random),
-        ]
+        var bays = FreeBays(perSide: 8, using: &random)
         var orders: [Order] = []
         for i in 0..<orderCount {
             let side: BorderSide = Bool.random(using: &random) ? .vn : .cn
-            let from = free[side]!.removeLast(), to = free[side.opposite]!.removeLast()
+            let (from, to) = bays.pair(from: side)
             orders.append(Order(id: "O\(i + 1)", from: from, to: to, release: 0, priority: 0, weight: 1, deadline: nil))
         }
         return SchedulingInstance(instanceClass: InstanceClass.open.rawValue, seed: seed, plant: plant, orders: orders)
+    }
+}
+
+/// The handover bays of both yards not yet given to an order, shuffled: each order takes a
+/// bay of its own on each side, so bays never conflict.
+struct FreeBays {
+    private var free: [BorderSide: [String]]
+
+    init(perSide count: Int, using random: inout SeededGenerator) {
+        let vn = (1...count).map { "A-H\($0)" }.shuffled(using: &random)
+        let cn = (1...count).map { "B-H\($0)" }.shuffled(using: &random)
+        free = [.vn: vn, .cn: cn]
+    }
+
+    /// A bay on `side` for the container and one on the far side for its delivery.
+    mutating func pair(from side: BorderSide) -> (from: String, to: String) {
+        let from = free[side]!.removeLast()
+        return (from, free[side.opposite]!.removeLast())
     }
 }
