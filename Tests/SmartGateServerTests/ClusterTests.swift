@@ -63,30 +63,39 @@ struct ClusterTests {
         }
     }
 
-    @Test("a sign-out on one instance is refused on the other within a second")
+    /// The caches outlive every test below: only the notice can make the other instance
+    /// refuse, so the deadline is generous (a loaded CI machine once took more than a
+    /// second, with the whole suite running beside it) and the test still fails if the
+    /// notice is lost. The README's "within a second" is scripts/cluster_check.py's, with
+    /// real processes and nothing else running.
+    static func longCaches(_ settings: inout ServerSettings) {
+        settings.cacheFreshness = .seconds(3_600)
+    }
+
+    @Test("a sign-out on one instance is refused on the other by the notice")
     func signOut() async throws {
-        try await withCluster { first, second in
+        try await withCluster(adjust: Self.longCaches) { first, second in
             let user = try #require(try await UserModel.query(on: first.db).filter(\.$email == TestCallers.email(.role(.customsOfficer))).first())
             let token = try await TestCallers.token(for: user, app: first)
             let bearer: HTTPHeaders = ["Authorization": "Bearer \(token)"]
             #expect(try await second.send(.GET, "/api/v1/auth/me", headers: bearer, as: .anonymous).status == .ok)  // read and kept
             #expect(try await first.send(.POST, "/api/v1/auth/logout", headers: bearer, as: .anonymous).status == .noContent)
-            try await eventually("the token is refused on the other instance", seconds: 1) {
+            try await eventually("the token is refused on the other instance") {
                 try await second.send(.GET, "/api/v1/auth/me", headers: bearer, as: .anonymous).status == .unauthorized
             }
         }
     }
 
-    @Test("a device key revoked on one instance is refused on the other within a second")
+    @Test("a device key revoked on one instance is refused on the other by the notice")
     func revokedDevice() async throws {
-        try await withCluster { first, second in
+        try await withCluster(adjust: Self.longCaches) { first, second in
             let lane = "kim-thanh-out-1"
             let reading = Fixture.reading("anpr-1", "rev-1", "plate", #""plate":"24C12345","confidence":0.97"#)
             #expect(try await second.send(.POST, "/api/v1/lanes/\(lane)/readings", json: reading).status == .ok)
             let key = try #require(try await DeviceKeyModel.query(on: first.db).filter(\.$laneId == lane).filter(\.$name =~ "test ").first())
             _ = try await Accounts.revokeDeviceKey(id: try key.requireID().uuidString, actor: "test", on: first)
             let next = Fixture.reading("anpr-2", "rev-2", "plate", #""plate":"24R01234","confidence":0.95"#)
-            try await eventually("the key is refused on the other instance", seconds: 1) {
+            try await eventually("the key is refused on the other instance") {
                 try await second.send(.POST, "/api/v1/lanes/\(lane)/readings", json: next).status == .unauthorized
             }
         }

@@ -93,7 +93,7 @@ public enum Accounts {
         try await UserModel.query(on: db).filter(\.$role == Role.admin.rawValue).filter(\.$disabledMs == nil).first() != nil
     }
 
-    /// Disables a user: their tokens stop working within `Gatekeeper.freshness`.
+    /// Disables a user: their tokens stop working within `ServerSettings.cacheFreshness`.
     static func disableUser(email raw: String, actor: String, on app: Application) async throws -> UserView {
         let email = (try? AccountRules.email(raw)) ?? raw
         let audit = app.smartGate.audit
@@ -154,7 +154,7 @@ public enum Accounts {
     }
 
     /// Revokes a device key: refused from then on (at once in this process, within
-    /// `Gatekeeper.freshness` in a running server).
+    /// `ServerSettings.cacheFreshness` in a running server).
     static func revokeDeviceKey(id raw: String, actor: String, on app: Application) async throws -> DeviceKeyView {
         guard let id = UUID(uuidString: raw) else { throw AppError.notFound(kind: "device key", id: raw) }
         let audit = app.smartGate.audit

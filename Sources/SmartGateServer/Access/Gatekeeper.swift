@@ -26,9 +26,8 @@ enum AccessRefusal: String, Sendable {
 /// Changes made by this process (sign-out, a revoked device key, a disabled user) take
 /// effect at once. On PostgreSQL, every instance and the CLI post them as `ClusterNotice`s
 /// and the others apply them as they commit; on a SQLite file, the CLI's changes take
-/// effect within `freshness`.
+/// effect within `ServerSettings.cacheFreshness`.
 final class Gatekeeper: Sendable {
-    static let freshness: Duration = .seconds(5)
 
     /// What a device key's hash was found to be.
     private enum DeviceLookup: Sendable {
@@ -38,14 +37,17 @@ final class Gatekeeper: Sendable {
     }
 
     /// Accounts by id (nil: gone or disabled) and device keys by hash.
-    private let users = FreshCache<UUID, UserIdentity?>(lifetime: freshness)
-    private let devices = FreshCache<String, DeviceLookup>(lifetime: freshness)
-    /// Revoked session ids: those loaded from the database once, and those revoked since.
-    private let revoked = NIOLockedValueBox((loaded: Set<String>?.none, recent: Set<String>()))
+    private let users: FreshCache<UUID, UserIdentity?>
+    private let devices: FreshCache<String, DeviceLookup>
+    /// Revoked session ids: those loaded from the database once, and those revoked since;
+    /// `generation` counts resyncs, so a load that started before one is not kept.
+    private let revoked = NIOLockedValueBox((loaded: Set<String>?.none, recent: Set<String>(), generation: 0))
     let limiter: RateLimiter
 
     init(settings: ServerSettings) {
         limiter = RateLimiter(shared: settings.database.isPostgres)
+        users = FreshCache(lifetime: settings.cacheFreshness)
+        devices = FreshCache(lifetime: settings.cacheFreshness)
     }
 
     /// The user behind a bearer token, or a refusal.
@@ -98,7 +100,7 @@ final class Gatekeeper: Sendable {
         let nowMs = now.milliseconds
         let rows = try await RevokedTokenModel.query(on: db).filter(\.$expiresMs > nowMs).all()
         let ids = Set(rows.compactMap(\.id))
-        revoked.withLockedValue { $0.loaded = ids }
+        revoked.withLockedValue { if $0.generation == known.generation { $0.loaded = ids } }
         return ids.contains(jti)
     }
 
@@ -121,50 +123,9 @@ final class Gatekeeper: Sendable {
     func forgetEverything() {
         users.forgetAll()
         devices.forgetAll()
-        revoked.withLockedValue { $0.loaded = nil }
-    }
-}
-
-/// Values read from the database, trusted for `lifetime` before they are read again.
-private final class FreshCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let entries = NIOLockedValueBox([Key: (value: Value, until: ContinuousClock.Instant)]())
-    /// Counts forgets: a load that started before one (and may have read the row before the
-    /// change) is answered but not kept.
-    private let generation = NIOLockedValueBox(0)
-    private let lifetime: Duration
-    private let clock = ContinuousClock()
-
-    init(lifetime: Duration) {
-        self.lifetime = lifetime
-    }
-
-    /// The cached value while fresh, else what `load` reads now (and is kept).
-    func value(for key: Key, load: () async throws -> Value) async throws -> Value {
-        let now = clock.now
-        if let cached = entries.withLockedValue({ $0[key] }), cached.until > now { return cached.value }
-        let started = generation.withLockedValue { $0 }
-        let value = try await load()
-        generation.withLockedValue { generation in
-            guard generation == started else { return }
-            entries.withLockedValue {
-                if $0.count > 10_000 { $0.removeAll() }  // junk keys must not grow the cache without bound
-                $0[key] = (value, now.advanced(by: lifetime))
-            }
-        }
-        return value
-    }
-
-    func forget(_ key: Key) {
-        generation.withLockedValue { generation in
-            generation += 1
-            entries.withLockedValue { _ = $0.removeValue(forKey: key) }
-        }
-    }
-
-    func forgetAll() {
-        generation.withLockedValue { generation in
-            generation += 1
-            entries.withLockedValue { $0.removeAll() }
+        revoked.withLockedValue {
+            $0.loaded = nil
+            $0.generation += 1
         }
     }
 }

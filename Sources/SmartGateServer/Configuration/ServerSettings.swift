@@ -151,6 +151,11 @@ public struct ServerSettings: Sendable {
     public var link = LinkSettings()
     /// The clock everything time-dependent asks (tests move a manual one).
     public var clock = ServerClock.system
+    /// How long accounts, device keys and link peers read from the database are trusted
+    /// before they are read again. This process's own changes, and on PostgreSQL every
+    /// instance's (by notice), take effect at once; this bounds only the CLI's changes to a
+    /// SQLite file. Tests lengthen it to show that a notice, not the expiry, did the work.
+    public var cacheFreshness: Duration = .seconds(5)
     /// `SMARTGATE_INSTANCE_ID` (`serve --instance-id`): this process's name among several
     /// instances on one PostgreSQL, in `/health`, the leases and the writer's turns.
     public var instanceId = ServerSettings.defaultInstanceId

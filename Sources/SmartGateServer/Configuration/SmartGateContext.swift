@@ -22,7 +22,7 @@ final class SmartGateContext: Sendable {
     /// The autonomous corridor; nil when no plant is in service.
     let corridor: CorridorOperations?
     /// The cross-border link: peers, and what the courier shares with the routes.
-    let link = LinkOperations()
+    let link: LinkOperations
     /// Each committed decision, for the live pages.
     let decisionFeed = DecisionFeed()
     /// The digital twin's page: one study at a time, the last answers kept.
@@ -41,6 +41,7 @@ final class SmartGateContext: Sendable {
         self.corridor = corridor
         self.settings = settings
         gatekeeper = Gatekeeper(settings: settings)
+        link = LinkOperations(settings: settings)
         leases = Leases(settings: settings, run: run, metrics: metrics)
         notices = ClusterNotices(settings: settings)
         self.gates = GateDirectory(side: settings.side)

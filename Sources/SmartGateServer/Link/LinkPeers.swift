@@ -15,21 +15,26 @@ final class LinkPeers: Sendable {
         var keys: [PeerKey]
     }
 
-    private let cache = NIOLockedValueBox<(peers: [Peer], until: ContinuousClock.Instant)?>(nil)
+    /// The cache's one entry: the whole list is read and forgotten at once.
+    private enum List: Hashable { case all }
+    /// A read that began before a change (the courier's, say) must not keep the peers as
+    /// they were: FreshCache drops it. A test pairing two sides saw exactly that, a peer
+    /// added and then refused for the cache's lifetime.
+    private let cache: FreshCache<List, [Peer]>
     private let offsets = NIOLockedValueBox([String: (seconds: Double, seen: Date)]())
-    private let clock = ContinuousClock()
+
+    init(freshness: Duration) {
+        cache = FreshCache(lifetime: freshness)
+    }
 
     /// Every peer with its keys (rotated-out ones with the end of their overlap).
     func all(on db: any Database) async throws -> [Peer] {
-        if let cached = cache.withLockedValue({ $0 }), cached.until > clock.now { return cached.peers }
-        let peers = try await Self.load(on: db)
-        cache.withLockedValue { $0 = (peers, clock.now.advanced(by: Gatekeeper.freshness)) }
-        return peers
+        try await cache.value(for: .all) { try await Self.load(on: db) }
     }
 
     /// Forgets the cached peers (after this process changed them).
     func forget() {
-        cache.withLockedValue { $0 = nil }
+        cache.forget(.all)
     }
 
     /// The verifier of messages to this side.
