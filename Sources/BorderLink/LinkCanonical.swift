@@ -108,6 +108,6 @@ public enum LinkCanonical {
 
     /// SHA-256 of `data`, lower-case hex.
     public static func sha256Hex(_ data: Data) -> String {
-        AuditChain.hex(SHA256.hash(data: data))
+        Hex.lowercase(SHA256.hash(data: data))
     }
 }

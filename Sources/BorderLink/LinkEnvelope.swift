@@ -215,7 +215,7 @@ public enum LinkSide {
 public enum LinkKey {
     /// `ed25519:` and the first 8 bytes of SHA-256 of the raw 32-byte public key, hex.
     public static func id(of key: Curve25519.Signing.PublicKey) -> String {
-        "ed25519:" + AuditChain.hex(SHA256.hash(data: key.rawRepresentation).prefix(8))
+        "ed25519:" + Hex.lowercase(SHA256.hash(data: key.rawRepresentation).prefix(8))
     }
 
     /// A public key from base64 of its 32 raw bytes.

@@ -46,7 +46,7 @@ public enum AuditChain {
     ) -> AuditEntry {
         var entry = AuditEntry(
             seq: (previous?.seq ?? 0) + 1, at: at, actor: actor, action: action, subject: subject,
-            payloadHash: hex(SHA256.hash(data: payload)), prevHash: previous?.hash ?? genesis, hash: "")
+            payloadHash: Hex.lowercase(SHA256.hash(data: payload)), prevHash: previous?.hash ?? genesis, hash: "")
         entry.hash = hash(of: entry)
         return entry
     }
@@ -55,7 +55,7 @@ public enum AuditChain {
     public static func hash(of entry: AuditEntry) -> String {
         var bytes = Data(entry.prevHash.utf8)
         bytes.append(canonicalJSON(entry))
-        return hex(SHA256.hash(data: bytes))
+        return Hex.lowercase(SHA256.hash(data: bytes))
     }
 
     /// The canonical bytes of an entry (without `hash`): sorted keys, no whitespace,
@@ -115,16 +115,6 @@ public enum AuditChain {
 
         /// The verdict for everything checked so far.
         public var verdict: Verdict { .intact(entries: count, head: previous?.hash ?? AuditChain.genesis) }
-    }
-
-    public static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
