@@ -82,6 +82,9 @@ struct ProblemMiddleware: AsyncMiddleware {
             }
             return (.unauthorized, .unauthenticated, detail, nil, ["WWW-Authenticate": "\(scheme.rawValue) realm=\"smartgate\""])
         case AppError.linkRefused(let refusal):
+            // Which rule refused a peer is what its operator needs (a clock off, a key not
+            // rotated in); the detail names sides, keys and times, nothing personal.
+            request.logger.notice("link request refused: \(refusal) on \(request.method.rawValue) \(request.url.path)")
             let field = ProblemFieldError(field: "Authorization", code: "link.\(refusal.reason.rawValue)", message: refusal.detail)
             return (.unauthorized, .unauthenticated, refusal.description, [field], ["WWW-Authenticate": "\(LinkRequestSignature.scheme) realm=\"smartgate\""])
         case AppError.forbidden(let reason):
