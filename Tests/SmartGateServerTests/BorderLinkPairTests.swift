@@ -273,19 +273,24 @@ struct BorderLinkPairTests {
         }
     }
 
-    /// Ports for the suite's outbox, below Linux's ephemeral range (32768–60999) where the
+    /// Ports for the suite's servers (a pair's sides, the conformance outbox), below Linux's ephemeral range (32768–60999) where the
     /// other tests' servers on port 0 and every client connection take theirs (a random port
     /// from that range was once taken between its choice and the suite's bind), and one per
     /// run, so the runs in parallel never share one.
-    static let conformancePorts = NIOLockedValueBox(Int.random(in: 20_000...31_000))
+    private static let reservedPorts = NIOLockedValueBox(Int.random(in: 20_000...31_000))
+
+    /// The next port of the run's own range (see above).
+    static func reservedPort() -> Int {
+        reservedPorts.withLockedValue { port in
+            port += 1
+            return port
+        }
+    }
 
     static func runConformance(against side: PairSide) async throws -> [LinkConformance.Outcome] {
         let app = try side.require()
         let key = Curve25519.Signing.PrivateKey()
-        let port = conformancePorts.withLockedValue { port in
-            port += 1
-            return port
-        }
+        let port = reservedPort()
         _ = try await PeerRegistry.add(
             id: "ZZ-CONFORMANCE", url: "http://127.0.0.1:\(port)", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
             actor: "test", at: Date(), context: app.smartGate, on: app.db)

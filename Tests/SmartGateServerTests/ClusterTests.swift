@@ -38,7 +38,8 @@ struct ClusterTests {
 
     @Test("a holder whose session is cut gives its roles up: never two holders of one role")
     func cutSession() async throws {
-        try await withCluster { first, second in
+        // The production deadline: a session PostgreSQL ended may never answer the probe.
+        try await withCluster(adjust: { $0.leaseProbeDeadline = .seconds(3) }) { first, second in
             let sql = first.db as! any SQLDatabase
             // The first instance's lease session, as PostgreSQL sees it; ended as a failover,
             // an administrator or a network cut would end it.
@@ -56,8 +57,9 @@ struct ClusterTests {
                 let terms = try await sql.select().column("term").from("instance_leases").all(decodingColumn: "term", as: Int64.self)
                 return terms.count == 4 && terms.allSatisfy { $0 >= 2 } && InstanceRole.allCases.allSatisfy { holders($0) == 1 }
             }
+            // Never two; none for a moment is a handover (a probe timed out under load).
             for _ in 0..<10 {
-                #expect(InstanceRole.allCases.map(holders) == [1, 1, 1, 1], "sg-a \(first.smartGate.leases.roles), sg-b \(second.smartGate.leases.roles)")
+                #expect(InstanceRole.allCases.map(holders).allSatisfy { $0 <= 1 }, "sg-a \(first.smartGate.leases.roles), sg-b \(second.smartGate.leases.roles)")
                 try await Task.sleep(for: .milliseconds(300))
             }
         }
@@ -120,7 +122,7 @@ struct ClusterTests {
                     return seen
                 }
                 group.addTask {
-                    try await Task.sleep(for: .seconds(10))
+                    try await Task.sleep(for: .seconds(60))
                     throw CancellationError()  // a decision was lost: fail rather than hang
                 }
                 let first = try await group.next() ?? []
@@ -215,6 +217,9 @@ func withCluster(
     settings.liveStreamSeconds = 0
     settings.rateLimits = .unlimited
     settings.yardSweepSeconds = 0
+    // A slow answer on a loaded machine is not a cut session: roles stay where the test
+    // put them (cutSession's cut fails the probe at once, not by its deadline).
+    settings.leaseProbeDeadline = .seconds(30)
     adjust(&settings)
     var apps: [Application] = []
     var firstStopped = false
@@ -229,6 +234,8 @@ func withCluster(
             if id == "sg-a" { try await TestCallers.seed(app) } else { TestCallers.share(from: apps[0], with: app) }
             try await app.asyncBoot()
         }
+        // Boot goes on after 10 s without its listener (logged); a test needs both.
+        try await eventually("both instances listen for notices", seconds: 60) { apps.allSatisfy { $0.smartGate.notices.isListening } }
         try await test(apps[0], apps[1])
         firstStopped = firstStops
     } catch {

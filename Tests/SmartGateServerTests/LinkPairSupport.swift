@@ -13,7 +13,9 @@ final class PairSide: @unchecked Sendable {  // used from one test task at a tim
     let side: String
     var settings: ServerSettings
     private(set) var app: Application?
-    private(set) var port = 0
+    /// Its own from the start: a side stopped and started again binds the port once more,
+    /// and one from the ephemeral range may meanwhile be any client connection's.
+    private(set) var port = BorderLinkPairTests.reservedPort()
     private let dropAfter: String?
     /// The other side, whose link state a failed wait prints beside this side's.
     weak var partner: PairSide?

@@ -65,6 +65,9 @@ final class ClusterNotices: LifecycleHandler, Sendable {
     /// Whether notices go between instances (PostgreSQL) rather than stay in this process.
     var shared: Bool { url != nil }
 
+    /// Whether the listening connection is up (notices posted now reach this instance).
+    var isListening: Bool { listening.withLockedValue { $0 } }
+
     /// Posts `notice`, delivered when the transaction of `db` commits (at once outside one).
     func post(_ notice: ClusterNotice, on db: any Database) async throws {
         guard url != nil, let sql = db as? any SQLDatabase else { return }
@@ -82,8 +85,8 @@ final class ClusterNotices: LifecycleHandler, Sendable {
         task.withLockedValue { $0 = Task { await self.listen(url: url, application) } }
         // Serve only once listening, so no notice posted after this instance answers is missed.
         let deadline = ContinuousClock.now + .seconds(10)
-        while !listening.withLockedValue({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if !listening.withLockedValue({ $0 }) { application.logger.error("notices: not listening yet; sign-outs on other instances may take effect late") }
+        while !isListening, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if !isListening { application.logger.error("notices: not listening yet; sign-outs on other instances may take effect late") }
     }
 
     func shutdownAsync(_ application: Application) async {

@@ -26,7 +26,7 @@ final class Leases: LifecycleHandler, Sendable {
     /// and the fence must still tell them apart.
     let run: String
     let interval: Duration = .seconds(1)
-    let probeDeadline: Duration = .seconds(3)
+    let probeDeadline: Duration
     private let metrics: GateMetrics
     private let held = NIOLockedValueBox(Set<InstanceRole>())
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
@@ -36,6 +36,7 @@ final class Leases: LifecycleHandler, Sendable {
         self.run = run
         url = settings.database.postgresURL
         instance = settings.instanceId
+        probeDeadline = settings.leaseProbeDeadline
         self.metrics = metrics
     }
 

@@ -156,6 +156,10 @@ public struct ServerSettings: Sendable {
     /// instance's (by notice), take effect at once; this bounds only the CLI's changes to a
     /// SQLite file. Tests lengthen it to show that a notice, not the expiry, did the work.
     public var cacheFreshness: Duration = .seconds(5)
+    /// How long a lease holder's check that its session is alive may take before it gives
+    /// its roles up (`Leases`). Tests on a loaded machine lengthen it: a slow answer there
+    /// is load, not a cut session, and a handover would move roles a test relies on.
+    public var leaseProbeDeadline: Duration = .seconds(3)
     /// `SMARTGATE_INSTANCE_ID` (`serve --instance-id`): this process's name among several
     /// instances on one PostgreSQL, in `/health`, the leases and the writer's turns.
     public var instanceId = ServerSettings.defaultInstanceId
