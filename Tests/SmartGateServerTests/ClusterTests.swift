@@ -196,7 +196,7 @@ struct ClusterTests {
             #expect((passage["decision"] as? [String: Any])?["outcome"] as? String == "release")
             let order = try #require(try await CorridorOrderModel.query(on: second.db).first())
             let corridor = try #require(first.smartGate.corridor)
-            try await eventually("the holder's controller has the order") { corridor.order(try order.requireID().uuidString) != nil }
+            try await eventually("the holder's controller has the order") { await corridor.order(try order.requireID().uuidString) != nil }
         }
     }
 }

@@ -1,8 +1,12 @@
+@testable import CorridorKit
 import Fluent
 import Foundation
 import GateKit
+import NIOConcurrencyHelpers
+import NIOWebSocket
 import Testing
 import VaporTesting
+import WebSocketKit
 @testable import SmartGateServer
 
 /// The corridor operator orders containers over the bridge, withdraws and pauses; officers
@@ -144,6 +148,75 @@ struct CorridorAPITests {
             #expect(try await app.send(.GET, "/api/v1/corridor/vehicles/SH-99/link", as: .role(.corridorOperator)).status == .notFound)
             // Staff posted at another gate are refused.
             #expect(try await app.send(.GET, "/api/v1/corridor/vehicles", as: .elsewhere(.customsOfficer)).status == .forbidden)
+        }
+    }
+
+    /// A real shuttle's gateway over a real socket: the server hands its frames to the
+    /// controller one at a time, in the order they came.
+    @Test("a vehicle's link applies its states in the order they came; a first state away from where the controller holds it is refused and closes the link")
+    func vehicleLink() async throws {
+        try await withSmartGate(.sqlite) { app in
+            try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(app.http.server.shared.localAddress?.port)
+            let token = try #require(TestCallers.credentials(app).tokens[.role(.corridorOperator)])
+            func position(_ vehicle: String) async throws -> String {
+                let info = try await app.send(.GET, "/api/v1/corridor/vehicles/\(vehicle)/link", as: .role(.corridorOperator))
+                return try #require((info.object["vehicle"] as? [String: Any])?["position"] as? String)
+            }
+            func frame(at node: String, battery: Double) throws -> String {
+                let state = VDA5050.State(
+                    headerId: 1, timestamp: WireTime(app.now.timeIntervalSince1970), serialNumber: "SH-02", orderId: "", orderUpdateId: 0,
+                    lastNodeId: node, lastNodeSequenceId: 0, distanceSinceLastNode: 0, nodeStates: [], edgeStates: [], driving: false,
+                    paused: false, loads: [], actionStates: [], batteryState: VDA5050.BatteryState(batteryCharge: battery, charging: false),
+                    errors: [], safetyState: VDA5050.SafetyState(eStop: "NONE", fieldViolation: false))
+                return String(decoding: try VDA5050.encode(VehicleLink.Frame(topic: "state", message: state)), as: UTF8.self)
+            }
+            /// Sends `frames` (then closes, unless the server is to) and answers what came
+            /// back before the link closed, and its close code.
+            func exchange(_ frames: [String], serverCloses: Bool) async throws -> (replies: [String], code: WebSocketErrorCode?) {
+                let replies = NIOLockedValueBox([String]())
+                let closed = AsyncStream<WebSocketErrorCode?>.makeStream()
+                let opened = NIOLockedValueBox<WebSocket?>(nil)
+                try await WebSocket.connect(
+                    to: "ws://127.0.0.1:\(port)/api/v1/corridor/vehicles/SH-02/link", headers: ["Authorization": "Bearer \(token)"],
+                    on: app.eventLoopGroup
+                ) { socket in
+                    opened.withLockedValue { $0 = socket }
+                    socket.onText { _, text in replies.withLockedValue { $0.append(text) } }
+                    socket.onClose.whenComplete { _ in closed.continuation.yield(socket.closeCode) }
+                    for frame in frames { socket.send(frame) }
+                    if !serverCloses { _ = socket.close(code: .normalClosure) }
+                }.get()
+                // A server that never closes a link it should have closed fails the test
+                // (the client closes after a while) rather than holding it.
+                let watchdog = Task {
+                    try await Task.sleep(for: .seconds(30))
+                    let socket = opened.withLockedValue { $0 }
+                    try? await socket?.close(code: .goingAway)
+                }
+                var code: WebSocketErrorCode?
+                for await seen in closed.stream { code = seen; break }
+                watchdog.cancel()
+                return (replies.withLockedValue { $0 }, code)
+            }
+            let home = try await position("SH-02")
+            let elsewhere = try await position("SH-01")
+            #expect(home != elsewhere)
+
+            // Refused only as the link's first state: had the good one been taken first,
+            // this one would have been accepted.
+            let refused = try await exchange([try frame(at: elsewhere, battery: 50), try frame(at: home, battery: 50)], serverCloses: true)
+            #expect(refused.code == .policyViolation)
+            #expect(refused.replies.count == 1 && refused.replies[0].contains(#""code":"link.refused""#) && refused.replies[0].contains("reports itself at \(elsewhere)"),
+                    "\(refused.replies)")
+
+            _ = try await exchange([try frame(at: home, battery: 37), try frame(at: home, battery: 36)], serverCloses: false)
+            try await eventually("the last state's battery is the vehicle's") {
+                let fleet = try await app.send(.GET, "/api/v1/corridor/vehicles", as: .role(.corridorOperator))
+                let vehicles = try #require(fleet.object["items"] as? [[String: Any]])
+                return vehicles.first { $0["id"] as? String == "SH-02" }?["batteryPercent"] as? Double == 36
+            }
+            await app.server.shutdown()
         }
     }
 }

@@ -38,7 +38,7 @@ enum CorridorController {
     /// `GET /api/v1/corridor/vehicles`: every shuttle and the corridor's state.
     @Sendable static func vehicles(_ request: Request) async throws -> Response {
         _ = try requireCorridorAccess(request)
-        return try WireJSON.response(try operations(request).status())
+        return try WireJSON.response(await operations(request).status())
     }
 
     /// `POST /api/v1/corridor/orders` → 201. Stored before the dispatcher sees it;
@@ -80,7 +80,7 @@ enum CorridorController {
             if let key { try await IdempotencyKeys.store(answer, scope: scope, key: key, requestHash: requestHash, at: now, on: db) }
             return (answer, model.order)
         }
-        if let accepted { operations.submit(accepted) }
+        if let accepted { await operations.submit(accepted) }
         return answer.created { "/api/v1/corridor/orders/\($0)" }
     }
 
@@ -88,7 +88,7 @@ enum CorridorController {
     @Sendable static func list(_ request: Request) async throws -> Response {
         // Officers posted elsewhere see none of this gate's orders (as with other gates' queues).
         guard postedHere(try request.requireUser()) else { return try WireJSON.response(Page<CorridorOrderView>(items: [], nextCursor: nil)) }
-        let changed = try operations(request).takeChangedOrders()
+        let changed = try await operations(request).takeChangedOrders()
         if !changed.isEmpty { try await CorridorClock.store(changed, request.application) }
         let page = try PageRequest(request)
         let query = CorridorOrderModel.query(on: request.db)
@@ -101,7 +101,9 @@ enum CorridorController {
         let models = try await query.page(page, by: \.$createdMs, descending: true).all()
         let shown = Array(models.prefix(page.limit))
         let next = models.count > page.limit ? shown.last.map { PageRequest.cursor(ms: $0.createdMs, id: $0.id) } : nil
-        return try WireJSON.response(Page(items: shown.map { current($0, request) }, nextCursor: next))
+        var items: [CorridorOrderView] = []
+        for model in shown { items.append(await current(model, request)) }
+        return try WireJSON.response(Page(items: items, nextCursor: next))
     }
 
     /// `GET /api/v1/corridor/orders/{id}`.
@@ -110,7 +112,7 @@ enum CorridorController {
         // Another gate's order is not disclosed to officers posted elsewhere: 404.
         guard postedHere(try request.requireUser()) else { throw AppError.notFound(kind: "transport order", id: id ?? "") }
         let model = try await find(id, on: request.db)
-        return try WireJSON.response(current(model, request))
+        return try WireJSON.response(await current(model, request))
     }
 
     /// `POST /api/v1/corridor/orders/{id}/withdraw`: the order reaches `withdrawn` now;
@@ -126,7 +128,7 @@ enum CorridorController {
         let model = try await find(raw, on: request.db)
         let id = try model.requireID()
         let order: TransportOrder
-        do { order = try operations.withdraw(id.uuidString) } catch {
+        do { order = try await operations.withdraw(id.uuidString) } catch {
             switch error {
             case .finalState(let state): throw AppError.conflict("The order is \(state.rawValue) already; only an open order can be withdrawn.")
             case .unknownOrder, .unknownVehicle:
@@ -165,23 +167,23 @@ enum CorridorController {
             emergency = reader.bool(body["emergency"], at: "emergency", required: false) ?? false
             do { try reader.finish() } catch { throw AppError.validation(error) }
         }
-        operations.pause(emergency: emergency)
+        await operations.pause(emergency: emergency)
         request.logger.notice("corridor \(emergency ? "emergency stop" : "paused") by \(user.actor)")
-        return try WireJSON.response(operations.status().corridor)
+        return try WireJSON.response(await operations.status().corridor)
     }
 
     /// `POST /api/v1/corridor/resume`: lifts a pause and an emergency stop.
     @Sendable static func resume(_ request: Request) async throws -> Response {
         let user = try requireCorridorAccess(request)
         let operations = try operations(request)
-        operations.resume()
+        await operations.resume()
         request.logger.notice("corridor resumed by \(user.actor)")
-        return try WireJSON.response(operations.status().corridor)
+        return try WireJSON.response(await operations.status().corridor)
     }
 
     /// The stored order with the dispatcher's latest word on it.
-    private static func current(_ model: CorridorOrderModel, _ request: Request) -> CorridorOrderView {
-        if let id = model.id, let live = request.application.smartGate.corridor?.order(id.uuidString) {
+    private static func current(_ model: CorridorOrderModel, _ request: Request) async -> CorridorOrderView {
+        if let id = model.id, let live = await request.application.smartGate.corridor?.order(id.uuidString) {
             model.update(from: live)
         }
         return model.view

@@ -26,7 +26,7 @@ enum CorridorHandover {
         var orders: [TransportOrder] = []
         for container in trip.containers {
             let id = UUID()
-            let request = TransportOrderRequest(container: container.number, from: corridor.quietestBay(.vn), to: farSide)
+            let request = TransportOrderRequest(container: container.number, from: await corridor.quietestBay(.vn), to: farSide)
             let model = CorridorOrderModel(id: id, request: request, by: actor, at: now)
             try await model.save(on: db)
             let declarationId = (try? declaration.requireID().uuidString.lowercased()) ?? ""

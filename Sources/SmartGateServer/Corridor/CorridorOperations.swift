@@ -7,16 +7,15 @@ import Vapor
 
 /// The corridor in service: the fleet controller, the shuttles (SmartGate's simulated
 /// ones until real vehicles are connected) and the safety checker, advanced with the clock.
+/// An actor: the engine is a single-owner state machine, and every route, the clock and
+/// each vehicle's link reach it one at a time.
 ///
 /// Orders are stored before the controller sees them, so an accepted order survives a
 /// crash; after a restart, orders that had not ended are dispatched again from the start
 /// (the simulated fleet restarts at its parking places).
-final class CorridorOperations: @unchecked Sendable {
-    // The engine is a single-owner state machine; every use goes through `lock`.
-    private let lock = NIOLock()
+actor CorridorOperations {
     private var engine: CorridorEngine
-    private var changed: [String: TransportOrder] = [:]
-    private var announcements: [String] = []
+    private let news: CorridorNews
     let network: CorridorNetwork
     /// Simulated seconds per wall-clock second (1 in service; faster in the demo).
     let speed: Double
@@ -24,8 +23,6 @@ final class CorridorOperations: @unchecked Sendable {
     private let simStart: Double
     /// The server's clock: the corridor's time follows it (a test moves it through windows).
     let clock: ServerClock
-    /// Local clock time for announcements (used under `lock` only).
-    private let clockFormat: DateFormatter
 
     init(plant: CorridorPlant, speed: Double = 1, clock: ServerClock = .system) {
         network = CorridorNetwork(plant)
@@ -34,163 +31,167 @@ final class CorridorOperations: @unchecked Sendable {
         let start = clock.now()
         wallStart = start
         simStart = start.timeIntervalSince1970
-        clockFormat = DateFormatter()
-        clockFormat.dateFormat = "HH:mm:ss"
-        clockFormat.timeZone = TimeZone(identifier: plant.timeZone)
-        engine = CorridorEngine(network: network, start: simStart)
-        engine.onEvent = { [unowned self] event in self.note(event) }
+        news = CorridorNews(timeZone: TimeZone(identifier: plant.timeZone))
+        engine = Self.engine(network, start: simStart, news: news)
+    }
+
+    private static func engine(_ network: CorridorNetwork, start: Double, news: CorridorNews) -> CorridorEngine {
+        let engine = CorridorEngine(network: network, start: start)
+        engine.onEvent = { [unowned engine, news] event in news.note(event, mostOnSpan: engine.checker.mostOnBridge) }
+        return engine
     }
 
     /// A fresh controller and fleet from now on, with no order: this instance has just taken
     /// the corridor over (another instance ran it before, or this one lost it for a while),
     /// and the orders that have not ended come back from the database.
     func restart() {
-        lock.withLock {
-            engine = CorridorEngine(network: network, start: corridorTime())
-            engine.onEvent = { [unowned self] event in self.note(event) }
-            changed.removeAll()
-            announcements.removeAll()
-        }
+        engine = Self.engine(network, start: corridorTime(), news: news)
+        news.clear()
     }
 
     /// The corridor's time at an instant of the server's clock (now when none is given).
-    func corridorTime(_ wall: Date? = nil) -> Double { simStart + (wall ?? clock.now()).timeIntervalSince(wallStart) * speed }
-
-    private func note(_ event: CorridorEvent) {
-        switch event {
-        case .order(let order): changed[order.id] = order
-        case .crossing(let vehicle, let side, let at):
-            let onSpan = engine.checker.mostOnBridge
-            announcements.append("\(vehicle) enters the span \(side.rawValue)→\(side.opposite.rawValue) at \(clock(at)) (most ever on the span: \(max(1, onSpan)))")
-        case .health(let vehicle, let health, let at):
-            announcements.append("\(vehicle) is \(health.rawValue) at \(clock(at))")
-        }
-    }
-
-    private func clock(_ time: Double) -> String { clockFormat.string(from: Date(timeIntervalSince1970: time)) }
+    nonisolated func corridorTime(_ wall: Date? = nil) -> Double { simStart + (wall ?? clock.now()).timeIntervalSince(wallStart) * speed }
 
     /// Runs the corridor up to `wall`; returns the orders that changed and what to announce.
     func advance(to wall: Date? = nil) -> (orders: [TransportOrder], announcements: [String]) {
-        lock.withLock {
-            engine.run(until: corridorTime(wall))
-            let orders = Array(changed.values)
-            let said = announcements
-            changed.removeAll()
-            announcements.removeAll()
-            return (orders, said)
-        }
+        engine.run(until: corridorTime(wall))
+        return (news.takeOrders(), news.takeAnnouncements())
     }
 
     /// Puts back changes that could not be stored, unless the order changed again since.
     func requeue(_ orders: [TransportOrder]) {
-        lock.withLock {
-            for order in orders where changed[order.id] == nil { changed[order.id] = order }
-        }
+        news.requeue(orders)
     }
 
     /// The orders that changed since the clock last stored them (a list filtered by state
     /// stores them first, so it never shows a state a second old).
     func takeChangedOrders() -> [TransportOrder] {
-        lock.withLock {
-            engine.run(until: corridorTime())
-            let orders = Array(changed.values)
-            changed.removeAll()
-            return orders
-        }
+        engine.run(until: corridorTime())
+        return news.takeOrders()
     }
 
     /// Connects a real vehicle's link: its commands go to `sink` from now on.
     /// Returns the link's generation, for `detach`.
-    func attach(_ id: String, sink: @escaping (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
+    func attach(_ id: String, sink: @escaping @Sendable (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) -> Int {
         engine.run(until: corridorTime())
         return try engine.attach(id, sink: sink)
     }
 
     /// The link of that generation closed: its silence counts from now.
     func detach(_ id: String, generation: Int) {
-        lock.withLock {
-            engine.run(until: corridorTime())
-            engine.detach(id, generation: generation)
-        }
+        engine.run(until: corridorTime())
+        engine.detach(id, generation: generation)
     }
 
     /// A state the vehicle sent over its link.
     func receive(_ state: VDA5050.State, from id: String, first: Bool) throws(CorridorEngine.LinkError) {
-        lock.lock()
-        defer { lock.unlock() }
         engine.run(until: corridorTime())
         try engine.receiveExternal(state, on: id, first: first)
     }
 
     /// One vehicle's status, or nil when there is no such vehicle.
     func vehicle(_ id: String) -> VehicleStatus? {
-        lock.withLock { engine.control.vehicleStatus.first { $0.id == id } }
+        engine.control.vehicleStatus.first { $0.id == id }
     }
 
     /// The handover bay on `side` with the fewest open orders waiting to leave from it.
     func quietestBay(_ side: BorderSide) -> String {
-        lock.withLock {
-            let bays = network.bays[side]!.map { network.locations[$0].id }
-            let waiting = Dictionary(uniqueKeysWithValues: bays.map { ($0, engine.control.ordersToCollect(at: $0)) })
-            return bays.min { (waiting[$0]!, $0) < (waiting[$1]!, $1) } ?? ""
-        }
+        let bays = network.bays[side]!.map { network.locations[$0].id }
+        let waiting = Dictionary(uniqueKeysWithValues: bays.map { ($0, engine.control.ordersToCollect(at: $0)) })
+        return bays.min { (waiting[$0]!, $0) < (waiting[$1]!, $1) } ?? ""
     }
 
     /// Hands a stored order to the controller; `note` is announced with the next changes.
     /// An order the controller has already is left as it is: the route that stored it and
     /// the clock's reading of the database may both hand it over.
     func submit(_ order: TransportOrder, note: String? = nil) {
-        lock.withLock {
-            guard engine.control.order(order.id) == nil else { return }
-            engine.run(until: corridorTime())
-            engine.submit(order)
-            if let note { announcements.append(note) }
-        }
+        guard engine.control.order(order.id) == nil else { return }
+        engine.run(until: corridorTime())
+        engine.submit(order)
+        if let note { news.say(note) }
     }
 
     func withdraw(_ id: String) throws(CorridorCommandError) -> TransportOrder {
-        lock.lock()
-        defer { lock.unlock() }
         engine.run(until: corridorTime())
         return try engine.withdraw(id)
     }
 
-    func order(_ id: String) -> TransportOrder? { lock.withLock { engine.control.order(id) } }
+    func order(_ id: String) -> TransportOrder? { engine.control.order(id) }
 
     /// Pauses grants, or with `emergency` stops every vehicle where it is.
     func pause(emergency: Bool) {
-        lock.withLock {
-            engine.run(until: corridorTime())
-            if emergency { engine.emergencyStop() } else { engine.pause() }
-        }
+        engine.run(until: corridorTime())
+        if emergency { engine.emergencyStop() } else { engine.pause() }
     }
 
     /// Lifts a pause and an emergency stop.
     func resume() {
-        lock.withLock {
-            engine.run(until: corridorTime())
-            if engine.control.isEmergencyStopped { engine.releaseEmergencyStop() }
-            if engine.control.isPaused { engine.resume() }
-        }
+        engine.run(until: corridorTime())
+        if engine.control.isEmergencyStopped { engine.releaseEmergencyStop() }
+        if engine.control.isPaused { engine.resume() }
     }
 
     /// The fleet and the corridor's state, now.
     func status() -> CorridorStatusView {
-        lock.withLock {
-            let now = corridorTime()
-            let window = network.windows.window(containing: now)
-            return CorridorStatusView(
-                items: engine.control.vehicleStatus, nextCursor: nil,
-                corridor: CorridorStateView(
-                    name: network.plant.name, paused: engine.control.isPaused, emergencyStop: engine.control.isEmergencyStopped,
-                    windowOpen: window != nil, windowClosesAt: window.map { Date(timeIntervalSince1970: $0.upperBound) },
-                    nextOpening: window == nil ? network.windows.nextOpening(atOrAfter: now).map(Date.init(timeIntervalSince1970:)) : nil,
-                    crossings: engine.checker.crossings, mostOnSpan: engine.checker.mostOnBridge,
-                    violations: engine.checker.violations.count))
+        let now = corridorTime()
+        let window = network.windows.window(containing: now)
+        return CorridorStatusView(
+            items: engine.control.vehicleStatus, nextCursor: nil,
+            corridor: CorridorStateView(
+                name: network.plant.name, paused: engine.control.isPaused, emergencyStop: engine.control.isEmergencyStopped,
+                windowOpen: window != nil, windowClosesAt: window.map { Date(timeIntervalSince1970: $0.upperBound) },
+                nextOpening: window == nil ? network.windows.nextOpening(atOrAfter: now).map(Date.init(timeIntervalSince1970:)) : nil,
+                crossings: engine.checker.crossings, mostOnSpan: engine.checker.mostOnBridge,
+                violations: engine.checker.violations.count))
+    }
+}
+
+/// What the corridor said since the clock last took it: the orders that changed and the
+/// lines to announce. Owned by one `CorridorOperations` and used on its turns only.
+private final class CorridorNews {
+    private var changed: [String: TransportOrder] = [:]
+    private var announcements: [String] = []
+    /// Local clock time for announcements.
+    private let clockFormat: DateFormatter
+
+    init(timeZone: TimeZone?) {
+        clockFormat = DateFormatter()
+        clockFormat.dateFormat = "HH:mm:ss"
+        clockFormat.timeZone = timeZone
+    }
+
+    func note(_ event: CorridorEvent, mostOnSpan: Int) {
+        switch event {
+        case .order(let order): changed[order.id] = order
+        case .crossing(let vehicle, let side, let at):
+            say("\(vehicle) enters the span \(side.rawValue)→\(side.opposite.rawValue) at \(clock(at)) (most ever on the span: \(max(1, mostOnSpan)))")
+        case .health(let vehicle, let health, let at):
+            say("\(vehicle) is \(health.rawValue) at \(clock(at))")
         }
     }
+
+    func say(_ line: String) { announcements.append(line) }
+
+    func takeOrders() -> [TransportOrder] {
+        defer { changed.removeAll() }
+        return Array(changed.values)
+    }
+
+    func takeAnnouncements() -> [String] {
+        defer { announcements.removeAll() }
+        return announcements
+    }
+
+    func requeue(_ orders: [TransportOrder]) {
+        for order in orders where changed[order.id] == nil { changed[order.id] = order }
+    }
+
+    func clear() {
+        changed.removeAll()
+        announcements.removeAll()
+    }
+
+    private func clock(_ time: Double) -> String { clockFormat.string(from: Date(timeIntervalSince1970: time)) }
 }
 
 /// `GET /api/v1/corridor/vehicles`: the fleet, and the corridor's state beside the list.
@@ -266,11 +267,11 @@ final class CorridorClock: LifecycleHandler, Sendable {
             return
         }
         if !inCharge {
-            operations.restart()
+            await operations.restart()
             inCharge = true
         }
-        for order in try await openOrders(on: application.db) { operations.submit(order) }
-        let (orders, said) = operations.advance()
+        for order in try await openOrders(on: application.db) { await operations.submit(order) }
+        let (orders, said) = await operations.advance()
         said.forEach(announce)
         guard !orders.isEmpty else { return }
         do {
@@ -280,7 +281,7 @@ final class CorridorClock: LifecycleHandler, Sendable {
             await leases.lost(.corridor, logger: application.logger)
             throw lost
         } catch {
-            operations.requeue(orders)
+            await operations.requeue(orders)
             throw error
         }
     }

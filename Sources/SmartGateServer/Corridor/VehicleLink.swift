@@ -30,7 +30,7 @@ enum VehicleLink {
         let user = try CorridorController.requireCorridorAccess(request)
         let operations = try CorridorController.operations(request)
         let id = request.parameters.get("id") ?? ""
-        guard let status = operations.vehicle(id) else { throw AppError.notFound(kind: "vehicle", id: id) }
+        guard let status = await operations.vehicle(id) else { throw AppError.notFound(kind: "vehicle", id: id) }
         let upgrade = request.headers.first(name: .upgrade)?.lowercased() == "websocket"
         guard upgrade else {
             return try WireJSON.response(LinkInfo(
@@ -129,29 +129,13 @@ enum VehicleLink {
     }
 
     private static func serve(_ socket: WebSocket, vehicle id: String, operations: CorridorOperations, logger: Logger, actor: String) {
-        let first = NIOLockedValueBox(true)
-        let generation: Int
-        do {
-            generation = try operations.attach(id) { command in
-                let data: Data?
-                switch command {
-                case .order(let order): data = try? VDA5050.encode(Frame(topic: "order", message: order))
-                case .instantActions(let actions): data = try? VDA5050.encode(Frame(topic: "instantActions", message: actions))
-                }
-                if let data { socket.send(String(decoding: data, as: UTF8.self)) }
-            }
-        } catch {
-            refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
-            return
-        }
-        logger.notice("corridor: \(id) linked by \(actor)")
+        // One task hands the vehicle's states to the controller in the order they came, and
+        // closes the link after the last of them; the handlers only queue them.
+        let (states, incoming) = AsyncStream<VDA5050.State>.makeStream()
         socket.onText { socket, text in
             switch interpret(text) {
             case .success(.state(let state)):
-                let isFirst = first.withLockedValue { value in defer { value = false }; return value }
-                do throws(CorridorEngine.LinkError) { try operations.receive(state, from: id, first: isFirst) } catch {
-                    refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
-                }
+                incoming.yield(state)
             case .success(.connection(let connection)):
                 if connection.connectionState != .online { _ = socket.close(code: .normalClosure) }
             case .failure(let refusal) where refusal.code == "frame.too-large":
@@ -163,10 +147,36 @@ enum VehicleLink {
         socket.onBinary { socket, _ in
             sendError(socket, FrameRefusal(code: "frame.binary", message: "send JSON text frames, not binary ones"))
         }
-        socket.onClose.whenComplete { _ in
-            operations.detach(id, generation: generation)
+        socket.onClose.whenComplete { _ in incoming.finish() }
+        Task {
+            let generation: Int
+            do throws(CorridorEngine.LinkError) {
+                generation = try await operations.attach(id) { command in send(command, on: socket) }
+            } catch {
+                refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
+                return
+            }
+            logger.notice("corridor: \(id) linked by \(actor)")
+            var first = true
+            for await state in states {
+                do throws(CorridorEngine.LinkError) { try await operations.receive(state, from: id, first: first) } catch {
+                    refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
+                }
+                first = false
+            }
+            await operations.detach(id, generation: generation)
             logger.notice("corridor: \(id) link closed; UNKNOWN once silent, then back to its simulated twin")
         }
+    }
+
+    /// A command from the controller, as its VDA 5050 topic.
+    private static func send(_ command: VehicleCommand, on socket: WebSocket) {
+        let data: Data?
+        switch command {
+        case .order(let order): data = try? VDA5050.encode(Frame(topic: "order", message: order))
+        case .instantActions(let actions): data = try? VDA5050.encode(Frame(topic: "instantActions", message: actions))
+        }
+        if let data { socket.send(String(decoding: data, as: UTF8.self)) }
     }
 
     /// An `error` frame: `{"topic":"error","message":{"code":…,"message":…,"errorDescription":…}}`,

@@ -53,7 +53,7 @@ enum LanesController {
         // Committed: a smart-mode release's containers go to the dispatcher, here when this
         // instance runs the corridor (else its holder reads them from the database).
         for order in result.corridorOrders where context.leases.holds(.corridor) {
-            corridor?.submit(order, note: "smart-mode trip released at \(lane.id): \(order.container) handed over at \(order.from)")
+            await corridor?.submit(order, note: "smart-mode trip released at \(lane.id): \(order.container) handed over at \(order.from)")
         }
         context.metrics.readingAccepted(kind: reading.payload.kind)
         if let decision = result.decision {

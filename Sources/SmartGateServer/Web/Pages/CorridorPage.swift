@@ -125,7 +125,7 @@ enum CorridorPages {
         let open = ["raw", "dispatchable", "being-processed"]
         let orders = try await CorridorOrderModel.query(on: request.db).filter(\.$state ~~ open).sort(\.$createdMs, .descending).limit(30).all().map(\.view)
         let page = CorridorPage(
-            plant: operations.network.plant, status: operations.status(), orders: orders,
+            plant: operations.network.plant, status: await operations.status(), orders: orders,
             operatorControls: user.role == .corridorOperator, csrf: PageContext(request).csrf ?? "")
         return try WebPage.render(page, request: request)
     }
@@ -136,7 +136,7 @@ enum CorridorPages {
         let form = FormBody.fields(request)
         try WebSession.checkForm(request, token: form[WebSession.csrfField])
         let emergency = form["emergency"] == "true"
-        try CorridorController.operations(request).pause(emergency: emergency)
+        try await CorridorController.operations(request).pause(emergency: emergency)
         request.logger.notice("corridor \(emergency ? "emergency stop" : "paused") by \(user.actor) on the map page")
         return request.redirect(to: "/corridor", redirectType: .normal)
     }
@@ -144,7 +144,7 @@ enum CorridorPages {
     @Sendable static func resume(_ request: Request) async throws -> Response {
         let user = try CorridorController.requireCorridorAccess(request)
         try WebSession.checkForm(request, token: FormBody.fields(request)[WebSession.csrfField])
-        try CorridorController.operations(request).resume()
+        try await CorridorController.operations(request).resume()
         request.logger.notice("corridor resumed by \(user.actor) on the map page")
         return request.redirect(to: "/corridor", redirectType: .normal)
     }
@@ -166,7 +166,7 @@ enum CorridorPages {
         response.body = .init(asyncStream: { writer in
             do {
                 repeat {
-                    let html = CorridorPage.live(plant: operations.network.plant, status: operations.status(), context).html
+                    let html = CorridorPage.live(plant: operations.network.plant, status: await operations.status(), context).html
                     try await writer.write(.buffer(ByteBuffer(string: "retry: 3000\nevent: replace\ndata: \(LiveEvents.oneLine(html))\n\n")))
                     if Date() >= endAt || LiveEvents.stopping.withLockedValue({ $0 }) { break }
                     try await Task.sleep(for: .seconds(2))
