@@ -53,28 +53,30 @@ public enum CorridorCommandError: Error, Sendable, Equatable {
 /// - holdings follow reported positions only and are never released on an error.
 public final class FleetControl {
     public let network: CorridorNetwork
+    // The state is set in this file only, except what the dispatch (FleetDispatch.swift)
+    // assigns: the vehicles it sends, the blocks they reserve, and the two flags it clears.
     var vehicles: [Vehicle]
-    var orders: [String: TransportOrder] = [:]
+    private(set) var orders: [String: TransportOrder] = [:]
     /// Orders not yet final, oldest first, and those waiting on dependencies.
-    var openOrders = OrderedIDs()
-    var rawOrders = OrderedIDs()
+    private(set) var openOrders = OrderedIDs()
+    private(set) var rawOrders = OrderedIDs()
     /// Dispatchable orders by source bay, oldest first, so dispatch looks only at bays it can use.
-    var waitingAtBay: [OrderedIDs]
+    private(set) var waitingAtBay: [OrderedIDs]
     /// Something changed that dispatch or allocation should look at again.
     var needsDispatch = true
-    var needsAllocation = true
+    private(set) var needsAllocation = true
     /// An order became raw or final, so raw orders may now be ready or failed.
     var dependenciesChanged = true
     /// Who holds each resource and who is headed to each location.
     var blocks: BlockAllocator
-    var paused = false
-    var emergency = false
-    var lastCrossingSide: BorderSide?
-    var crossingsInRow = 0
-    var headerId = 0
-    var ticks = 0
+    private(set) var paused = false
+    private(set) var emergency = false
+    private(set) var lastCrossingSide: BorderSide?
+    private(set) var crossingsInRow = 0
+    private(set) var headerId = 0
+    private(set) var ticks = 0
     /// When a request held back by a closed window should be looked at again.
-    var nextWindowCheck = -Double.infinity
+    private(set) var nextWindowCheck = -Double.infinity
     /// How free vehicles and waiting orders are paired.
     let policy: DispatchPolicy
     /// Seconds the slowest vehicle takes on the longest bridge path: a whole crossing on
