@@ -276,6 +276,18 @@ struct ExternalVehicleTests {
         report(vehicle, at: node, time: time)
     }
 
+    @Test("a link replaced by a newer one, or detached, is no longer the vehicle's")
+    func replacedLink() throws {
+        let engine = testEngine(vehicles: 1)
+        let old = try engine.attach("S1") { _ in }
+        let new = try engine.attach("S1") { _ in }
+        #expect(!engine.isCurrentLink("S1", generation: old) && engine.isCurrentLink("S1", generation: new))
+        engine.detach("S1", generation: old)  // the old socket closing late leaves the new link
+        #expect(engine.isCurrentLink("S1", generation: new))
+        engine.detach("S1", generation: new)
+        #expect(!engine.isCurrentLink("S1", generation: new) && !engine.isCurrentLink("S9", generation: new))
+    }
+
     @Test("an attached vehicle gets its orders over the link, and going silent hands the work back")
     func attached() throws {
         let engine = testEngine(vehicles: 1)

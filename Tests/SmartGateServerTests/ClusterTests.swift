@@ -218,7 +218,8 @@ func withCluster(
     settings.rateLimits = .unlimited
     settings.yardSweepSeconds = 0
     // A slow answer on a loaded machine is not a cut session: roles stay where the test
-    // put them (cutSession's cut fails the probe at once, not by its deadline).
+    // put them (cutSession keeps the production deadline: a session PostgreSQL ended may
+    // never answer the probe, and only the deadline ends the wait).
     settings.leaseProbeDeadline = .seconds(30)
     adjust(&settings)
     var apps: [Application] = []

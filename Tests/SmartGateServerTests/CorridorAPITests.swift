@@ -153,7 +153,7 @@ struct CorridorAPITests {
 
     /// A real shuttle's gateway over a real socket: the server hands its frames to the
     /// controller one at a time, in the order they came.
-    @Test("a vehicle's link applies its states in the order they came; a first state away from where the controller holds it is refused and closes the link")
+    @Test("a vehicle's link applies its states in the order they came; a first state away from where the controller holds it is refused, closes the link and takes nothing after it")
     func vehicleLink() async throws {
         try await withSmartGate(.sqlite) { app in
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
@@ -203,14 +203,17 @@ struct CorridorAPITests {
             let elsewhere = try await position("SH-01")
             #expect(home != elsewhere)
 
-            // Refused only as the link's first state: had the good one been taken first,
-            // this one would have been accepted.
-            let refused = try await exchange([try frame(at: elsewhere, battery: 50), try frame(at: home, battery: 50)], serverCloses: true)
+            // Refused as the link's first state, and nothing queued behind it applied: the
+            // second (a later state, whose position is not checked) would move the vehicle.
+            let refused = try await exchange([try frame(at: elsewhere, battery: 50), try frame(at: elsewhere, battery: 50)], serverCloses: true)
             #expect(refused.code == .policyViolation)
             #expect(refused.replies.count == 1 && refused.replies[0].contains(#""code":"link.refused""#) && refused.replies[0].contains("reports itself at \(elsewhere)"),
                     "\(refused.replies)")
 
-            _ = try await exchange([try frame(at: home, battery: 37), try frame(at: home, battery: 36)], serverCloses: false)
+            #expect(try await position("SH-02") == home)
+            // Still where the controller held it: a new link's first state there is taken.
+            let accepted = try await exchange([try frame(at: home, battery: 37), try frame(at: home, battery: 36)], serverCloses: false)
+            #expect(accepted.replies.isEmpty, "\(accepted.replies)")
             try await eventually("the last state's battery is the vehicle's") {
                 let fleet = try await app.send(.GET, "/api/v1/corridor/vehicles", as: .role(.corridorOperator))
                 let vehicles = try #require(fleet.object["items"] as? [[String: Any]])

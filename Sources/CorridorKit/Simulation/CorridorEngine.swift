@@ -153,10 +153,13 @@ public final class CorridorEngine {
         case unknownVehicle(String)
         case wrongVehicle(expected: String, got: String)
         case elsewhere(reported: String, known: String)
+        /// A newer link of the vehicle took over from this one, or this one was closed.
+        case replaced(String)
 
         public var description: String {
             switch self {
             case .unknownVehicle(let id): "no vehicle \(id) in the fleet"
+            case .replaced(let id): "a newer link of \(id) replaced this one; connect again"
             case .wrongVehicle(let expected, let got): "this link is \(expected)'s; the state is \(got)'s"
             case .elsewhere(let reported, let known):
                 "the vehicle reports itself at \(reported), where the controller holds it at \(known); bring it there before connecting"
@@ -187,6 +190,12 @@ public final class CorridorEngine {
         external[v] = { _ in }
         linkGeneration[v, default: 0] += 1
         queue.push(now + network.plant.operations.silentAfterSeconds, .returnToSimulation(v, generation: linkGeneration[v]!))
+    }
+
+    /// Whether `generation` is the vehicle `id`'s link now: one a newer link replaced, or
+    /// one detached, is not (its late states must not move the vehicle).
+    public func isCurrentLink(_ id: String, generation: Int) -> Bool {
+        network.shuttleIndex[id].map { external[$0] != nil && linkGeneration[$0] == generation } ?? false
     }
 
     /// Whether the vehicle `id` is driven over a link (or its link closed and its twin has

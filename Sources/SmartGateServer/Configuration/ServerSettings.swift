@@ -152,9 +152,11 @@ public struct ServerSettings: Sendable {
     /// The clock everything time-dependent asks (tests move a manual one).
     public var clock = ServerClock.system
     /// How long accounts, device keys and link peers read from the database are trusted
-    /// before they are read again. This process's own changes, and on PostgreSQL every
-    /// instance's (by notice), take effect at once; this bounds only the CLI's changes to a
-    /// SQLite file. Tests lengthen it to show that a notice, not the expiry, did the work.
+    /// before they are read again. This process's own changes take effect at once, and on
+    /// PostgreSQL so do other instances' and the CLI's changes to accounts and device keys
+    /// (by notice); this bounds the rest: the CLI's changes to a SQLite file, and the peer
+    /// list (`smartgate peer …`), which posts no notice. Tests lengthen it to show that a
+    /// notice, not the expiry, did the work.
     public var cacheFreshness: Duration = .seconds(5)
     /// How long a lease holder's check that its session is alive may take before it gives
     /// its roles up (`Leases`). Tests on a loaded machine lengthen it: a slow answer there

@@ -15,6 +15,8 @@ import Vapor
 /// (the simulated fleet restarts at its parking places).
 actor CorridorOperations {
     private var engine: CorridorEngine
+    /// Counts restarts: each makes a fresh engine, whose link generations start again.
+    private var epoch = 0
     private let news: CorridorNews
     let network: CorridorNetwork
     /// Simulated seconds per wall-clock second (1 in service; faster in the demo).
@@ -46,6 +48,7 @@ actor CorridorOperations {
     /// and the orders that have not ended come back from the database.
     func restart() {
         engine = Self.engine(network, start: corridorTime(), news: news)
+        epoch += 1
         news.clear()
     }
 
@@ -71,20 +74,22 @@ actor CorridorOperations {
     }
 
     /// Connects a real vehicle's link: its commands go to `sink` from now on.
-    /// Returns the link's generation, for `detach`.
-    func attach(_ id: String, sink: @escaping @Sendable (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) -> Int {
+    /// Returns the link's ticket, which `receive` and `detach` name.
+    func attach(_ id: String, sink: @escaping @Sendable (VehicleCommand) -> Void) throws(CorridorEngine.LinkError) -> VehicleLinkTicket {
         engine.run(until: corridorTime())
-        return try engine.attach(id, sink: sink)
+        return VehicleLinkTicket(epoch: epoch, generation: try engine.attach(id, sink: sink))
     }
 
-    /// The link of that generation closed: its silence counts from now.
-    func detach(_ id: String, generation: Int) {
+    /// The link closed: its silence counts from now (unless a newer link replaced it).
+    func detach(_ id: String, link: VehicleLinkTicket) {
+        guard link.epoch == epoch else { return }
         engine.run(until: corridorTime())
-        engine.detach(id, generation: generation)
+        engine.detach(id, generation: link.generation)
     }
 
-    /// A state the vehicle sent over its link.
-    func receive(_ state: VDA5050.State, from id: String, first: Bool) throws(CorridorEngine.LinkError) {
+    /// A state the vehicle sent over its link; refused when a newer link replaced it.
+    func receive(_ state: VDA5050.State, from id: String, link: VehicleLinkTicket, first: Bool) throws(CorridorEngine.LinkError) {
+        guard link.epoch == epoch, engine.isCurrentLink(id, generation: link.generation) else { throw .replaced(id) }
         engine.run(until: corridorTime())
         try engine.receiveExternal(state, on: id, first: first)
     }
@@ -144,6 +149,15 @@ actor CorridorOperations {
                 crossings: engine.checker.crossings, mostOnSpan: engine.checker.mostOnBridge,
                 violations: engine.checker.violations.count))
     }
+}
+
+/// A vehicle's link as `CorridorOperations.attach` made it: the controller it was made
+/// with (a restart makes a new one, whose generations start again) and its generation
+/// there. A link from before a restart, or replaced since, neither moves the vehicle nor
+/// closes the link that replaced it.
+struct VehicleLinkTicket: Sendable {
+    fileprivate let epoch: Int
+    fileprivate let generation: Int
 }
 
 /// What the corridor said since the clock last took it: the orders that changed and the

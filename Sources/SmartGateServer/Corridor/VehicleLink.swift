@@ -72,6 +72,11 @@ enum VehicleLink {
     /// frame that reaches it oversized still gets a `frame.too-large` error frame.
     static let maxFrameBytes = 64 * 1024
 
+    /// States received and not yet given to the controller: a vehicle reports every second
+    /// or so, and the controller takes each in far less, so a queue this long is a gateway
+    /// replaying or looping, and at most this many frames are held in memory.
+    static let maxQueuedStates = 64
+
     /// What one text frame from a vehicle carries.
     enum Inbound {
         case state(VDA5050.State)
@@ -131,11 +136,16 @@ enum VehicleLink {
     private static func serve(_ socket: WebSocket, vehicle id: String, operations: CorridorOperations, logger: Logger, actor: String) {
         // One task hands the vehicle's states to the controller in the order they came, and
         // closes the link after the last of them; the handlers only queue them.
-        let (states, incoming) = AsyncStream<VDA5050.State>.makeStream()
+        let (states, incoming) = AsyncStream<VDA5050.State>.makeStream(bufferingPolicy: .bufferingOldest(maxQueuedStates))
         socket.onText { socket, text in
             switch interpret(text) {
             case .success(.state(let state)):
-                incoming.yield(state)
+                // A gateway far ahead of the controller is refused rather than queued
+                // without bound (or its states dropped, which the first-state check reads).
+                if case .dropped = incoming.yield(state) {
+                    refuse(socket, FrameRefusal(
+                        code: "link.too-fast", message: "more than \(maxQueuedStates) states wait for the controller; send one as the vehicle reports"))
+                }
             case .success(.connection(let connection)):
                 if connection.connectionState != .online { _ = socket.close(code: .normalClosure) }
             case .failure(let refusal) where refusal.code == "frame.too-large":
@@ -149,9 +159,9 @@ enum VehicleLink {
         }
         socket.onClose.whenComplete { _ in incoming.finish() }
         Task {
-            let generation: Int
+            let link: VehicleLinkTicket
             do throws(CorridorEngine.LinkError) {
-                generation = try await operations.attach(id) { command in send(command, on: socket) }
+                link = try await operations.attach(id) { command in send(command, on: socket) }
             } catch {
                 refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
                 return
@@ -159,12 +169,15 @@ enum VehicleLink {
             logger.notice("corridor: \(id) linked by \(actor)")
             var first = true
             for await state in states {
-                do throws(CorridorEngine.LinkError) { try await operations.receive(state, from: id, first: first) } catch {
+                do throws(CorridorEngine.LinkError) { try await operations.receive(state, from: id, link: link, first: first) } catch {
+                    // Refused: nothing queued behind it is applied (without its first state
+                    // checked, a wrong position would be taken as it came).
                     refuse(socket, FrameRefusal(code: "link.refused", message: error.description))
+                    break
                 }
                 first = false
             }
-            await operations.detach(id, generation: generation)
+            await operations.detach(id, link: link)
             logger.notice("corridor: \(id) link closed; UNKNOWN once silent, then back to its simulated twin")
         }
     }
