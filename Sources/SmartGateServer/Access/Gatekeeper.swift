@@ -28,7 +28,6 @@ enum AccessRefusal: String, Sendable {
 /// and the others apply them as they commit; on a SQLite file, the CLI's changes take
 /// effect within `ServerSettings.cacheFreshness`.
 final class Gatekeeper: Sendable {
-
     /// What a device key's hash was found to be.
     private enum DeviceLookup: Sendable {
         case active(DeviceIdentity)

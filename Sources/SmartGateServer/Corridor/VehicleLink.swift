@@ -1,7 +1,6 @@
 import CorridorKit
 import Foundation
 import GateKit
-import NIOConcurrencyHelpers
 import NIOHTTP1
 import NIOWebSocket
 import Vapor

@@ -18,8 +18,8 @@ final class LinkPeers: Sendable {
     /// The cache's one entry: the whole list is read and forgotten at once.
     private enum List: Hashable { case all }
     /// A read that began before a change (the courier's, say) must not keep the peers as
-    /// they were: FreshCache drops it. A test pairing two sides saw exactly that, a peer
-    /// added and then refused for the cache's lifetime.
+    /// they were: FreshCache drops it. Most likely what a test pairing two sides met on a
+    /// loaded CI: a peer added, then refused for the cache's lifetime.
     private let cache: FreshCache<List, [Peer]>
     private let offsets = NIOLockedValueBox([String: (seconds: Double, seen: Date)]())
 
