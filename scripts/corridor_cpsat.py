@@ -248,8 +248,7 @@ def plan_order(inst, i, loc, ready, busy):
     b, s, a = inst.leg(loc, o["from"])
     leave = max(ready, inst.release[i])
     empty = earliest_slot(busy, leave + b, s) if s > 0 else None
-    arrive = empty + s + a if s > 0 else leave + b + a
-    load = max(arrive, inst.release[i])
+    load = empty + s + a if s > 0 else leave + b + a  # after the release: it left no earlier
     b, s, a = inst.loaded[i]
     loaded = earliest_slot(busy, load + inst.load + b, s) if s > 0 else None
     done = (loaded + s if s > 0 else load + inst.load + b) + a + inst.unload

@@ -158,7 +158,6 @@ struct CorridorAPITests {
         try await withSmartGate(.sqlite) { app in
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(app.http.server.shared.localAddress?.port)
-            let token = try #require(TestCallers.credentials(app).tokens[.role(.corridorOperator)])
             func position(_ vehicle: String) async throws -> String {
                 let info = try await app.send(.GET, "/api/v1/corridor/vehicles/\(vehicle)/link", as: .role(.corridorOperator))
                 return try #require((info.object["vehicle"] as? [String: Any])?["position"] as? String)
@@ -177,16 +176,13 @@ struct CorridorAPITests {
                 let replies = NIOLockedValueBox([String]())
                 let closed = AsyncStream<WebSocketErrorCode?>.makeStream()
                 let opened = NIOLockedValueBox<WebSocket?>(nil)
-                try await WebSocket.connect(
-                    to: "ws://127.0.0.1:\(port)/api/v1/corridor/vehicles/SH-02/link", headers: ["Authorization": "Bearer \(token)"],
-                    on: app.eventLoopGroup
-                ) { socket in
+                try await openVehicleLink(app, port: port) { socket in
                     opened.withLockedValue { $0 = socket }
                     socket.onText { _, text in replies.withLockedValue { $0.append(text) } }
                     socket.onClose.whenComplete { _ in closed.continuation.yield(socket.closeCode) }
                     for frame in frames { socket.send(frame) }
                     if !serverCloses { _ = socket.close(code: .normalClosure) }
-                }.get()
+                }
                 // A server that never closes a link it should have closed fails the test
                 // (the client closes after a while) rather than holding it.
                 let watchdog = Task {

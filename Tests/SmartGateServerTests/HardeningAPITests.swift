@@ -194,11 +194,8 @@ struct HardeningAPITests {
         try await withSmartGate(.sqlite) { app in
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(app.http.server.shared.localAddress?.port)
-            let token = try #require(TestCallers.credentials(app).tokens[.role(.corridorOperator)])
             func connect(_ body: @escaping @Sendable (WebSocket) -> Void) async throws -> WebSocketErrorCode? {
-                try await WebSocket.connect(
-                    to: "ws://127.0.0.1:\(port)/api/v1/corridor/vehicles/SH-02/link", headers: ["Authorization": "Bearer \(token)"],
-                    on: app.eventLoopGroup, onUpgrade: body).get()
+                try await openVehicleLink(app, port: port, body)
                 return nil
             }
             // A bad frame: an error frame back, the link stays open.

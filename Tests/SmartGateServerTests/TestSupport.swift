@@ -4,6 +4,7 @@ import GateKit
 import SQLKit
 import Testing
 import VaporTesting
+import WebSocketKit
 @testable import SmartGateServer
 
 /// The databases API tests run on: SQLite in memory always, PostgreSQL when `DATABASE_URL`
@@ -397,6 +398,15 @@ enum Fixture {
 /// Now (plus `offset` seconds) as an RFC 3339 timestamp.
 func stamp(_ offset: TimeInterval = 0) -> String {
     GateKit.Timestamp.format(Date().addingTimeInterval(offset))
+}
+
+/// Opens SH-02's vehicle link on `app`'s server (started on `port`) as the corridor
+/// operator; `onUpgrade` sets the socket up and sends.
+func openVehicleLink(_ app: Application, port: Int, _ onUpgrade: @escaping @Sendable (WebSocket) -> Void) async throws {
+    let token = try #require(TestCallers.credentials(app).tokens[.role(.corridorOperator)])
+    try await WebSocket.connect(
+        to: "ws://127.0.0.1:\(port)/api/v1/corridor/vehicles/SH-02/link", headers: ["Authorization": "Bearer \(token)"],
+        on: app.eventLoopGroup, onUpgrade: onUpgrade).get()
 }
 
 /// A clock a test moves: the server reads it wherever it needs the time, so expiry, idle

@@ -689,8 +689,9 @@ public final class FleetControl {
             let seconds = network.bridgeSeconds(on: drive.route.paths[drive.segments[index]], kmh: vehicles[v].spec.maxSpeedKmh)
             if !network.windows.admits(crossingAt: now, taking: seconds) {
                 let opening = network.windows.window(containing: now).map { $0.upperBound } ?? network.windows.nextOpening(atOrAfter: now) ?? now + 3_600
-                nextWindowCheck = min(nextWindowCheck, max(opening, now + 1))
-                vehicles[v].drive!.heldForWindowUntil = max(opening, now + 1)
+                let held = max(opening, now + 1)
+                nextWindowCheck = min(nextWindowCheck, held)
+                vehicles[v].drive!.heldForWindowUntil = held
                 return Plan(uses: [], target: nil, crossingFrom: side, grantable: false, blockedOnlyBySpan: false,
                             blockedByHealthyHolders: false, route: drive.route, segment: drive.segments[index])
             }

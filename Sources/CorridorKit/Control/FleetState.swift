@@ -34,7 +34,9 @@ extension FleetControl {
         var target: Target
         var resolved: Int?
         let action: VDA5050.Action?
-        /// The transport order the drive works for, if any, and its priority (0 if none).
+        /// The transport order the drive works for, if any, and its priority (0 if none):
+        /// kept here because allocation reads it for every waiting request, and a lookup
+        /// in `orders` there showed in profiles.
         let order: String?
         let priority: Int
         /// Path index ranges of the route granted one at a time.
